@@ -1,0 +1,129 @@
+//! The one error type of the API and its JSON envelope `{"error": {"code": 401, "message": "..."}}`.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Every failure a handler or extractor can answer with.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// 401: no or bad credentials. The message never says which part was wrong.
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    /// 403: authenticated, but the role lacks the permission.
+    #[error("missing permission {0}")]
+    Forbidden(&'static str),
+    /// 404: absent, or not visible to the caller.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// 409: conflicts with the current state (duplicate name, invalid transition).
+    #[error("{0}")]
+    Conflict(String),
+    /// 422: a field failed validation.
+    #[error("{field}: {message}")]
+    Unprocessable { field: String, message: String },
+    /// 400: the request could not be read (malformed JSON, bad query string).
+    #[error("{0}")]
+    BadRequest(String),
+    /// 413: body over the configured limit.
+    #[error("request body too large")]
+    PayloadTooLarge,
+    /// 415: not `application/json`.
+    #[error("expected Content-Type: application/json")]
+    UnsupportedMediaType,
+    /// 500: logged in full, answered without detail.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl Error {
+    /// A validation error on one field.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Error::Unprocessable {
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Error::Forbidden(_) => StatusCode::FORBIDDEN,
+            Error::NotFound(_) => StatusCode::NOT_FOUND,
+            Error::Conflict(_) => StatusCode::CONFLICT,
+            Error::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::RowNotFound => Error::NotFound("resource"),
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                Error::Conflict("a resource with this name already exists".into())
+            }
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+                Error::Conflict("a referenced resource does not exist or is still in use".into())
+            }
+            _ => Error::Internal(e.to_string()),
+        }
+    }
+}
+
+/// The envelope's body.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// The HTTP status code.
+    pub code: u16,
+    /// What went wrong, safe to show.
+    pub message: String,
+    /// The offending field, on validation errors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// `{"error": {...}}`.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorEnvelope {
+    pub error: ErrorBody,
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if let Error::Internal(detail) = &self {
+            tracing::error!(%detail, "internal error");
+        }
+        let field = match &self {
+            Error::Unprocessable { field, .. } => Some(field.clone()),
+            _ => None,
+        };
+        let message = match &self {
+            Error::Unprocessable { message, .. } => message.clone(),
+            other => other.to_string(),
+        };
+        let body = ErrorEnvelope {
+            error: ErrorBody {
+                code: status.as_u16(),
+                message,
+                field,
+            },
+        };
+        let mut response = (status, axum::Json(body)).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+/// Result of handlers.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,198 @@
+//! Test harness: a fresh database per test (SQLite in a temp dir, or a new PostgreSQL database when
+//! `TEST_DATABASE_URL` is a postgres URL), the router driven by `oneshot`, and helpers for tokens.
+#![allow(dead_code)]
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt as _;
+use serde_json::{json, Value};
+use server::config::Config;
+use server::AppState;
+use tower::ServiceExt as _;
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub struct TestApp {
+    pub app: Router,
+    pub state: AppState,
+    _dir: tempfile::TempDir,
+}
+
+/// A response: status, headers and JSON body (Null when empty).
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: Value,
+}
+
+impl Resp {
+    /// Asserts the error envelope with the status code inside.
+    pub fn assert_envelope(&self, status: StatusCode) {
+        assert_eq!(self.status, status, "body: {}", self.body);
+        assert_eq!(
+            self.body["error"]["code"].as_u64(),
+            Some(u64::from(status.as_u16())),
+            "envelope: {}",
+            self.body
+        );
+        assert!(self.body["error"]["message"].is_string(), "{}", self.body);
+    }
+}
+
+/// Creates a fresh database for one test.
+async fn database_url(dir: &std::path::Path) -> String {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) if url.starts_with("postgres") => {
+            use sqlx::Executor as _;
+            sqlx::any::install_default_drivers();
+            let name = format!("authcheck_test_{}", uuid::Uuid::new_v4().simple());
+            let pool = sqlx::AnyPool::connect(&url)
+                .await
+                .expect("connect TEST_DATABASE_URL");
+            pool.execute(format!("CREATE DATABASE {name}").as_str())
+                .await
+                .expect("create test database");
+            pool.close().await;
+            let (base, query) = match url.split_once('?') {
+                Some((b, q)) => (b.to_owned(), format!("?{q}")),
+                None => (url.clone(), String::new()),
+            };
+            let base = base
+                .rsplit_once('/')
+                .map(|(b, _)| b.to_owned())
+                .unwrap_or(base);
+            format!("{base}/{name}{query}")
+        }
+        _ => format!("sqlite://{}?mode=rwc", dir.join("test.db").display()),
+    }
+}
+
+impl TestApp {
+    pub async fn new() -> Self {
+        Self::with(|_| {}).await
+    }
+
+    pub async fn with(tweak: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = Config::for_data_dir(dir.path()).unwrap();
+        config.database_url = database_url(dir.path()).await;
+        config.jwt_secret = b"test secret test secret test secret!!".to_vec();
+        tweak(&mut config);
+        let state = AppState::new(config).await.unwrap();
+        let app = server::app(state.clone());
+        TestApp {
+            app,
+            state,
+            _dir: dir,
+        }
+    }
+
+    pub async fn send(&self, req: Request<Body>) -> Resp {
+        let res = self.app.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        Resp {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// A request with an optional bearer token and JSON body.
+    pub async fn call(
+        &self,
+        method: &str,
+        uri: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Resp {
+        let mut req = Request::builder().method(method).uri(uri);
+        if let Some(t) = token {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        let req = match body {
+            Some(b) => req
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(b.to_string())),
+            None => req.body(Body::empty()),
+        };
+        self.send(req.unwrap()).await
+    }
+
+    pub async fn get(&self, uri: &str, token: &str) -> Resp {
+        self.call("GET", uri, Some(token), None).await
+    }
+
+    pub async fn post(&self, uri: &str, token: &str, body: Value) -> Resp {
+        self.call("POST", uri, Some(token), Some(body)).await
+    }
+
+    pub async fn put(&self, uri: &str, token: &str, body: Value) -> Resp {
+        self.call("PUT", uri, Some(token), Some(body)).await
+    }
+
+    pub async fn delete(&self, uri: &str, token: &str) -> Resp {
+        self.call("DELETE", uri, Some(token), None).await
+    }
+
+    /// Logs in and returns the token pair's JSON.
+    pub async fn login(&self, login: &str) -> Value {
+        let r = self
+            .call(
+                "POST",
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"login": login, "password": PASSWORD})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        r.body
+    }
+
+    /// Creates a user with a role and returns an access token.
+    pub async fn user(&self, login: &str, role: &str) -> String {
+        if role == "admin" {
+            server::http::create_admin(&self.state, login, PASSWORD.into())
+                .await
+                .unwrap();
+        } else {
+            let r = self
+                .call(
+                    "POST",
+                    "/api/v1/auth/register",
+                    None,
+                    Some(json!({"login": login, "password": PASSWORD})),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+            if role != "viewer" {
+                use sqlx::Executor as _;
+                let sql = format!("UPDATE users SET role = '{role}' WHERE login = '{login}'");
+                self.state.db.pool.execute(sql.as_str()).await.unwrap();
+            }
+        }
+        self.login(login).await["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Rows in a table.
+    pub async fn count(&self, table: &str) -> i64 {
+        use sqlx::Row as _;
+        sqlx::query(&format!("SELECT COUNT(*) AS n FROM {table}"))
+            .fetch_one(&self.state.db.pool)
+            .await
+            .unwrap()
+            .try_get("n")
+            .unwrap()
+    }
+}
