@@ -1,0 +1,100 @@
+//! Runs the pipeline (discover -> parse -> index -> router -> auth -> openapi) and holds its
+//! result: one [`Route`] per served route with its verdict, for rules and renderers to read.
+
+use std::path::PathBuf;
+
+use crate::auth::{Classifier, Verdict};
+use crate::config::{self, Config, ConfigError};
+use crate::discover::{self, DiscoverError, Selection};
+use crate::index::{FnId, Index};
+use crate::openapi::{Documented, Documents};
+use crate::router::{self, Entry, RootError, RouteTable, Target};
+use crate::source::Loc;
+
+/// Why the analysis could not run at all (exit status 2).
+#[derive(Debug, thiserror::Error)]
+pub enum AnalysisError {
+    #[error(transparent)]
+    Discover(#[from] DiscoverError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Root(#[from] RootError),
+}
+
+/// What to analyse.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub selection: Selection,
+    pub config: Option<PathBuf>,
+}
+
+/// One served route with everything known about it.
+#[derive(Clone, Debug)]
+pub struct Route {
+    pub entry: Entry,
+    pub verdict: Verdict,
+    /// `handler` | `closure` | `service` | `fallback`.
+    pub kind: &'static str,
+    /// Full path of the handler fn, `<closure>` or `<service>`.
+    pub handler: String,
+    pub handler_fn: Option<FnId>,
+    /// The handler's definition (its name), or the handler expression.
+    pub defined_at: Loc,
+    pub documented: Option<Documented>,
+    /// Whether the handler is in a published OpenAPI document.
+    pub listed: bool,
+}
+
+/// The analysis result.
+pub struct Analysis {
+    pub index: Index,
+    pub config: Config,
+    pub table: RouteTable,
+    pub routes: Vec<Route>,
+    /// The configuration file in the source map, when there is one.
+    pub config_file: Option<crate::source::FileId>,
+}
+
+/// Runs the whole analysis.
+pub fn analyze(options: &Options, known_lints: &[&str]) -> Result<Analysis, AnalysisError> {
+    let workspace = discover::discover(&options.selection)?;
+    let lookup = config::Lookup {
+        explicit: options.config.as_deref(),
+        package_dir: workspace.selected_package_dir.as_deref(),
+        workspace_root: &workspace.root,
+    };
+    let config = config::load(&lookup, known_lints)?;
+    let mut index = crate::parse::index_workspace(&workspace, &config.exclude);
+    let table = router::build(&index, &config.roots)?;
+    let routes = describe_routes(&index, &config, &table);
+    let config_file = config.source.clone().map(|path| index.sources.add(path, &workspace.root, config.text.clone()));
+    Ok(Analysis { index, config, table, routes, config_file })
+}
+
+fn describe_routes(index: &Index, config: &Config, table: &RouteTable) -> Vec<Route> {
+    let classifier = Classifier::new(index, config);
+    let documents = Documents::new(index);
+    let mut routes: Vec<Route> = table
+        .entries
+        .iter()
+        .map(|entry| {
+            let verdict = classifier.classify(entry, table);
+            let (kind, handler, handler_fn, defined_at) = match &entry.target {
+                Target::Fn(f) => ("handler", index.fn_display(*f), Some(*f), index.fns[f.0].name_loc),
+                Target::Closure { .. } => ("closure", "<closure>".to_string(), None, entry.handler_at),
+                Target::Service { .. } => ("service", "<service>".to_string(), None, entry.handler_at),
+                Target::Unresolved { text } => ("handler", text.clone(), None, entry.handler_at),
+            };
+            let kind = if entry.fallback { "fallback" } else { kind };
+            let documented = handler_fn.and_then(|f| documents.documented(f, entry, &table.docs));
+            let listed = handler_fn.is_some_and(|f| documents.is_listed(f, entry, &table.docs));
+            Route { entry: entry.clone(), verdict, kind, handler, handler_fn, defined_at, documented, listed }
+        })
+        .collect();
+    routes.sort_by(|a, b| {
+        let key = |r: &Route| (r.entry.path.clone(), r.entry.method.clone(), index.sources.get(r.defined_at.file).display.clone(), r.defined_at.line);
+        key(a).cmp(&key(b))
+    });
+    routes
+}

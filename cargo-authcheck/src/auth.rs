@@ -1,0 +1,317 @@
+//! The auth stage: gives every route exactly one class (extractor, layer, public, allowlisted,
+//! none) with its evidence, and the near misses that explain why an unprotected route is not
+//! protected (`Option<RequireAuth>`, a conditional layer, a layer added before the route).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use crate::config::Config;
+use crate::index::{CrateId, FnId, Index, ModuleId, Param, Resolved, TypeRef};
+use crate::router::{Entry, LayerSpec, RouteTable, Target};
+
+/// How a route is (or is not) protected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AuthClass {
+    Extractor,
+    Layer,
+    Public,
+    Allowlisted,
+    None,
+}
+
+impl AuthClass {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthClass::Extractor => "extractor",
+            AuthClass::Layer => "layer",
+            AuthClass::Public => "public",
+            AuthClass::Allowlisted => "allowlisted",
+            AuthClass::None => "none",
+        }
+    }
+
+    /// Whether an anonymous caller is rejected.
+    pub fn is_protected(self) -> bool {
+        matches!(self, AuthClass::Extractor | AuthClass::Layer)
+    }
+}
+
+/// The verdict for one route.
+#[derive(Clone, Debug)]
+pub struct Verdict {
+    pub class: AuthClass,
+    /// e.g. `AdminUser (extracts RequireAuth)`, `layer from_fn(require_auth) at src/app.rs:40`.
+    pub evidence: Option<String>,
+    /// Also protected this way when the class is public/allowlisted (for `public-with-auth`).
+    pub protection: Option<String>,
+    /// Why the route is not protected although it looks close to it.
+    pub near_misses: Vec<String>,
+    /// The index of the `[[allow]]` entry that matched.
+    pub allow: Option<usize>,
+    /// The types/layers that provide the protection (for scheme checks): names as configured.
+    pub providers: Vec<String>,
+}
+
+/// Classifies routes against the configuration.
+pub struct Classifier<'a> {
+    index: &'a Index,
+    config: &'a Config,
+    memo: RefCell<HashMap<(CrateId, String), Option<Extractor>>>,
+}
+
+/// An auth extractor found for a type: what to show and which configured names it reaches.
+#[derive(Clone, Debug)]
+struct Extractor {
+    evidence: String,
+    names: Vec<String>,
+}
+
+impl<'a> Classifier<'a> {
+    pub fn new(index: &'a Index, config: &'a Config) -> Self {
+        Classifier { index, config, memo: RefCell::new(HashMap::new()) }
+    }
+
+    /// Classifies one route of the table.
+    pub fn classify(&self, entry: &Entry, table: &RouteTable) -> Verdict {
+        let mut near_misses = Vec::new();
+        let mut providers = Vec::new();
+        let params: Option<(&[Param], ModuleId)> = match &entry.target {
+            Target::Fn(f) => Some((&self.index.fns[f.0].params, self.index.module_of(*f))),
+            Target::Closure { params, module } => Some((params.as_slice(), *module)),
+            _ => None,
+        };
+        let mut extractor = None;
+        if let Some((params, module)) = params {
+            for p in params {
+                match self.param_auth(module, &p.ty) {
+                    Ok(found) => {
+                        providers.extend(found.names.clone());
+                        extractor.get_or_insert(found.evidence);
+                    }
+                    Err(Some(miss)) => near_misses.push(miss),
+                    Err(None) => {}
+                }
+            }
+        }
+        let mut layer = None;
+        for l in &entry.layers {
+            if let Some((evidence, names)) = self.layer_auth(&l.spec) {
+                providers.extend(names);
+                layer.get_or_insert(format!("layer {evidence} at {}", self.index.sources.describe(l.at)));
+            }
+        }
+        for p in &entry.partial_layers {
+            if let Some((evidence, _)) = self.layer_auth(&p.layer.spec) {
+                near_misses.push(format!("the layer `{evidence}` at {} is only applied {}", self.index.sources.describe(p.layer.at), p.condition));
+            }
+        }
+        if extractor.is_none() && layer.is_none() {
+            near_misses.extend(self.earlier_layers(entry, table));
+        }
+        let protection = extractor.clone().or(layer.clone());
+        let public = match entry.target {
+            Target::Fn(f) => self.index.fns[f.0].intent.public.as_ref().map(|p| p.reason.clone().unwrap_or_default()),
+            _ => None,
+        };
+        let allow = self.allow_match(entry);
+        let (class, evidence) = if let Some(e) = extractor {
+            (AuthClass::Extractor, Some(e))
+        } else if let Some(l) = layer {
+            (AuthClass::Layer, Some(l))
+        } else if let Some(reason) = public {
+            (AuthClass::Public, Some(format!("#[public] {reason}").trim().to_string()))
+        } else if let Some(i) = allow {
+            (AuthClass::Allowlisted, Some(format!("[[allow]] {}", self.config.allow[i].reason)))
+        } else {
+            (AuthClass::None, None)
+        };
+        providers.sort();
+        providers.dedup();
+        Verdict { class, evidence, protection, near_misses, allow, providers }
+    }
+
+    fn allow_match(&self, entry: &Entry) -> Option<usize> {
+        let handler = match entry.target {
+            Target::Fn(f) => Some(self.index.fn_display(f)),
+            _ => None,
+        };
+        self.config.allow.iter().position(|a| {
+            let route_ok = a.route.as_ref().is_none_or(|r| r.matches(&entry.method, &entry.path));
+            let handler_ok = a.handler.as_ref().is_none_or(|h| handler.as_deref().is_some_and(|name| path_matches(h, name)));
+            route_ok && handler_ok
+        })
+    }
+
+    /// An auth layer of the same file applied before this route was registered.
+    fn earlier_layers(&self, entry: &Entry, table: &RouteTable) -> Vec<String> {
+        let mut out = Vec::new();
+        for other in &table.entries {
+            for l in &other.layers {
+                let same_file = l.at.file == entry.registered_at.file;
+                if same_file && l.at.line < entry.registered_at.line && !entry.layers.contains(l) {
+                    if let Some((evidence, _)) = self.layer_auth(&l.spec) {
+                        let msg = format!(
+                            "the layer `{evidence}` at {} covers only the routes registered before it",
+                            self.index.sources.describe(l.at)
+                        );
+                        if !out.contains(&msg) {
+                            out.push(msg);
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// `Ok` when a parameter type authenticates; `Err(Some(why))` for a near miss.
+    fn param_auth(&self, module: ModuleId, ty: &TypeRef) -> Result<Extractor, Option<String>> {
+        let TypeRef::Path { segments, args } = ty else { return Err(None) };
+        let last = segments.last().map(String::as_str).unwrap_or_default();
+        let wrapped = |what: &str| {
+            args.first().and_then(|inner| self.type_auth(module, inner)).map(|inner| {
+                format!("`{}` {what}: the handler runs for anonymous callers too (`{}` is not enforcement)", ty.display(), inner.evidence)
+            })
+        };
+        match last {
+            "Option" => return Err(wrapped("accepts anonymous callers")),
+            "Result" => return Err(wrapped("hands the rejection to the handler")),
+            "Extension" => {
+                return Err(Some(format!(
+                    "`{}` is a value some middleware may or may not have inserted; it is not enforcement",
+                    ty.display()
+                )))
+            }
+            _ => {}
+        }
+        self.type_auth(module, ty).ok_or_else(|| self.swallowing_wrapper(module, ty))
+    }
+
+    /// A workspace extractor that runs an auth extractor but does not propagate its rejection.
+    fn swallowing_wrapper(&self, module: ModuleId, ty: &TypeRef) -> Option<String> {
+        let Some(Resolved::Type { module: def, name }) = self.index.resolve_type(module, ty) else { return None };
+        let krate = self.index.modules[def.0].krate;
+        self.index
+            .extractor_impls
+            .iter()
+            .filter(|(m, imp)| imp.self_type == name && self.index.modules[m.0].krate == krate)
+            .flat_map(|(m, imp)| imp.extracts.iter().map(move |e| (*m, e)))
+            .find_map(|(m, (inner, propagates))| {
+                let found = self.type_auth(m, inner)?;
+                (!propagates).then(|| format!("`{name}` runs `{}` but does not propagate its rejection", found.evidence))
+            })
+    }
+
+    /// Whether a type (as written in `module`) is an auth extractor.
+    fn type_auth(&self, module: ModuleId, ty: &TypeRef) -> Option<Extractor> {
+        let written = ty.last_name()?.to_string();
+        let resolved = self.index.resolve_type(module, ty);
+        let full = resolved.as_ref().map(|r| r.full_path(self.index)).unwrap_or_default();
+        let name = full.last().cloned().unwrap_or(written.clone());
+        for configured in &self.config.extractors {
+            let hit = if configured.value.contains("::") {
+                full.join("::") == configured.value
+            } else {
+                name == configured.value || (full.is_empty() && written == configured.value)
+            };
+            if hit {
+                return Some(Extractor { evidence: name.clone(), names: vec![configured.value.clone()] });
+            }
+        }
+        let Some(Resolved::Type { module: def, name }) = resolved else { return None };
+        let krate = self.index.modules[def.0].krate;
+        let key = (krate, name.clone());
+        if let Some(cached) = self.memo.borrow().get(&key) {
+            return cached.clone();
+        }
+        self.memo.borrow_mut().insert(key.clone(), None);
+        let found = self
+            .index
+            .extractor_impls
+            .iter()
+            .filter(|(m, imp)| imp.self_type == name && self.index.modules[m.0].krate == krate)
+            .flat_map(|(m, imp)| imp.extracts.iter().map(move |e| (*m, e)))
+            .filter(|(_, (_, propagates))| *propagates)
+            .find_map(|(m, (inner, _))| self.type_auth(m, inner))
+            .map(|inner| Extractor {
+                evidence: format!("{name} (extracts {})", inner.evidence.split(' ').next().unwrap_or_default()),
+                names: {
+                    let mut names = inner.names.clone();
+                    names.push(name.clone());
+                    names
+                },
+            });
+        self.memo.borrow_mut().insert(key, found.clone());
+        found
+    }
+
+    /// Whether a layer authenticates: its evidence text and the configured names it matches.
+    pub fn layer_auth(&self, spec: &LayerSpec) -> Option<(String, Vec<String>)> {
+        match spec {
+            LayerSpec::MiddlewareFn { constructor, function, name } => {
+                let f = (*function)?;
+                let evidence = format!("{constructor}({name})");
+                if let Some(configured) = self.configured_layer_fn(f) {
+                    return Some((evidence, vec![configured]));
+                }
+                let module = self.index.module_of(f);
+                self.index.fns[f.0]
+                    .params
+                    .iter()
+                    .find_map(|p| self.param_auth(module, &p.ty).ok())
+                    .map(|found| (format!("{evidence} taking {}", found.evidence), found.names))
+            }
+            LayerSpec::FromExtractor { ty, module } => {
+                self.type_auth(*module, ty).map(|found| (format!("from_extractor::<{}>()", found.evidence), found.names))
+            }
+            LayerSpec::Constructed { path, text } => {
+                let joined = path.join("::");
+                let builtin = ["ValidateRequestHeaderLayer", "RequireAuthorizationLayer"]
+                    .iter()
+                    .any(|ty| path.iter().any(|s| s == ty))
+                    && path.last().is_some_and(|m| m == "bearer" || m == "basic");
+                if builtin {
+                    return Some((text.clone(), vec![path[path.len().saturating_sub(2)].clone()]));
+                }
+                self.config
+                    .layers
+                    .iter()
+                    .find(|l| if l.value.contains("::") { joined.starts_with(&l.value) } else { path.iter().any(|s| *s == l.value) })
+                    .map(|l| (text.clone(), vec![l.value.clone()]))
+            }
+            LayerSpec::Macro { name, text } => {
+                let builtin = ["login_required!", "permission_required!", "permission_required_any!"]
+                    .iter()
+                    .any(|m| name.ends_with(m));
+                let configured = self.config.layers.iter().find(|l| l.value.ends_with('!') && name.ends_with(l.value.rsplit("::").next().unwrap_or_default()));
+                (builtin || configured.is_some()).then(|| (text.clone(), vec![configured.map_or(name.clone(), |c| c.value.clone())]))
+            }
+            LayerSpec::Branches(branches) => {
+                let mut names = Vec::new();
+                let mut parts = Vec::new();
+                for (label, specs) in branches {
+                    let (evidence, found) = specs.iter().find_map(|s| self.layer_auth(s))?;
+                    names.extend(found);
+                    parts.push(format!("{evidence} {label}"));
+                }
+                Some((parts.join("; "), names))
+            }
+            LayerSpec::Stack(specs) => specs.iter().find_map(|s| self.layer_auth(s)).map(|(e, n)| (format!("ServiceBuilder with {e}"), n)),
+            LayerSpec::Unknown { .. } => None,
+        }
+    }
+
+    fn configured_layer_fn(&self, f: FnId) -> Option<String> {
+        let full = self.index.fn_display(f);
+        self.config.layers.iter().find(|l| path_matches(&l.value, &full)).map(|l| l.value.clone())
+    }
+}
+
+/// A configured path matches an item's full path: qualified paths exactly, bare names by name.
+pub fn path_matches(configured: &str, full: &str) -> bool {
+    if configured.contains("::") {
+        configured == full
+    } else {
+        full.rsplit("::").next() == Some(configured)
+    }
+}

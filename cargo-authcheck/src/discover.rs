@@ -1,0 +1,152 @@
+//! Finds what to analyse: the workspace's packages, their lib and bin crate roots, and which of
+//! them the user selected, from `cargo metadata --no-deps` (offline, no build, no lock file needed).
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use cargo_metadata::{MetadataCommand, TargetKind};
+
+/// Why the workspace could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum DiscoverError {
+    #[error("`{0}` does not exist")]
+    MissingManifest(PathBuf),
+    #[error("cannot read the cargo workspace at `{path}`: {message}")]
+    Metadata { path: PathBuf, message: String },
+    #[error("no package named `{0}` in the workspace")]
+    UnknownPackage(String),
+}
+
+/// A crate to index: one lib or bin target of a workspace package.
+#[derive(Clone, Debug)]
+pub struct CrateRoot {
+    /// The crate's name as written in Rust code (`my_api`).
+    pub name: String,
+    /// The package it belongs to.
+    pub package: String,
+    pub root_file: PathBuf,
+    pub is_lib: bool,
+    /// Whether its routes are reported (false: only indexed for name resolution).
+    pub selected: bool,
+    /// Crate names (as in Rust code) of the workspace packages it depends on.
+    pub workspace_deps: Vec<String>,
+}
+
+/// The workspace as the analysis needs it.
+#[derive(Clone, Debug)]
+pub struct Workspace {
+    pub root: PathBuf,
+    pub crates: Vec<CrateRoot>,
+    /// The directory of the single selected package, when exactly one is selected.
+    pub selected_package_dir: Option<PathBuf>,
+}
+
+/// What the user asked to check.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    pub manifest_path: Option<PathBuf>,
+    pub packages: Vec<String>,
+    pub workspace: bool,
+}
+
+/// Reads the workspace with `cargo metadata --no-deps --offline`.
+pub fn discover(selection: &Selection) -> Result<Workspace, DiscoverError> {
+    let mut command = MetadataCommand::new();
+    command.no_deps().other_options(vec!["--offline".to_string()]);
+    if let Some(path) = &selection.manifest_path {
+        if !path.exists() {
+            return Err(DiscoverError::MissingManifest(path.clone()));
+        }
+        command.manifest_path(path);
+    }
+    let metadata = command.exec().map_err(|e| DiscoverError::Metadata {
+        path: selection.manifest_path.clone().unwrap_or_else(|| PathBuf::from(".")),
+        message: first_line_of_cargo_error(&e),
+    })?;
+
+    let root: PathBuf = metadata.workspace_root.clone().into();
+    let members: Vec<_> = metadata.workspace_packages();
+    for name in &selection.packages {
+        if !members.iter().any(|p| p.name.as_str() == name) {
+            return Err(DiscoverError::UnknownPackage(name.clone()));
+        }
+    }
+    // `--manifest-path` of a member selects that member alone (as cargo does); otherwise the
+    // default members, or everything with `--workspace`.
+    let manifest_member = selection.manifest_path.as_ref().and_then(|p| {
+        let p = p.canonicalize().ok()?;
+        members.iter().find(|m| Path::new(m.manifest_path.as_std_path()) == p).map(|m| m.name.to_string())
+    });
+    let default_members: BTreeSet<_> = metadata.workspace_default_members.iter().map(|id| id.repr.clone()).collect();
+    let is_selected = |p: &cargo_metadata::Package| {
+        if !selection.packages.is_empty() {
+            selection.packages.iter().any(|n| n == p.name.as_str())
+        } else if let (Some(member), false) = (&manifest_member, selection.workspace) {
+            member == p.name.as_str()
+        } else {
+            selection.workspace || default_members.is_empty() || default_members.contains(&p.id.repr)
+        }
+    };
+
+    let member_lib_names: Vec<(String, String)> = members
+        .iter()
+        .filter_map(|p| {
+            let lib = p.targets.iter().find(|t| is_lib(&t.kind))?;
+            Some((p.name.to_string(), lib.name.replace('-', "_")))
+        })
+        .collect();
+    let mut crates = Vec::new();
+    let mut selected_dirs = Vec::new();
+    for package in &members {
+        let selected = is_selected(package);
+        if selected {
+            selected_dirs.push(package.manifest_path.parent().map(|p| p.as_std_path().to_path_buf()));
+        }
+        let workspace_deps: Vec<String> = package
+            .dependencies
+            .iter()
+            .filter_map(|d| member_lib_names.iter().find(|(pkg, _)| *pkg == d.name).map(|(_, lib)| d.rename.clone().unwrap_or_else(|| lib.clone()).replace('-', "_")))
+            .collect();
+        let own_lib = package.targets.iter().find(|t| is_lib(&t.kind)).map(|t| t.name.replace('-', "_"));
+        for target in &package.targets {
+            let lib = is_lib(&target.kind);
+            let bin = target.kind.contains(&TargetKind::Bin);
+            if !lib && !bin {
+                continue;
+            }
+            let mut deps = workspace_deps.clone();
+            if bin {
+                deps.extend(own_lib.clone());
+            }
+            crates.push(CrateRoot {
+                name: target.name.replace('-', "_"),
+                package: package.name.to_string(),
+                root_file: target.src_path.clone().into(),
+                is_lib: lib,
+                selected,
+                workspace_deps: deps,
+            });
+        }
+    }
+    let selected_package_dir = match selected_dirs.as_slice() {
+        [Some(dir)] => Some(dir.clone()),
+        _ => None,
+    };
+    Ok(Workspace { root, crates, selected_package_dir })
+}
+
+fn is_lib(kinds: &[TargetKind]) -> bool {
+    kinds.iter().any(|k| matches!(k, TargetKind::Lib | TargetKind::RLib | TargetKind::DyLib | TargetKind::CDyLib | TargetKind::StaticLib | TargetKind::ProcMacro))
+}
+
+fn first_line_of_cargo_error(e: &cargo_metadata::Error) -> String {
+    match e {
+        cargo_metadata::Error::CargoMetadata { stderr } => stderr
+            .lines()
+            .map(|l| l.trim_start_matches("error: ").trim())
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join(" "),
+        other => other.to_string(),
+    }
+}

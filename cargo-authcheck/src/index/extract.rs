@@ -1,0 +1,361 @@
+//! Turns one parsed file (`syn::File`) into its [`FileSummary`]: modules, fns, imports, aliases,
+//! extractor impls, intent attributes and utoipa annotations.
+
+use std::path::{Path, PathBuf};
+
+use quote::ToTokens;
+use syn::visit::Visit;
+
+use super::items::*;
+use super::utoipa;
+use crate::source::{FileId, Loc};
+
+/// Where a file sits in its crate's module tree.
+pub struct FileContext<'a> {
+    pub file: FileId,
+    /// Directory holding the files of this file's child modules.
+    pub child_dir: &'a Path,
+    /// Directory of the file itself (base for `#[path]`).
+    pub file_dir: &'a Path,
+    pub top_name: String,
+}
+
+/// Builds the summary of a parsed file.
+pub fn summarize(ast: &syn::File, cx: &FileContext) -> FileSummary {
+    let mut out = FileSummary::default();
+    out.modules.push(ModuleItems { name: cx.top_name.clone(), parent: None, ..Default::default() });
+    let mut walker = Walker { cx, out: &mut out };
+    walker.items(&ast.items, 0, cx.child_dir, &mut Vec::new());
+    out
+}
+
+struct Walker<'a, 'b> {
+    cx: &'a FileContext<'a>,
+    out: &'b mut FileSummary,
+}
+
+impl Walker<'_, '_> {
+    fn loc(&self, tokens: &impl ToTokens) -> Loc {
+        Loc::of(self.cx.file, tokens)
+    }
+
+    fn add(&mut self, module: usize, name: String, entry: Entry) {
+        self.out.modules[module].entries.push((name, entry));
+    }
+
+    fn items(&mut self, items: &[syn::Item], module: usize, child_dir: &Path, locator: &mut Locator) {
+        for (index, item) in items.iter().enumerate() {
+            if is_cfg_test(item_attrs(item)) {
+                continue;
+            }
+            locator.push(index);
+            self.item(item, module, child_dir, locator);
+            locator.pop();
+        }
+    }
+
+    fn item(&mut self, item: &syn::Item, module: usize, child_dir: &Path, locator: &mut Locator) {
+        match item {
+            syn::Item::Fn(f) => {
+                let fn_item = self.fn_item(&f.sig, &f.attrs, module, None, Some(&f.block), locator);
+                let id = self.out.fns.len();
+                self.out.fns.push(fn_item);
+                self.add(module, f.sig.ident.to_string(), Entry::Fn(id));
+            }
+            syn::Item::Mod(m) => self.module(m, module, child_dir, locator),
+            syn::Item::Use(u) => {
+                let mut prefix = Vec::new();
+                if u.leading_colon.is_some() {
+                    prefix.push("::".to_string());
+                }
+                self.use_tree(&u.tree, module, &mut prefix);
+            }
+            syn::Item::Type(t) => self.add(module, t.ident.to_string(), Entry::Alias(type_ref(&t.ty))),
+            syn::Item::Const(c) => self.add(module, c.ident.to_string(), Entry::Const(str_lit(&c.expr))),
+            syn::Item::Static(s) => self.add(module, s.ident.to_string(), Entry::Const(str_lit(&s.expr))),
+            syn::Item::Struct(s) => {
+                self.add(module, s.ident.to_string(), Entry::Type);
+                self.derived_extractor(&s.attrs, &s.ident, &s.fields, module);
+                if let Some(doc) = utoipa::openapi_doc(&s.attrs, &s.ident, self.cx.file) {
+                    self.out.openapi_docs.push((module, doc));
+                }
+            }
+            syn::Item::Enum(e) => self.add(module, e.ident.to_string(), Entry::Type),
+            syn::Item::Union(u) => self.add(module, u.ident.to_string(), Entry::Type),
+            syn::Item::Trait(t) => {
+                self.add(module, t.ident.to_string(), Entry::Type);
+                for (index, trait_item) in t.items.iter().enumerate() {
+                    if let syn::TraitItem::Fn(f) = trait_item {
+                        locator.push(index);
+                        let fn_item = self.fn_item(&f.sig, &f.attrs, module, Some(t.ident.to_string()), f.default.as_ref(), locator);
+                        locator.pop();
+                        self.out.fns.push(fn_item);
+                    }
+                }
+            }
+            syn::Item::Impl(i) => self.impl_block(i, module, locator),
+            _ => {}
+        }
+    }
+
+    fn module(&mut self, m: &syn::ItemMod, parent: usize, child_dir: &Path, locator: &mut Locator) {
+        let name = m.ident.to_string();
+        let id = self.out.modules.len();
+        self.out.modules.push(ModuleItems { name: name.clone(), parent: Some(parent), ..Default::default() });
+        self.add(parent, name.clone(), Entry::Mod(id));
+        let path_attr = path_attr(&m.attrs);
+        match &m.content {
+            Some((_, items)) => {
+                let dir = match &path_attr {
+                    Some(p) => child_dir.join(p),
+                    None => child_dir.join(&name),
+                };
+                self.items(items, id, &dir, locator);
+            }
+            None => {
+                let (candidates, child_dirs) = match path_attr {
+                    Some(p) => {
+                        // `#[path]` on a top-level `mod` is relative to the declaring file's directory.
+                        let base = if parent == 0 { self.cx.file_dir } else { child_dir };
+                        let file = base.join(p);
+                        let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+                        (vec![file], vec![dir])
+                    }
+                    None => (
+                        vec![child_dir.join(format!("{name}.rs")), child_dir.join(&name).join("mod.rs")],
+                        vec![child_dir.join(&name), child_dir.join(&name)],
+                    ),
+                };
+                let loc = self.loc(&m.ident);
+                self.out.mod_decls.push(ModDecl { module: id, candidates, child_dirs, loc });
+            }
+        }
+    }
+
+    fn use_tree(&mut self, tree: &syn::UseTree, module: usize, prefix: &mut Vec<String>) {
+        match tree {
+            syn::UseTree::Path(p) => {
+                prefix.push(p.ident.to_string());
+                self.use_tree(&p.tree, module, prefix);
+                prefix.pop();
+            }
+            syn::UseTree::Name(n) => {
+                let name = n.ident.to_string();
+                if name == "self" {
+                    if let Some(last) = prefix.last().cloned() {
+                        self.add(module, last, Entry::Use(prefix.clone()));
+                    }
+                } else {
+                    let mut path = prefix.clone();
+                    path.push(name.clone());
+                    self.add(module, name, Entry::Use(path));
+                }
+            }
+            syn::UseTree::Rename(r) => {
+                let mut path = prefix.clone();
+                if r.ident != "self" {
+                    path.push(r.ident.to_string());
+                }
+                if r.rename != "_" {
+                    self.add(module, r.rename.to_string(), Entry::Use(path));
+                }
+            }
+            syn::UseTree::Glob(_) => self.out.modules[module].globs.push(prefix.clone()),
+            syn::UseTree::Group(g) => {
+                for tree in &g.items {
+                    self.use_tree(tree, module, prefix);
+                }
+            }
+        }
+    }
+
+    fn impl_block(&mut self, i: &syn::ItemImpl, module: usize, locator: &mut Locator) {
+        let Some(self_name) = type_ref(&i.self_ty).last_name().map(str::to_string) else { return };
+        let trait_name = i.trait_.as_ref().and_then(|(_, path, _)| path.segments.last()).map(|s| s.ident.to_string());
+        for (index, impl_item) in i.items.iter().enumerate() {
+            let syn::ImplItem::Fn(f) = impl_item else { continue };
+            locator.push(index);
+            let fn_item = self.fn_item(&f.sig, &f.attrs, module, Some(self_name.clone()), Some(&f.block), locator);
+            locator.pop();
+            self.out.fns.push(fn_item);
+            if let Some(trait_name) = &trait_name {
+                let is_extraction = matches!(
+                    (trait_name.as_str(), f.sig.ident.to_string().as_str()),
+                    ("FromRequestParts", "from_request_parts") | ("FromRequest", "from_request")
+                );
+                if is_extraction {
+                    let extracts = super::propagation::extracted_types(&f.block);
+                    let loc = self.loc(&i.self_ty);
+                    self.out.extractor_impls.push(ExtractorImpl { self_type: self_name.clone(), module, extracts, loc });
+                }
+            }
+        }
+        if trait_name.as_deref() == Some("Modify") {
+            self.out.defined_schemes.extend(super::propagation::added_security_schemes(i));
+        }
+    }
+
+    /// `#[derive(FromRequestParts)] struct AdminUser(RequireAuth);` extracts every field and
+    /// propagates their rejections.
+    fn derived_extractor(&mut self, attrs: &[syn::Attribute], ident: &syn::Ident, fields: &syn::Fields, module: usize) {
+        let derives_extractor = attrs.iter().filter(|a| a.path().is_ident("derive")).any(|a| {
+            let text = a.meta.to_token_stream().to_string();
+            text.contains("FromRequestParts") || text.contains("FromRequest")
+        });
+        if derives_extractor {
+            let extracts = fields.iter().map(|f| (type_ref(&f.ty), true)).collect();
+            let loc = self.loc(ident);
+            self.out.extractor_impls.push(ExtractorImpl { self_type: ident.to_string(), module, extracts, loc });
+        }
+    }
+
+    fn fn_item(
+        &mut self,
+        sig: &syn::Signature,
+        attrs: &[syn::Attribute],
+        module: usize,
+        self_type: Option<String>,
+        body: Option<&syn::Block>,
+        locator: &Locator,
+    ) -> FnItem {
+        let params = sig
+            .inputs
+            .iter()
+            .filter_map(|arg| match arg {
+                syn::FnArg::Typed(pt) => Some(Param { ty: type_ref(&pt.ty), loc: self.loc(pt) }),
+                syn::FnArg::Receiver(_) => None,
+            })
+            .collect();
+        let returns = match &sig.output {
+            syn::ReturnType::Default => String::new(),
+            syn::ReturnType::Type(_, ty) => ty.to_token_stream().to_string(),
+        };
+        FnItem {
+            name: sig.ident.to_string(),
+            module,
+            self_type,
+            is_async: sig.asyncness.is_some(),
+            params,
+            returns,
+            name_loc: self.loc(&sig.ident),
+            file: self.cx.file,
+            locator: locator.clone(),
+            intent: intent_attrs(attrs, self.cx.file),
+            utoipa: utoipa::path_attr(attrs, self.cx.file),
+            serves: body.is_some_and(serves_router),
+        }
+    }
+}
+
+fn item_attrs(item: &syn::Item) -> &[syn::Attribute] {
+    match item {
+        syn::Item::Fn(i) => &i.attrs,
+        syn::Item::Mod(i) => &i.attrs,
+        syn::Item::Use(i) => &i.attrs,
+        syn::Item::Impl(i) => &i.attrs,
+        syn::Item::Struct(i) => &i.attrs,
+        syn::Item::Const(i) => &i.attrs,
+        _ => &[],
+    }
+}
+
+/// `#[cfg(test)]`: code that is never part of the served application.
+fn is_cfg_test(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        a.path().is_ident("cfg") && a.parse_args::<syn::Ident>().is_ok_and(|i| i == "test")
+    })
+}
+
+fn path_attr(attrs: &[syn::Attribute]) -> Option<PathBuf> {
+    attrs.iter().find(|a| a.path().is_ident("path")).and_then(|a| match &a.meta {
+        syn::Meta::NameValue(nv) => str_lit(&nv.value).map(PathBuf::from),
+        _ => None,
+    })
+}
+
+/// The string value of a literal expression.
+pub fn str_lit(expr: &syn::Expr) -> Option<String> {
+    match expr {
+        syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Some(s.value()),
+        syn::Expr::Reference(r) => str_lit(&r.expr),
+        syn::Expr::Paren(p) => str_lit(&p.expr),
+        syn::Expr::Group(g) => str_lit(&g.expr),
+        _ => None,
+    }
+}
+
+/// The [`TypeRef`] of a `syn` type.
+pub fn type_ref(ty: &syn::Type) -> TypeRef {
+    match ty {
+        syn::Type::Path(p) if p.qself.is_none() => {
+            let segments = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+            let args = match p.path.segments.last().map(|s| &s.arguments) {
+                Some(syn::PathArguments::AngleBracketed(a)) => a
+                    .args
+                    .iter()
+                    .filter_map(|arg| match arg {
+                        syn::GenericArgument::Type(t) => Some(type_ref(t)),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            TypeRef::Path { segments, args }
+        }
+        syn::Type::Reference(r) => TypeRef::Ref(Box::new(type_ref(&r.elem))),
+        syn::Type::Paren(p) => type_ref(&p.elem),
+        syn::Type::Group(g) => type_ref(&g.elem),
+        other => TypeRef::Other(other.to_token_stream().to_string()),
+    }
+}
+
+fn intent_attrs(attrs: &[syn::Attribute], file: FileId) -> IntentAttrs {
+    let mut intent = IntentAttrs::default();
+    for attr in attrs {
+        let Some(last) = attr.path().segments.last() else { continue };
+        if last.ident == "protected" {
+            intent.protected = Some(Loc::of(file, attr));
+        } else if last.ident == "public" {
+            let mut reason = None;
+            if let syn::Meta::List(list) = &attr.meta {
+                let _ = list.parse_nested_meta(|meta| {
+                    if meta.path.is_ident("reason") {
+                        let lit: syn::LitStr = meta.value()?.parse()?;
+                        reason = Some(lit.value());
+                    } else if meta.input.peek(syn::Token![=]) {
+                        let _: syn::Expr = meta.value()?.parse()?;
+                    }
+                    Ok(())
+                });
+            }
+            intent.public = Some(PublicAttr { reason, loc: Loc::of(file, attr) });
+        }
+    }
+    intent
+}
+
+/// Whether a body hands a router to a server: `serve(listener, app)`, `.serve(..)`,
+/// `into_make_service*()`.
+fn serves_router(block: &syn::Block) -> bool {
+    struct Finder(bool);
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+            if let syn::Expr::Path(p) = &*call.func {
+                if p.path.segments.last().is_some_and(|s| s.ident == "serve") && call.args.len() >= 2 {
+                    self.0 = true;
+                }
+            }
+            syn::visit::visit_expr_call(self, call);
+        }
+        fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+            let name = call.method.to_string();
+            if name.starts_with("into_make_service") {
+                self.0 = true;
+            }
+            syn::visit::visit_expr_method_call(self, call);
+        }
+    }
+    let mut finder = Finder(false);
+    finder.visit_block(block);
+    finder.0
+}

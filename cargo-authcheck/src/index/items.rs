@@ -1,0 +1,185 @@
+//! Plain data describing the items of a crate: what the router and auth stages need to know about
+//! functions, types, imports and annotations, without holding `syn` trees (which cannot leave the
+//! thread that parsed them).
+
+use crate::source::{FileId, Loc};
+
+/// A type as written: enough structure to resolve names and see wrappers like `Option<T>`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TypeRef {
+    /// `a::b::C<D, E>`: path segments, the generic arguments of the last one.
+    Path { segments: Vec<String>, args: Vec<TypeRef> },
+    /// `&T` / `&mut T`.
+    Ref(Box<TypeRef>),
+    /// Anything else, as text.
+    Other(String),
+}
+
+impl TypeRef {
+    pub fn last_name(&self) -> Option<&str> {
+        match self {
+            TypeRef::Path { segments, .. } => segments.last().map(String::as_str),
+            _ => None,
+        }
+    }
+
+    /// The type as a reader would write it.
+    pub fn display(&self) -> String {
+        match self {
+            TypeRef::Path { segments, args } if args.is_empty() => segments.join("::"),
+            TypeRef::Path { segments, args } => {
+                let args: Vec<_> = args.iter().map(TypeRef::display).collect();
+                format!("{}<{}>", segments.join("::"), args.join(", "))
+            }
+            TypeRef::Ref(inner) => format!("&{}", inner.display()),
+            TypeRef::Other(text) => text.clone(),
+        }
+    }
+}
+
+/// One argument of a fn or closure.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Param {
+    pub ty: TypeRef,
+    pub loc: Loc,
+}
+
+/// `#[public(reason = "...")]` / `#[protected]` on a handler.
+#[derive(Clone, Debug, Default)]
+pub struct IntentAttrs {
+    pub public: Option<PublicAttr>,
+    pub protected: Option<Loc>,
+}
+
+#[derive(Clone, Debug)]
+pub struct PublicAttr {
+    pub reason: Option<String>,
+    pub loc: Loc,
+}
+
+/// What a `#[utoipa::path(...)]` attribute documents.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UtoipaPath {
+    /// Upper-case methods (`GET`), from `get` or `method(get, head)`.
+    pub methods: Vec<String>,
+    pub path: Option<String>,
+    pub context_path: Option<String>,
+    /// `None`: no `security(...)`. Otherwise alternatives, each a set of scheme names that must
+    /// all hold; an empty set is `()` (anonymous access).
+    pub security: Option<Vec<Vec<String>>>,
+    pub loc: Loc,
+}
+
+impl UtoipaPath {
+    /// The documented path with `context_path` applied, normalised.
+    pub fn full_path(&self) -> Option<String> {
+        let path = self.path.as_deref()?;
+        let joined = match &self.context_path {
+            Some(prefix) => crate::router::paths::join(prefix, path),
+            None => path.to_string(),
+        };
+        Some(crate::router::paths::normalize(&joined))
+    }
+}
+
+/// A `#[derive(OpenApi)] #[openapi(...)]` document.
+#[derive(Clone, Debug)]
+pub struct OpenApiDoc {
+    pub name: String,
+    /// Handler paths listed in `paths(...)`, as written.
+    pub paths: Vec<Vec<String>>,
+    /// `nest((path = "/p", api = OtherDoc))`: prefix and document path as written.
+    pub nests: Vec<(String, Vec<String>)>,
+    /// Default `security(...)` of the document, as in [`UtoipaPath::security`].
+    pub security: Option<Vec<Vec<String>>>,
+    pub loc: Loc,
+}
+
+/// Where a function's `syn` item sits in its file: item indices from the file's top, through
+/// inline modules and impl blocks, so the evaluator can find it again after re-parsing.
+pub type Locator = Vec<usize>;
+
+/// A function: free, or associated to a type in an impl block.
+#[derive(Clone, Debug)]
+pub struct FnItem {
+    pub name: String,
+    /// Local module index within the file summary until linked; the global module id after.
+    pub module: usize,
+    /// `Some("Server")` for `impl Server { fn .. }`.
+    pub self_type: Option<String>,
+    pub is_async: bool,
+    pub params: Vec<Param>,
+    /// The return type as text (empty for `()`).
+    pub returns: String,
+    pub name_loc: Loc,
+    pub file: FileId,
+    pub locator: Locator,
+    pub intent: IntentAttrs,
+    pub utoipa: Option<UtoipaPath>,
+    /// The body hands a router to `serve` or turns it into a service (`into_make_service`).
+    pub serves: bool,
+}
+
+/// An impl of `FromRequestParts`/`FromRequest` (or a derive of them): which extractors its
+/// extraction runs, and whether each one's rejection is propagated (so it rejects too).
+#[derive(Clone, Debug)]
+pub struct ExtractorImpl {
+    pub self_type: String,
+    pub module: usize,
+    pub extracts: Vec<(TypeRef, bool)>,
+    pub loc: Loc,
+}
+
+/// A named item of a module.
+#[derive(Clone, Debug)]
+pub enum Entry {
+    /// Index into the crate-wide fn list (file-local until linked).
+    Fn(usize),
+    /// A child module (file-local index until linked).
+    Mod(usize),
+    /// A struct, enum, union or trait defined here.
+    Type,
+    /// `type X = ...;`
+    Alias(TypeRef),
+    /// `const X: &str = "..."` (the string when it is a literal).
+    Const(Option<String>),
+    /// `use path as name;`: the path as written.
+    Use(Vec<String>),
+}
+
+/// One module's items.
+#[derive(Clone, Debug, Default)]
+pub struct ModuleItems {
+    pub name: String,
+    /// File-local index of the parent module (None for the file's top module).
+    pub parent: Option<usize>,
+    pub entries: Vec<(String, Entry)>,
+    /// `use path::*;` paths as written.
+    pub globs: Vec<Vec<String>>,
+}
+
+/// A `mod name;` whose file has to be loaded.
+#[derive(Clone, Debug)]
+pub struct ModDecl {
+    /// File-local index of the module created for it.
+    pub module: usize,
+    /// Candidate files in order of preference.
+    pub candidates: Vec<std::path::PathBuf>,
+    /// Directory for that file's own child modules, per candidate.
+    pub child_dirs: Vec<std::path::PathBuf>,
+    pub loc: Loc,
+}
+
+/// Everything the index keeps of one file.
+#[derive(Clone, Debug, Default)]
+pub struct FileSummary {
+    /// The file's top module first, then its inline modules.
+    pub modules: Vec<ModuleItems>,
+    pub fns: Vec<FnItem>,
+    pub extractor_impls: Vec<ExtractorImpl>,
+    pub openapi_docs: Vec<(usize, OpenApiDoc)>,
+    pub mod_decls: Vec<ModDecl>,
+    /// Security scheme names a `Modify` impl or `components(...)` adds.
+    pub defined_schemes: Vec<String>,
+    pub lines: usize,
+}

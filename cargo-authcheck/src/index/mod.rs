@@ -1,0 +1,290 @@
+//! The index: every module, fn, import and annotation of the analysed crates, linked into one
+//! graph, and name resolution over it (`use` chains, renames, globs, re-exports, `self`/`super`/
+//! `crate`, other workspace members, associated fns).
+
+pub mod extract;
+pub mod items;
+pub mod propagation;
+pub mod utoipa;
+
+use std::collections::HashMap;
+
+pub use items::*;
+
+use crate::source::{FileId, Loc, SourceMap};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ModuleId(pub usize);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FnId(pub usize);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CrateId(pub usize);
+
+/// An indexed crate (one lib or bin target).
+#[derive(Debug)]
+pub struct Crate {
+    pub name: String,
+    pub package: String,
+    pub is_lib: bool,
+    pub selected: bool,
+    pub root: ModuleId,
+    /// Crate names reachable as `name::...` from this crate (workspace members it depends on).
+    pub deps: Vec<String>,
+}
+
+/// A linked module.
+#[derive(Debug)]
+pub struct Module {
+    /// `crate_name::a::b`.
+    pub path: Vec<String>,
+    pub krate: CrateId,
+    pub parent: Option<ModuleId>,
+    pub file: FileId,
+    pub entries: HashMap<String, Vec<LinkedEntry>>,
+    pub globs: Vec<Vec<String>>,
+}
+
+/// A module entry with global ids.
+#[derive(Clone, Debug)]
+pub enum LinkedEntry {
+    Fn(FnId),
+    Mod(ModuleId),
+    Type,
+    Alias(TypeRef),
+    Const(Option<String>),
+    Use(Vec<String>),
+}
+
+/// A file that could not be read or parsed, or a module file that could not be found.
+#[derive(Clone, Debug)]
+pub struct ParseProblem {
+    pub loc: Loc,
+    pub message: String,
+}
+
+/// Which namespace a path is looked up in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ns {
+    /// fns, consts, statics
+    Value,
+    /// types, aliases, modules
+    Type,
+}
+
+/// What a path resolves to.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Resolved {
+    Fn(FnId),
+    Mod(ModuleId),
+    /// A struct/enum/trait defined in a workspace module.
+    Type { module: ModuleId, name: String },
+    Alias { module: ModuleId, ty: TypeRef },
+    Const(Option<String>),
+    /// Outside the analysed crates (std, axum, ...): the path as far as it is known.
+    External(Vec<String>),
+}
+
+impl Resolved {
+    /// The item's own name (last path segment), for matching config names.
+    pub fn full_path(&self, index: &Index) -> Vec<String> {
+        match self {
+            Resolved::Fn(id) => index.fn_path(*id),
+            Resolved::Mod(m) => index.modules[m.0].path.clone(),
+            Resolved::Type { module, name } => {
+                let mut p = index.modules[module.0].path.clone();
+                p.push(name.clone());
+                p
+            }
+            Resolved::Alias { .. } | Resolved::Const(_) => Vec::new(),
+            Resolved::External(path) => path.clone(),
+        }
+    }
+}
+
+const MAX_RESOLVE_DEPTH: usize = 32;
+
+/// Everything known about the analysed code.
+#[derive(Debug, Default)]
+pub struct Index {
+    pub sources: SourceMap,
+    pub crates: Vec<Crate>,
+    pub modules: Vec<Module>,
+    pub fns: Vec<FnItem>,
+    pub extractor_impls: Vec<(ModuleId, ExtractorImpl)>,
+    pub openapi_docs: Vec<(ModuleId, OpenApiDoc)>,
+    pub defined_schemes: Vec<String>,
+    pub problems: Vec<ParseProblem>,
+    pub lines: usize,
+    /// (crate, self type, fn name) -> associated fn.
+    assoc: HashMap<(CrateId, String, String), FnId>,
+}
+
+impl Index {
+    pub fn module_of(&self, f: FnId) -> ModuleId {
+        ModuleId(self.fns[f.0].module)
+    }
+
+    pub fn krate(&self, module: ModuleId) -> &Crate {
+        &self.crates[self.modules[module.0].krate.0]
+    }
+
+    /// `crate::module::Type::name` of a fn, for output.
+    pub fn fn_path(&self, f: FnId) -> Vec<String> {
+        let item = &self.fns[f.0];
+        let mut path = self.modules[item.module].path.clone();
+        path.extend(item.self_type.clone());
+        path.push(item.name.clone());
+        path
+    }
+
+    pub fn fn_display(&self, f: FnId) -> String {
+        self.fn_path(f).join("::")
+    }
+
+    /// Registers a linked fn (with a global module index).
+    pub fn push_fn(&mut self, item: FnItem) -> FnId {
+        let id = FnId(self.fns.len());
+        if let Some(ty) = &item.self_type {
+            let krate = self.modules[item.module].krate;
+            self.assoc.entry((krate, ty.clone(), item.name.clone())).or_insert(id);
+        }
+        self.fns.push(item);
+        id
+    }
+
+    /// The associated fn `name` of type `ty` in `krate`.
+    pub fn assoc_fn(&self, krate: CrateId, ty: &str, name: &str) -> Option<FnId> {
+        self.assoc.get(&(krate, ty.to_string(), name.to_string())).copied()
+    }
+
+    /// Resolves a path as written in `module`.
+    pub fn resolve(&self, module: ModuleId, path: &[String], ns: Ns) -> Option<Resolved> {
+        self.resolve_depth(module, path, ns, 0)
+    }
+
+    fn resolve_depth(&self, module: ModuleId, path: &[String], ns: Ns, depth: usize) -> Option<Resolved> {
+        if depth > MAX_RESOLVE_DEPTH || path.is_empty() {
+            return None;
+        }
+        let krate = self.modules[module.0].krate;
+        let (mut current, rest) = match path[0].as_str() {
+            "crate" => (Resolved::Mod(self.crates[krate.0].root), &path[1..]),
+            "self" => (Resolved::Mod(module), &path[1..]),
+            "super" => {
+                let mut m = module;
+                let mut i = 0;
+                while path.get(i).is_some_and(|s| s == "super") {
+                    m = self.modules[m.0].parent?;
+                    i += 1;
+                }
+                (Resolved::Mod(m), &path[i..])
+            }
+            "::" => (self.extern_crate(krate, path.get(1)?).unwrap_or_else(|| Resolved::External(path[1..2].to_vec())), &path[2..]),
+            first => {
+                let first_ns = if path.len() == 1 { ns } else { Ns::Type };
+                let found = self
+                    .lookup(module, first, first_ns, depth)
+                    .or_else(|| self.extern_crate(krate, first))
+                    .unwrap_or_else(|| Resolved::External(vec![first.to_string()]));
+                (found, &path[1..])
+            }
+        };
+        for (i, segment) in rest.iter().enumerate() {
+            let last = i + 1 == rest.len();
+            let seg_ns = if last { ns } else { Ns::Type };
+            current = match current {
+                Resolved::Mod(m) => self.lookup_member(m, segment, seg_ns, depth)?,
+                Resolved::Type { module, ref name } => Resolved::Fn(self.assoc_fn(self.modules[module.0].krate, name, segment)?),
+                Resolved::Alias { module, ref ty } => {
+                    let target = self.resolve_type(module, ty)?;
+                    let Resolved::Type { module, name } = target else { return None };
+                    Resolved::Fn(self.assoc_fn(self.modules[module.0].krate, &name, segment)?)
+                }
+                Resolved::External(mut p) => {
+                    p.push(segment.clone());
+                    Resolved::External(p)
+                }
+                Resolved::Fn(_) | Resolved::Const(_) => return None,
+            };
+        }
+        Some(current)
+    }
+
+    /// Follows a type through aliases to what it names.
+    pub fn resolve_type(&self, module: ModuleId, ty: &TypeRef) -> Option<Resolved> {
+        let mut module = module;
+        let mut ty = ty.clone();
+        for _ in 0..MAX_RESOLVE_DEPTH {
+            let TypeRef::Path { segments, .. } = &ty else { return None };
+            match self.resolve(module, segments, Ns::Type)? {
+                Resolved::Alias { module: m, ty: target } => {
+                    module = m;
+                    ty = target;
+                }
+                other => return Some(other),
+            }
+        }
+        None
+    }
+
+    fn extern_crate(&self, krate: CrateId, name: &str) -> Option<Resolved> {
+        let this = &self.crates[krate.0];
+        if !this.deps.iter().any(|d| d == name) {
+            return None;
+        }
+        self.crates.iter().find(|c| c.is_lib && c.name == name).map(|c| Resolved::Mod(c.root))
+    }
+
+    /// A name in scope in `module`: its items, imports and globs.
+    fn lookup(&self, module: ModuleId, name: &str, ns: Ns, depth: usize) -> Option<Resolved> {
+        self.lookup_member(module, name, ns, depth)
+    }
+
+    /// A name inside `module`, as reached by a path (`module::name`).
+    fn lookup_member(&self, module: ModuleId, name: &str, ns: Ns, depth: usize) -> Option<Resolved> {
+        let m = &self.modules[module.0];
+        let mut fallback = None;
+        for entry in m.entries.get(name).into_iter().flatten() {
+            let resolved = match entry {
+                LinkedEntry::Fn(f) => Some(Resolved::Fn(*f)),
+                LinkedEntry::Mod(child) => Some(Resolved::Mod(*child)),
+                LinkedEntry::Type => Some(Resolved::Type { module, name: name.to_string() }),
+                LinkedEntry::Alias(ty) => Some(Resolved::Alias { module, ty: ty.clone() }),
+                LinkedEntry::Const(v) => Some(Resolved::Const(v.clone())),
+                // `use other_crate;` / `use other_crate as alias;`
+                LinkedEntry::Use(path) if path.len() == 1 => {
+                    Some(self.extern_crate(m.krate, &path[0]).unwrap_or_else(|| Resolved::External(path.clone())))
+                }
+                LinkedEntry::Use(path) => self.resolve_depth(module, path, ns, depth + 1),
+            };
+            let Some(resolved) = resolved else { continue };
+            if namespace(&resolved) == Some(ns) || namespace(&resolved).is_none() {
+                return Some(resolved);
+            }
+            fallback.get_or_insert(resolved);
+        }
+        if fallback.is_some() {
+            return fallback;
+        }
+        for glob in &m.globs {
+            if let Some(Resolved::Mod(target)) = self.resolve_depth(module, glob, Ns::Type, depth + 1) {
+                if target != module {
+                    if let Some(found) = self.lookup_member(target, name, ns, depth + 1) {
+                        return Some(found);
+                    }
+                }
+            }
+        }
+        None
+    }
+}
+
+fn namespace(r: &Resolved) -> Option<Ns> {
+    match r {
+        Resolved::Fn(_) | Resolved::Const(_) => Some(Ns::Value),
+        Resolved::Mod(_) | Resolved::Type { .. } | Resolved::Alias { .. } => Some(Ns::Type),
+        Resolved::External(_) => None,
+    }
+}

@@ -1,0 +1,19 @@
+//! `cargo authcheck`: proves that every route of an axum application requires authentication
+//! and that its OpenAPI documentation tells the truth.
+//!
+//! The pipeline, one module per stage with plain data between them:
+//! [`discover`] -> [`parse`] -> [`index`] -> [`router`] -> [`auth`] / [`openapi`] -> [`rules`] -> [`report`].
+
+pub mod analysis;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod diagnostic;
+pub mod discover;
+pub mod index;
+pub mod openapi;
+pub mod parse;
+pub mod report;
+pub mod router;
+pub mod rules;
+pub mod source;

@@ -1,0 +1,922 @@
+//! Evaluates router-building code: an abstract interpreter over `syn` expressions that follows
+//! values through `let`, reassignment, blocks, calls (with routers passed as arguments), method
+//! chains and `if`/`match` joins, and applies axum 0.8's `route`/`nest`/`merge`/`layer` rules.
+
+use std::collections::{BTreeSet, HashMap};
+use std::rc::Rc;
+
+use quote::ToTokens;
+
+use super::model::*;
+use super::paths;
+use crate::index::extract::{str_lit, type_ref};
+use crate::index::{FnId, Index, ModuleId, Ns, Param, Resolved};
+use crate::source::{FileId, Loc};
+
+const METHOD_FNS: &[&str] = &["get", "post", "put", "patch", "delete", "head", "options", "trace", "connect", "any"];
+const MAX_CALL_DEPTH: usize = 48;
+
+/// A value flowing through router-building code.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Router(RouterValue),
+    MethodRouter(Vec<Entry>),
+    Handler { target: Target, layers: Vec<Layer>, at: Loc },
+    Layer(LayerSpec),
+    Str(String),
+    Tuple(Vec<Value>),
+    /// `routes!(a, b)`: handlers with their utoipa annotation.
+    Routes(Vec<(FnId, Loc)>),
+    /// A value from outside the workspace: the path of the call that made it, and its text.
+    External { path: Vec<String>, text: String },
+    Opaque,
+}
+
+/// Local variables and the context names resolve in.
+#[derive(Clone)]
+struct Scope {
+    vars: HashMap<String, Value>,
+    module: ModuleId,
+    self_type: Option<String>,
+    file: FileId,
+    returns: Vec<(Value, String)>,
+}
+
+/// The evaluator: owns re-parsed files (their spans belong to this thread) and what it found.
+pub struct Evaluator<'a> {
+    index: &'a Index,
+    asts: HashMap<FileId, Rc<syn::File>>,
+    stack: Vec<FnId>,
+    pub problems: Vec<Unanalyzable>,
+    /// Routers handed to `serve`/`into_make_service`.
+    pub served: Vec<RouterValue>,
+    /// Fns whose result some evaluated code used.
+    pub called: BTreeSet<FnId>,
+    memo: HashMap<FnId, Value>,
+}
+
+impl<'a> Evaluator<'a> {
+    pub fn new(index: &'a Index) -> Self {
+        Evaluator { index, asts: HashMap::new(), stack: Vec::new(), problems: Vec::new(), served: Vec::new(), called: BTreeSet::new(), memo: HashMap::new() }
+    }
+
+    /// Whether a fn's return type makes it worth evaluating.
+    pub fn is_router_fn(&self, f: FnId) -> bool {
+        let returns = &self.index.fns[f.0].returns;
+        ["Router", "Layer", "ServiceBuilder", "Routes", "Stack"].iter().any(|k| returns.contains(k))
+            || returns.split(|c: char| !c.is_alphanumeric() && c != '_').any(|word| {
+                matches!(
+                    self.index.resolve(self.index.module_of(f), &[word.to_string()], Ns::Type),
+                    Some(Resolved::Alias { ty, .. }) if ty.display().contains("Router")
+                )
+            })
+    }
+
+    /// Evaluates a fn with unknown arguments.
+    pub fn eval_fn(&mut self, f: FnId) -> Value {
+        self.call_fn(f, Vec::new(), None)
+    }
+
+    fn ast(&mut self, file: FileId) -> Option<Rc<syn::File>> {
+        if let Some(ast) = self.asts.get(&file) {
+            return Some(ast.clone());
+        }
+        let ast = Rc::new(syn::parse_file(&self.index.sources.get(file).text).ok()?);
+        self.asts.insert(file, ast.clone());
+        Some(ast)
+    }
+
+    fn call_fn(&mut self, f: FnId, args: Vec<Value>, receiver: Option<Value>) -> Value {
+        let plain_call = receiver.is_none() && args.iter().all(|a| matches!(a, Value::Opaque | Value::Str(_) | Value::External { .. }));
+        if plain_call {
+            if let Some(v) = self.memo.get(&f) {
+                return v.clone();
+            }
+        }
+        if self.stack.contains(&f) || self.stack.len() >= MAX_CALL_DEPTH {
+            let item = &self.index.fns[f.0];
+            self.problems.push(Unanalyzable { at: item.name_loc, message: format!("router construction recurses through `{}`", item.name) });
+            return Value::Opaque;
+        }
+        let item = &self.index.fns[f.0];
+        let Some(ast) = self.ast(item.file) else { return Value::Opaque };
+        let Some((sig, block)) = find_fn(&ast, &item.locator) else { return Value::Opaque };
+        let mut scope = Scope {
+            vars: HashMap::new(),
+            module: ModuleId(item.module),
+            self_type: item.self_type.clone(),
+            file: item.file,
+            returns: Vec::new(),
+        };
+        let mut args = args.into_iter();
+        for input in &sig.inputs {
+            match input {
+                syn::FnArg::Receiver(_) => {
+                    scope.vars.insert("self".into(), receiver.clone().unwrap_or(Value::Opaque));
+                }
+                syn::FnArg::Typed(pt) => bind(&mut scope, &pt.pat, args.next().unwrap_or(Value::Opaque)),
+            }
+        }
+        self.stack.push(f);
+        let tail = self.eval_block(block, &mut scope);
+        self.stack.pop();
+        let mut results = std::mem::take(&mut scope.returns);
+        results.push((tail, "on the fall-through path".into()));
+        let value = join_all(results);
+        if plain_call {
+            self.memo.insert(f, value.clone());
+        }
+        value
+    }
+
+    fn eval_block(&mut self, block: &syn::Block, scope: &mut Scope) -> Value {
+        let mut last = Value::Opaque;
+        for stmt in &block.stmts {
+            last = match stmt {
+                syn::Stmt::Local(local) => {
+                    let value = local.init.as_ref().map_or(Value::Opaque, |init| self.eval(&init.expr, scope));
+                    bind(scope, &local.pat, value);
+                    Value::Opaque
+                }
+                syn::Stmt::Expr(e, semi) => {
+                    let v = self.eval(e, scope);
+                    if semi.is_some() {
+                        Value::Opaque
+                    } else {
+                        v
+                    }
+                }
+                syn::Stmt::Macro(m) => {
+                    self.eval_macro(&m.mac, scope);
+                    Value::Opaque
+                }
+                syn::Stmt::Item(_) => Value::Opaque,
+            };
+        }
+        last
+    }
+
+    fn loc(&self, scope: &Scope, tokens: &impl ToTokens) -> Loc {
+        Loc::of(scope.file, tokens)
+    }
+
+    fn unanalyzable(&mut self, at: Loc, message: impl Into<String>) {
+        let problem = Unanalyzable { at, message: message.into() };
+        if !self.problems.contains(&problem) {
+            self.problems.push(problem);
+        }
+    }
+
+    fn eval(&mut self, expr: &syn::Expr, scope: &mut Scope) -> Value {
+        match expr {
+            syn::Expr::Lit(_) => str_lit(expr).map_or(Value::Opaque, Value::Str),
+            syn::Expr::Path(p) => self.eval_path(&p.path, scope),
+            syn::Expr::Paren(p) => self.eval(&p.expr, scope),
+            syn::Expr::Group(g) => self.eval(&g.expr, scope),
+            syn::Expr::Reference(r) => self.eval(&r.expr, scope),
+            syn::Expr::Await(a) => self.eval(&a.base, scope),
+            syn::Expr::Try(t) => self.eval(&t.expr, scope),
+            syn::Expr::Block(b) => self.eval_block(&b.block, scope),
+            syn::Expr::Unsafe(u) => self.eval_block(&u.block, scope),
+            syn::Expr::Tuple(t) => Value::Tuple(t.elems.iter().map(|e| self.eval(e, scope)).collect()),
+            syn::Expr::Closure(c) => self.closure(c, scope),
+            syn::Expr::Call(c) => self.eval_call(c, scope),
+            syn::Expr::MethodCall(m) => self.eval_method(m, scope),
+            syn::Expr::Macro(m) => self.eval_macro(&m.mac, scope),
+            syn::Expr::Assign(a) => {
+                let value = self.eval(&a.right, scope);
+                if let syn::Expr::Path(p) = &*a.left {
+                    if let Some(name) = p.path.get_ident() {
+                        scope.vars.insert(name.to_string(), value);
+                    }
+                }
+                Value::Opaque
+            }
+            syn::Expr::Return(r) => {
+                let value = r.expr.as_ref().map_or(Value::Opaque, |e| self.eval(e, scope));
+                scope.returns.push((value, format!("on the early return at line {}", self.loc(scope, r).line)));
+                Value::Opaque
+            }
+            syn::Expr::If(i) => self.eval_if(i, scope),
+            syn::Expr::Match(m) => self.eval_match(m, scope),
+            syn::Expr::ForLoop(f) => self.eval_loop(&f.body, scope, expr),
+            syn::Expr::While(w) => self.eval_loop(&w.body, scope, expr),
+            syn::Expr::Loop(l) => self.eval_loop(&l.body, scope, expr),
+            _ => Value::Opaque,
+        }
+    }
+
+    fn eval_path(&mut self, path: &syn::Path, scope: &mut Scope) -> Value {
+        if let Some(ident) = path.get_ident() {
+            if let Some(v) = scope.vars.get(&ident.to_string()) {
+                return v.clone();
+            }
+        }
+        match self.resolve(path, scope, Ns::Value) {
+            Some(Resolved::Fn(f)) => Value::Handler { target: Target::Fn(f), layers: Vec::new(), at: self.loc(scope, path) },
+            Some(Resolved::Const(Some(s))) => Value::Str(s),
+            Some(Resolved::External(p)) => Value::External { path: p, text: text_of(path) },
+            _ => Value::Opaque,
+        }
+    }
+
+    fn resolve(&self, path: &syn::Path, scope: &Scope, ns: Ns) -> Option<Resolved> {
+        let mut segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        if path.leading_colon.is_some() {
+            segments.insert(0, "::".into());
+        }
+        if segments.first().map(String::as_str) == Some("Self") {
+            let ty = scope.self_type.clone()?;
+            let krate = self.index.modules[scope.module.0].krate;
+            return match segments.get(1) {
+                Some(name) => self.index.assoc_fn(krate, &ty, name).map(Resolved::Fn),
+                None => Some(Resolved::Type { module: scope.module, name: ty }),
+            };
+        }
+        self.index.resolve(scope.module, &segments, ns)
+    }
+
+    fn closure(&mut self, c: &syn::ExprClosure, scope: &Scope) -> Value {
+        let params = c
+            .inputs
+            .iter()
+            .map(|pat| match pat {
+                syn::Pat::Type(pt) => Param { ty: type_ref(&pt.ty), loc: self.loc(scope, pt) },
+                other => Param { ty: crate::index::TypeRef::Other("_".into()), loc: self.loc(scope, other) },
+            })
+            .collect();
+        Value::Handler { target: Target::Closure { params, module: scope.module }, layers: Vec::new(), at: self.loc(scope, c) }
+    }
+
+    fn eval_if(&mut self, i: &syn::ExprIf, scope: &mut Scope) -> Value {
+        let cond = text_of(&i.cond);
+        let mut then_scope = scope.clone();
+        let then_value = self.eval_block(&i.then_branch, &mut then_scope);
+        let mut else_scope = scope.clone();
+        let else_value = match &i.else_branch {
+            Some((_, e)) => self.eval(e, &mut else_scope),
+            None => Value::Opaque,
+        };
+        let labels = [format!("when `{cond}` is true"), format!("when `{cond}` is false")];
+        join_scopes(scope, vec![(then_scope, labels[0].clone()), (else_scope, labels[1].clone())]);
+        join_all(vec![(then_value, labels[0].clone()), (else_value, labels[1].clone())])
+    }
+
+    fn eval_match(&mut self, m: &syn::ExprMatch, scope: &mut Scope) -> Value {
+        let scrutinee = text_of(&m.expr);
+        let mut scopes = Vec::new();
+        let mut values = Vec::new();
+        for arm in &m.arms {
+            let label = format!("when `{scrutinee}` matches `{}`", text_of(&arm.pat));
+            let mut arm_scope = scope.clone();
+            values.push((self.eval(&arm.body, &mut arm_scope), label.clone()));
+            scopes.push((arm_scope, label));
+        }
+        if scopes.is_empty() {
+            return Value::Opaque;
+        }
+        join_scopes(scope, scopes);
+        join_all(values)
+    }
+
+    /// A loop that changes a router cannot be unrolled: report it.
+    fn eval_loop(&mut self, body: &syn::Block, scope: &mut Scope, whole: &syn::Expr) -> Value {
+        let mut inner = scope.clone();
+        self.eval_block(body, &mut inner);
+        let changed = inner.vars.iter().any(|(name, v)| {
+            matches!(v, Value::Router(_) | Value::MethodRouter(_)) && scope.vars.get(name) != Some(v)
+        });
+        if changed {
+            let at = Loc::of(scope.file, &whole.to_token_stream().into_iter().next());
+            self.unanalyzable(at, "routes are added in a loop; the analysis cannot tell which routes exist");
+        }
+        Value::Opaque
+    }
+}
+
+impl Evaluator<'_> {
+    fn eval_macro(&mut self, mac: &syn::Macro, scope: &mut Scope) -> Value {
+        let name = mac.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+        let at = self.loc(scope, mac);
+        match name.as_str() {
+            "routes" => {
+                let Ok(paths) = mac.parse_body_with(syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated) else {
+                    self.unanalyzable(at, "cannot read the handlers of this `routes!` call");
+                    return Value::Opaque;
+                };
+                let mut handlers = Vec::new();
+                for path in &paths {
+                    match self.resolve(path, scope, Ns::Value) {
+                        Some(Resolved::Fn(f)) => handlers.push((f, self.loc(scope, path))),
+                        _ => self.unanalyzable(self.loc(scope, path), format!("`{}` in `routes!` resolves to no handler fn in the workspace", text_of(path))),
+                    }
+                }
+                Value::Routes(handlers)
+            }
+            "login_required" | "permission_required" | "permission_required_any" => {
+                Value::Layer(LayerSpec::Macro { name: format!("{}!", text_of(&mac.path)), text: text_of(mac) })
+            }
+            _ => Value::External { path: vec![format!("{name}!")], text: text_of(mac) },
+        }
+    }
+
+    fn eval_call(&mut self, call: &syn::ExprCall, scope: &mut Scope) -> Value {
+        let syn::Expr::Path(func) = &*call.func else { return Value::Opaque };
+        let args: Vec<Value> = call.args.iter().map(|a| self.eval(a, scope)).collect();
+        let at = self.loc(scope, call);
+        let resolved = self.resolve(&func.path, scope, Ns::Value);
+        if let Some(Resolved::Fn(f)) = resolved {
+            self.called.insert(f);
+            if self.is_router_fn(f) || args.iter().any(is_router_value) {
+                return self.call_fn(f, args, None);
+            }
+            return Value::Opaque;
+        }
+        let segments: Vec<String> = func.path.segments.iter().map(|s| s.ident.to_string()).collect();
+        let last = segments.last().map(String::as_str).unwrap_or_default();
+        let owner = segments.len().checked_sub(2).map(|i| segments[i].as_str());
+        match (owner, last) {
+            (Some("Router" | "OpenApiRouter"), "new" | "default") => Value::Router(RouterValue::default()),
+            (Some("OpenApiRouter"), "with_openapi") => {
+                let docs = call.args.first().and_then(|a| self.doc_type(a, scope)).into_iter().collect();
+                Value::Router(RouterValue { entries: Vec::new(), docs })
+            }
+            (Some("MethodRouter"), "new") => Value::MethodRouter(Vec::new()),
+            (_, "Ok" | "Some") if args.len() == 1 => args.into_iter().next().unwrap_or(Value::Opaque),
+            (_, "serve") if args.len() >= 2 => {
+                match &args[1] {
+                    Value::Router(r) => self.served.push(r.clone()),
+                    _ => self.unanalyzable(at, "the value handed to `serve` is not a router the analysis can follow"),
+                }
+                Value::Opaque
+            }
+            (_, m) if METHOD_FNS.contains(&m) && args.len() == 1 => {
+                let entry = self.method_entry(m, &call.args[0], &args[0], scope, false);
+                Value::MethodRouter(vec![entry])
+            }
+            (_, "on") if args.len() == 2 => {
+                let entries = filter_methods(&call.args[0]).into_iter().map(|m| self.method_entry(&m, &call.args[1], &args[1], scope, false)).collect();
+                Value::MethodRouter(entries)
+            }
+            (_, m) if m.ends_with("_service") && METHOD_FNS.contains(&m.trim_end_matches("_service")) && args.len() == 1 => {
+                let entry = self.method_entry(m.trim_end_matches("_service"), &call.args[0], &args[0], scope, true);
+                Value::MethodRouter(vec![entry])
+            }
+            (_, "on_service") if args.len() == 2 => {
+                let entries = filter_methods(&call.args[0]).into_iter().map(|m| self.method_entry(&m, &call.args[1], &args[1], scope, true)).collect();
+                Value::MethodRouter(entries)
+            }
+            (_, "from_fn" | "map_request" | "from_fn_with_state" | "map_request_with_state") => {
+                let f_expr = call.args.last();
+                let function = match args.last() {
+                    Some(Value::Handler { target: Target::Fn(f), .. }) => Some(*f),
+                    _ => None,
+                };
+                Value::Layer(LayerSpec::MiddlewareFn { constructor: last.to_string(), function, name: f_expr.map(text_of).unwrap_or_default() })
+            }
+            (_, "from_extractor" | "from_extractor_with_state") => {
+                let generic = func.path.segments.last().and_then(|s| match &s.arguments {
+                    syn::PathArguments::AngleBracketed(a) => a.args.iter().find_map(|g| match g {
+                        syn::GenericArgument::Type(t) => Some(type_ref(t)),
+                        _ => None,
+                    }),
+                    _ => None,
+                });
+                match generic {
+                    Some(ty) => Value::Layer(LayerSpec::FromExtractor { ty, module: scope.module }),
+                    None => Value::Layer(LayerSpec::Unknown { text: text_of(call) }),
+                }
+            }
+            (Some("ServiceBuilder"), "new") => Value::Layer(LayerSpec::Stack(Vec::new())),
+            (Some("SwaggerUi" | "RapiDoc"), "new") | (Some("Redoc" | "Scalar"), "with_url") => {
+                let mut router = RouterValue::default();
+                if let Some(Value::Str(path)) = args.first() {
+                    let ui_paths = if owner == Some("SwaggerUi") {
+                        vec![path.clone(), paths::join(path, "/"), paths::join(path, "/{*rest}")]
+                    } else {
+                        vec![path.clone()]
+                    };
+                    for p in ui_paths {
+                        router.entries.push(service_entry("GET", &p, at, &text_of(call)));
+                    }
+                }
+                Value::Router(router)
+            }
+            _ => Value::External { path: resolved_path(resolved, &segments), text: text_of(call) },
+        }
+    }
+
+    /// `ApiDoc::openapi()` -> the resolved path of `ApiDoc`.
+    fn doc_type(&self, expr: &syn::Expr, scope: &Scope) -> Option<Vec<String>> {
+        let syn::Expr::Call(call) = expr else { return None };
+        let syn::Expr::Path(p) = &*call.func else { return None };
+        let segments: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+        let owner = &segments[..segments.len().checked_sub(1)?];
+        match self.index.resolve(scope.module, owner, Ns::Type) {
+            Some(r @ Resolved::Type { .. }) => Some(r.full_path(self.index)),
+            _ => Some(owner.to_vec()),
+        }
+    }
+
+    fn method_entry(&mut self, method: &str, expr: &syn::Expr, value: &Value, scope: &Scope, service: bool) -> Entry {
+        let at = self.loc(scope, expr);
+        let (target, layers) = if service {
+            match value {
+                Value::Handler { target, layers, .. } => (target.clone(), layers.clone()),
+                _ => (Target::Service { text: text_of(expr) }, Vec::new()),
+            }
+        } else {
+            self.handler_target(expr, value)
+        };
+        Entry {
+            method: method.to_ascii_uppercase(),
+            path: String::new(),
+            target,
+            handler_at: at,
+            registered_at: at,
+            layers,
+            partial_layers: Vec::new(),
+            fallback: false,
+            router_fallback: false,
+            collected: false,
+        }
+    }
+
+    fn handler_target(&mut self, expr: &syn::Expr, value: &Value) -> (Target, Vec<Layer>) {
+        match value {
+            Value::Handler { target, layers, .. } => (target.clone(), layers.clone()),
+            Value::External { path, .. } => (Target::Unresolved { text: format!("{} (defined outside the analysed crates)", path.join("::")) }, Vec::new()),
+            _ => (Target::Unresolved { text: text_of(expr) }, Vec::new()),
+        }
+    }
+}
+
+impl Evaluator<'_> {
+    fn eval_method(&mut self, m: &syn::ExprMethodCall, scope: &mut Scope) -> Value {
+        let receiver = self.eval(&m.receiver, scope);
+        let name = m.method.to_string();
+        let at = Loc::of(scope.file, &m.method);
+        let args: Vec<Value> = m.args.iter().map(|a| self.eval(a, scope)).collect();
+        match receiver {
+            Value::Router(router) => self.router_method(router, &name, m, args, at, scope),
+            Value::MethodRouter(entries) => self.method_router_method(entries, &name, m, args, at, scope),
+            Value::Handler { target, mut layers, at: h_at } => match name.as_str() {
+                "layer" | "route_layer" => {
+                    layers.push(self.layer_of(&m.args[0], args.into_iter().next(), at));
+                    Value::Handler { target, layers, at: h_at }
+                }
+                "with_state" | "clone" | "into_service" | "into_make_service" => Value::Handler { target, layers, at: h_at },
+                _ => Value::Opaque,
+            },
+            Value::Layer(LayerSpec::Stack(mut stack)) => match name.as_str() {
+                "layer" => {
+                    let layer = self.layer_of(&m.args[0], args.into_iter().next(), at);
+                    stack.push(layer.spec);
+                    Value::Layer(LayerSpec::Stack(stack))
+                }
+                "map_request" | "map_request_with_state" => {
+                    let function = match args.last() {
+                        Some(Value::Handler { target: Target::Fn(f), .. }) => Some(*f),
+                        _ => None,
+                    };
+                    stack.push(LayerSpec::MiddlewareFn { constructor: name.clone(), function, name: m.args.last().map(text_of).unwrap_or_default() });
+                    Value::Layer(LayerSpec::Stack(stack))
+                }
+                _ => Value::Layer(LayerSpec::Stack(stack)),
+            },
+            Value::Layer(spec) => Value::Layer(spec),
+            Value::Tuple(items) if name == "clone" => Value::Tuple(items),
+            Value::External { path, text } => {
+                let text = format!("{text}.{name}(..)");
+                Value::External { path: path.clone(), text }
+            }
+            Value::Opaque | Value::Str(_) | Value::Tuple(_) | Value::Routes(_) => self.user_method(&name, args, Value::Opaque),
+        }
+    }
+
+    /// A method of the workspace's own types that builds routers (`app.router()`), found by name.
+    fn user_method(&mut self, name: &str, args: Vec<Value>, receiver: Value) -> Value {
+        let candidates: Vec<FnId> = (0..self.index.fns.len())
+            .map(FnId)
+            .filter(|f| {
+                let item = &self.index.fns[f.0];
+                item.name == name && item.self_type.is_some() && item.locator.len() > 1
+            })
+            .filter(|f| self.is_router_fn(*f))
+            .collect();
+        match candidates.as_slice() {
+            [f] => {
+                self.called.insert(*f);
+                self.call_fn(*f, args, Some(receiver))
+            }
+            _ => Value::Opaque,
+        }
+    }
+
+    fn router_method(&mut self, mut router: RouterValue, name: &str, m: &syn::ExprMethodCall, args: Vec<Value>, at: Loc, scope: &mut Scope) -> Value {
+        let mut args = args.into_iter();
+        match name {
+            "route" => {
+                let (path, mr) = (args.next(), args.next());
+                match (path, mr) {
+                    (Some(Value::Str(path)), Some(Value::MethodRouter(entries))) => {
+                        let path = paths::normalize(&path);
+                        for mut e in entries {
+                            e.path = path.clone();
+                            e.registered_at = at;
+                            router.entries.push(e);
+                        }
+                    }
+                    (Some(Value::Str(_)), _) => self.unanalyzable(at, format!("the method router `{}` cannot be followed", text_of(&m.args[1]))),
+                    _ => self.unanalyzable(at, format!("the route path `{}` is computed at run time", m.args.first().map(text_of).unwrap_or_default())),
+                }
+            }
+            "route_service" | "nest_service" => match args.next() {
+                Some(Value::Str(path)) => {
+                    let path = paths::normalize(&path);
+                    let service = args.next().unwrap_or(Value::Opaque);
+                    let mut entry = service_entry("ANY", &path, at, &text_of(&m.args[1]));
+                    if let Value::Handler { target, layers, .. } = service {
+                        entry.target = target;
+                        entry.layers = layers;
+                    }
+                    router.entries.push(entry);
+                }
+                _ => self.unanalyzable(at, "the service path is computed at run time"),
+            },
+            "nest" => match (args.next(), args.next()) {
+                (Some(Value::Str(prefix)), Some(Value::Router(inner))) => {
+                    let prefix = paths::normalize(&prefix);
+                    for mut e in inner.entries {
+                        e.path = paths::join(&prefix, &e.path);
+                        router.entries.push(e);
+                    }
+                    router.docs.extend(inner.docs);
+                }
+                (Some(Value::Str(_)), _) => self.unanalyzable(at, format!("the nested router `{}` cannot be followed", text_of(&m.args[1]))),
+                _ => self.unanalyzable(at, "the nest prefix is computed at run time"),
+            },
+            "merge" => match args.next() {
+                Some(Value::Router(inner)) => {
+                    if inner.entries.iter().any(is_root_fallback) {
+                        router.entries.retain(|e| !is_root_fallback(e));
+                    }
+                    router.entries.extend(inner.entries);
+                    router.docs.extend(inner.docs);
+                }
+                _ => self.unanalyzable(at, format!("the merged router `{}` cannot be followed", m.args.first().map(text_of).unwrap_or_default())),
+            },
+            "layer" | "route_layer" => {
+                let layer = self.layer_of(&m.args[0], args.next(), at);
+                for e in &mut router.entries {
+                    if name == "layer" || !e.router_fallback {
+                        e.layers.push(layer.clone());
+                    }
+                }
+            }
+            "fallback" | "fallback_service" | "method_not_allowed_fallback" => {
+                let value = args.next().unwrap_or(Value::Opaque);
+                let (target, layers) = if name == "fallback_service" {
+                    match value {
+                        Value::Handler { target, layers, .. } => (target, layers),
+                        _ => (Target::Service { text: text_of(&m.args[0]) }, Vec::new()),
+                    }
+                } else {
+                    self.handler_target(&m.args[0], &value)
+                };
+                router.entries.retain(|e| !is_root_fallback(e));
+                let handler_at = self.loc(scope, &m.args[0]);
+                router.entries.push(Entry {
+                    method: "ANY".into(),
+                    path: "/{*fallback}".into(),
+                    target,
+                    handler_at,
+                    registered_at: at,
+                    layers,
+                    partial_layers: Vec::new(),
+                    fallback: true,
+                    router_fallback: true,
+                    collected: false,
+                });
+            }
+            "routes" => match args.next() {
+                // utoipa-axum builds one method router from all the handlers and registers it at
+                // every path they document: each handler answers at each of those paths.
+                Some(Value::Routes(handlers)) => {
+                    let mut documented = Vec::new();
+                    for (f, handler_at) in handlers {
+                        match self.index.fns[f.0].utoipa.clone() {
+                            Some(doc) => documented.push((f, handler_at, doc)),
+                            None => self.unanalyzable(handler_at, format!("`{}` has no `#[utoipa::path]`, so `routes!` cannot register it", self.index.fns[f.0].name)),
+                        }
+                    }
+                    let mut all_paths: Vec<String> = Vec::new();
+                    for (_, _, doc) in &documented {
+                        let path = doc.path.as_deref().map(paths::normalize).unwrap_or_else(|| "/".into());
+                        if !all_paths.contains(&path) {
+                            all_paths.push(path);
+                        }
+                    }
+                    for path in &all_paths {
+                        for (f, handler_at, doc) in &documented {
+                            for method in &doc.methods {
+                                router.entries.push(Entry {
+                                    method: method.clone(),
+                                    path: path.clone(),
+                                    target: Target::Fn(*f),
+                                    handler_at: *handler_at,
+                                    registered_at: at,
+                                    layers: Vec::new(),
+                                    partial_layers: Vec::new(),
+                                    fallback: false,
+                                    router_fallback: false,
+                                    collected: true,
+                                });
+                            }
+                        }
+                    }
+                }
+                _ => self.unanalyzable(at, "the handlers given to `routes` cannot be followed"),
+            },
+            "split_for_parts" => return Value::Tuple(vec![Value::Router(router), Value::Opaque]),
+            "with_state" | "into_make_service" | "into_make_service_with_connect_info" | "clone" | "into" | "into_service"
+            | "boxed_clone" | "without_v07_checks" | "reset_fallback" | "into_router" => {
+                if name == "reset_fallback" {
+                    router.entries.retain(|e| !is_root_fallback(e));
+                }
+                if name.starts_with("into_make_service") {
+                    self.served.push(router.clone());
+                }
+            }
+            "get_openapi" | "get_openapi_mut" | "to_openapi" | "into_openapi" => return Value::Opaque,
+            _ => {
+                let value = self.user_method(name, args.collect(), Value::Router(router.clone()));
+                if is_router_value(&value) {
+                    return value;
+                }
+                self.unanalyzable(at, format!("`.{name}(..)` on a router is not a method the analysis knows"));
+            }
+        }
+        Value::Router(router)
+    }
+
+    fn method_router_method(&mut self, mut entries: Vec<Entry>, name: &str, m: &syn::ExprMethodCall, args: Vec<Value>, at: Loc, scope: &mut Scope) -> Value {
+        let base = name.trim_end_matches("_service");
+        let arg = args.into_iter().next().unwrap_or(Value::Opaque);
+        if METHOD_FNS.contains(&base) && m.args.len() == 1 {
+            let entry = self.method_entry(base, &m.args[0], &arg, scope, name.ends_with("_service"));
+            entries.push(entry);
+        } else if name == "on" || name == "on_service" {
+            let v = self.eval(&m.args[1], scope);
+            for method in filter_methods(&m.args[0]) {
+                let entry = self.method_entry(&method, &m.args[1], &v, scope, name == "on_service");
+                entries.push(entry);
+            }
+        } else if name == "layer" || name == "route_layer" {
+            let layer = self.layer_of(&m.args[0], Some(arg), at);
+            for e in entries.iter_mut().filter(|e| name == "layer" || !e.fallback) {
+                e.layers.push(layer.clone());
+            }
+        } else if name == "fallback" || name == "fallback_service" {
+            let mut entry = self.method_entry("any", &m.args[0], &arg, scope, name == "fallback_service");
+            entry.fallback = true;
+            entries.push(entry);
+        } else if name == "merge" {
+            if let Value::MethodRouter(other) = arg {
+                entries.extend(other);
+            } else {
+                self.unanalyzable(at, format!("the merged method router `{}` cannot be followed", text_of(&m.args[0])));
+            }
+        } else if !matches!(name, "with_state" | "clone" | "into" | "boxed_clone") {
+            self.unanalyzable(at, format!("`.{name}(..)` on a method router is not a method the analysis knows"));
+        }
+        Value::MethodRouter(entries)
+    }
+
+    fn layer_of(&mut self, expr: &syn::Expr, value: Option<Value>, at: Loc) -> Layer {
+        let text = text_of(expr);
+        let spec = match value {
+            Some(Value::Layer(spec)) => spec,
+            Some(Value::External { path, text }) => LayerSpec::Constructed { path, text },
+            _ => LayerSpec::Unknown { text: text.clone() },
+        };
+        Layer { spec, at, text }
+    }
+}
+
+/// The router's own fallback (a later `.fallback` replaces it; nested ones live under a prefix).
+fn is_root_fallback(e: &Entry) -> bool {
+    e.router_fallback && e.path == "/{*fallback}"
+}
+
+fn is_router_value(v: &Value) -> bool {
+    matches!(v, Value::Router(_) | Value::MethodRouter(_))
+}
+
+fn resolved_path(resolved: Option<Resolved>, written: &[String]) -> Vec<String> {
+    match resolved {
+        Some(Resolved::External(p)) => p,
+        _ => written.to_vec(),
+    }
+}
+
+fn service_entry(method: &str, path: &str, at: Loc, text: &str) -> Entry {
+    Entry {
+        method: method.into(),
+        path: path.into(),
+        target: Target::Service { text: text.into() },
+        handler_at: at,
+        registered_at: at,
+        layers: Vec::new(),
+        partial_layers: Vec::new(),
+        fallback: false,
+        router_fallback: false,
+        collected: false,
+    }
+}
+
+/// `MethodFilter::GET | MethodFilter::POST` -> `["get", "post"]`.
+fn filter_methods(expr: &syn::Expr) -> Vec<String> {
+    match expr {
+        syn::Expr::Binary(b) => {
+            let mut v = filter_methods(&b.left);
+            v.extend(filter_methods(&b.right));
+            v
+        }
+        syn::Expr::Path(p) => p.path.segments.last().map(|s| vec![s.ident.to_string().to_ascii_lowercase()]).unwrap_or_default(),
+        // `MethodFilter::GET.or(MethodFilter::POST)`
+        syn::Expr::MethodCall(m) if m.method == "or" => {
+            let mut v = filter_methods(&m.receiver);
+            m.args.iter().for_each(|a| v.extend(filter_methods(a)));
+            v
+        }
+        syn::Expr::Paren(p) => filter_methods(&p.expr),
+        _ => Vec::new(),
+    }
+}
+
+/// Binds a pattern to a value: identifiers, `mut`, typed patterns and tuples.
+fn bind(scope: &mut Scope, pat: &syn::Pat, value: Value) {
+    match pat {
+        syn::Pat::Ident(i) => {
+            scope.vars.insert(i.ident.to_string(), value);
+        }
+        syn::Pat::Type(t) => bind(scope, &t.pat, value),
+        syn::Pat::Tuple(t) => {
+            let values = match value {
+                Value::Tuple(v) => v,
+                _ => Vec::new(),
+            };
+            for (i, p) in t.elems.iter().enumerate() {
+                bind(scope, p, values.get(i).cloned().unwrap_or(Value::Opaque));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Joins the variables of branch scopes back into `scope`.
+fn join_scopes(scope: &mut Scope, branches: Vec<(Scope, String)>) {
+    let names: BTreeSet<String> = branches.iter().flat_map(|(s, _)| s.vars.keys().cloned()).collect();
+    for name in names {
+        let values: Vec<(Value, String)> = branches
+            .iter()
+            .map(|(s, label)| (s.vars.get(&name).cloned().unwrap_or(Value::Opaque), label.clone()))
+            .collect();
+        scope.vars.insert(name, join_all(values));
+    }
+    for (branch, _) in branches {
+        for r in branch.returns {
+            if !scope.returns.contains(&r) {
+                scope.returns.push(r);
+            }
+        }
+    }
+}
+
+/// The value after branches: routers are joined (a route exists if any branch adds it; a layer
+/// covers it only if it does on every branch where the route exists).
+pub fn join_all(values: Vec<(Value, String)>) -> Value {
+    let routers: Vec<(&RouterValue, &str)> = values
+        .iter()
+        .filter_map(|(v, l)| match v {
+            Value::Router(r) => Some((r, l.as_str())),
+            _ => None,
+        })
+        .collect();
+    if !routers.is_empty() {
+        let docs = routers.iter().flat_map(|(r, _)| r.docs.clone()).collect::<Vec<_>>();
+        let entries = join_entries(routers.iter().map(|(r, l)| (r.entries.as_slice(), *l)).collect());
+        let mut docs_unique = Vec::new();
+        for d in docs {
+            if !docs_unique.contains(&d) {
+                docs_unique.push(d);
+            }
+        }
+        return Value::Router(RouterValue { entries, docs: docs_unique });
+    }
+    let method_routers: Vec<(&[Entry], &str)> = values
+        .iter()
+        .filter_map(|(v, l)| match v {
+            Value::MethodRouter(e) => Some((e.as_slice(), l.as_str())),
+            _ => None,
+        })
+        .collect();
+    if !method_routers.is_empty() {
+        return Value::MethodRouter(join_entries(method_routers));
+    }
+    let mut distinct: Vec<Value> = Vec::new();
+    for (v, _) in values {
+        if !matches!(v, Value::Opaque) && !distinct.contains(&v) {
+            distinct.push(v);
+        }
+    }
+    match distinct.len() {
+        1 => distinct.pop().unwrap_or(Value::Opaque),
+        _ => Value::Opaque,
+    }
+}
+
+fn join_entries(branches: Vec<(&[Entry], &str)>) -> Vec<Entry> {
+    if branches.len() == 1 {
+        return branches[0].0.to_vec();
+    }
+    let mut out: Vec<Entry> = Vec::new();
+    for (entries, _) in &branches {
+        for e in *entries {
+            if out.iter().any(|o| o.key() == e.key()) {
+                continue;
+            }
+            let present: Vec<(&Entry, &str)> = branches
+                .iter()
+                .filter_map(|(es, label)| es.iter().find(|x| x.key() == e.key()).map(|x| (x, *label)))
+                .collect();
+            let mut joined = e.clone();
+            joined.layers.retain(|l| present.iter().all(|(x, _)| x.layers.contains(l)));
+            let remainders: Vec<(String, Vec<LayerSpec>)> = present
+                .iter()
+                .map(|(x, label)| (label.to_string(), x.layers.iter().filter(|l| !joined.layers.contains(l)).map(|l| l.spec.clone()).collect::<Vec<_>>()))
+                .collect();
+            if present.len() > 1 && remainders.iter().all(|(_, r)| !r.is_empty()) {
+                let first = present.iter().find_map(|(x, _)| x.layers.iter().find(|l| !joined.layers.contains(l))).cloned();
+                if let Some(first) = first {
+                    joined.layers.push(Layer { spec: LayerSpec::Branches(remainders), at: first.at, text: "layers on every branch".into() });
+                }
+            }
+            for (x, label) in &present {
+                for l in &x.layers {
+                    if !joined.layers.contains(l) && !joined.partial_layers.iter().any(|p| &p.layer == l) {
+                        joined.partial_layers.push(PartialLayer { layer: l.clone(), condition: label.to_string() });
+                    }
+                }
+                for p in &x.partial_layers {
+                    if !joined.partial_layers.contains(p) {
+                        joined.partial_layers.push(p.clone());
+                    }
+                }
+            }
+            out.push(joined);
+        }
+    }
+    out
+}
+
+/// Finds a fn item again in a re-parsed file by its [`crate::index::Locator`].
+fn find_fn<'f>(file: &'f syn::File, locator: &[usize]) -> Option<(&'f syn::Signature, &'f syn::Block)> {
+    let mut items = &file.items;
+    let mut i = 0;
+    while i < locator.len() {
+        let item = items.get(locator[i])?;
+        let last = i + 1 == locator.len();
+        match item {
+            syn::Item::Fn(f) if last => return Some((&f.sig, &f.block)),
+            syn::Item::Mod(m) => items = &m.content.as_ref()?.1,
+            syn::Item::Impl(imp) => {
+                let syn::ImplItem::Fn(f) = imp.items.get(*locator.get(i + 1)?)? else { return None };
+                return Some((&f.sig, &f.block));
+            }
+            syn::Item::Trait(t) => {
+                let syn::TraitItem::Fn(f) = t.items.get(*locator.get(i + 1)?)? else { return None };
+                return Some((&f.sig, f.default.as_ref()?));
+            }
+            _ => return None,
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Compact source text of a syntax node, for messages.
+pub fn text_of(tokens: &impl ToTokens) -> String {
+    let text = tokens.to_token_stream().to_string();
+    tidy(&text)
+}
+
+/// Removes the spaces `TokenStream::to_string` puts around punctuation.
+fn tidy(text: &str) -> String {
+    let mut s = text.to_string();
+    for (from, to) in [(" :: ", "::"), (":: ", "::"), (" ::", "::"), (" (", "("), ("( ", "("), (" )", ")"), (" ,", ","), (" .", "."), (". ", "."), (" !", "!"), ("& ", "&"), (" <", "<"), ("< ", "<"), (" >", ">"), (" ?", "?")] {
+        s = s.replace(from, to);
+    }
+    s
+}

@@ -1,0 +1,106 @@
+//! The router model: what a router value contains while code is evaluated, and the final route
+//! table. Plain data; how layers and extractors authenticate is decided later by `auth`.
+
+use crate::index::{FnId, ModuleId, Param, TypeRef};
+use crate::source::Loc;
+
+/// A middleware layer as written, before anyone decides whether it authenticates.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LayerSpec {
+    /// `from_fn(f)`, `from_fn_with_state(s, f)`, `map_request(f)`, `map_request_with_state(s, f)`.
+    MiddlewareFn { constructor: String, function: Option<FnId>, name: String },
+    /// `from_extractor::<A>()` / `from_extractor_with_state::<A, _>(s)`.
+    FromExtractor { ty: TypeRef, module: ModuleId },
+    /// A layer value built by a constructor or literal: its path (`tower_http::..::ValidateRequestHeaderLayer::bearer`).
+    Constructed { path: Vec<String>, text: String },
+    /// A layer produced by a macro (`login_required!(..)`).
+    Macro { name: String, text: String },
+    /// `ServiceBuilder::new().layer(a).layer(b)`.
+    Stack(Vec<LayerSpec>),
+    /// After an `if`/`match`: each branch (where the route exists) applied different layers.
+    /// It authenticates only if every branch's layers do.
+    Branches(Vec<(String, Vec<LayerSpec>)>),
+    /// Something the analysis cannot see into (not authentication).
+    Unknown { text: String },
+}
+
+/// A layer applied at a place in the code.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Layer {
+    pub spec: LayerSpec,
+    /// The call that applied it (`.layer(`, `.route_layer(`).
+    pub at: Loc,
+    pub text: String,
+}
+
+/// What serves a route.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Target {
+    Fn(FnId),
+    Closure { params: Vec<Param>, module: ModuleId },
+    Service { text: String },
+    /// A handler expression that resolves to no definition the analysis can read.
+    Unresolved { text: String },
+}
+
+/// A layer that covers a route on some paths through the code but not all.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PartialLayer {
+    pub layer: Layer,
+    /// e.g. "when `cfg.lockdown` is true"
+    pub condition: String,
+}
+
+/// One route (or fallback) of a router.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    /// Upper case; `ANY` for `any`, services and fallbacks.
+    pub method: String,
+    pub path: String,
+    pub target: Target,
+    /// Where the handler expression is written.
+    pub handler_at: Loc,
+    /// Where the route was registered (the `.route(` / `.fallback(` call).
+    pub registered_at: Loc,
+    /// Layers covering it on every path through the code, innermost first.
+    pub layers: Vec<Layer>,
+    pub partial_layers: Vec<PartialLayer>,
+    pub fallback: bool,
+    /// Whether it is a router-level fallback (`Router::fallback`, also once nested): a
+    /// `route_layer` never covers it, and a later `.fallback` replaces the router's own.
+    pub router_fallback: bool,
+    /// Registered through utoipa-axum's `routes!` (and so in that router's OpenAPI document).
+    pub collected: bool,
+}
+
+impl Entry {
+    /// The identity used to join the same route seen on different branches.
+    pub fn key(&self) -> (String, String, Loc, Loc) {
+        (self.method.clone(), self.path.clone(), self.registered_at, self.handler_at)
+    }
+}
+
+/// A router value: its entries and the OpenAPI documents joined to it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RouterValue {
+    pub entries: Vec<Entry>,
+    /// `OpenApiRouter::with_openapi(Doc::openapi())`: the document types, resolved paths.
+    pub docs: Vec<Vec<String>>,
+}
+
+/// A place the analysis could not follow: reported, never skipped.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Unanalyzable {
+    pub at: Loc,
+    pub message: String,
+}
+
+/// The served routes of the selected crates.
+#[derive(Debug, Default)]
+pub struct RouteTable {
+    pub entries: Vec<Entry>,
+    pub unanalyzable: Vec<Unanalyzable>,
+    /// Fns that some router registers (for `doc-unrouted`).
+    pub routed_fns: Vec<FnId>,
+    pub docs: Vec<Vec<String>>,
+}

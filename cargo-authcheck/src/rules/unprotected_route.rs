@@ -1,0 +1,66 @@
+//! `unprotected-route` (error): a route anyone can call.
+//!
+//! ## What it does
+//! Reports every served route whose handler takes no auth extractor, that no auth layer covers
+//! on every path through the code, and that is neither `#[public]` nor allowlisted.
+//!
+//! ## Why is this bad
+//! Anyone on the network can call it: create, change or delete data without an account. This
+//! is the vulnerability `cargo authcheck` exists for.
+//!
+//! ## Example
+//! ```rust,ignore
+//! async fn delete_pack(State(db): State<Db>, Path(id): Path<i64>) -> StatusCode { .. }
+//! Router::new().route("/packs/{id}", delete(delete_pack));
+//! ```
+//! Fix: take the extractor (`RequireAuth(user): RequireAuth`), mark the handler
+//! `#[public(reason = "...")]`, or allowlist the route with a reason in `authcheck.toml`.
+
+use super::{allow_snippet, route_name, Rule};
+use crate::analysis::Analysis;
+use crate::auth::AuthClass;
+use crate::config::Level;
+use crate::diagnostic::Diagnostic;
+use crate::router::Target;
+
+pub const RULE: Rule = Rule {
+    code: "unprotected-route",
+    default: Level::Deny,
+    summary: "a route anyone can call: no auth extractor, no auth layer, not #[public], not allowlisted",
+    check,
+};
+
+fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {
+    let extractor = analysis.config.extractors.first().map_or("RequireAuth", |e| e.value.rsplit("::").next().unwrap_or("RequireAuth"));
+    for route in analysis.routes.iter().filter(|r| r.verdict.class == AuthClass::None) {
+        if matches!(route.entry.target, Target::Unresolved { .. }) {
+            continue; // reported by `unresolved-handler`
+        }
+        let name = route_name(route);
+        let what = match route.kind {
+            "service" => "service".to_string(),
+            "fallback" => "fallback".to_string(),
+            "closure" => "closure handler".to_string(),
+            _ => format!("handler `{}`", route.handler.rsplit("::").next().unwrap_or(&route.handler)),
+        };
+        let fix = match (route.kind, route.handler_fn) {
+            ("service", _) | (_, None) => format!("cover it with an auth layer, or allowlist it in authcheck.toml:\n{}", allow_snippet(route)),
+            (_, Some(f)) => {
+                let fn_name = &analysis.index.fns[f.0].name;
+                format!(
+                    "add `{extractor}(user): {extractor}` to the arguments of `{fn_name}`, or mark it `#[public(reason = \"...\")]`, or allowlist it in authcheck.toml:\n{}",
+                    allow_snippet(route)
+                )
+            }
+        };
+        let mut d = Diagnostic::new(RULE.code, route.defined_at, format!("route `{name}` can be called without authentication"))
+            .label(format!("{what} requires no authentication"))
+            .secondary(route.entry.registered_at, format!("routed here as `{name}`"))
+            .route(&name, &route.handler)
+            .help(fix);
+        for miss in &route.verdict.near_misses {
+            d = d.note(miss.clone());
+        }
+        out.push(d);
+    }
+}

@@ -1,0 +1,136 @@
+//! Source files held in memory and the locations that point into them.
+//!
+//! Every later stage refers to code through a [`Loc`] (file, line, column range) so that the
+//! router model and the diagnostics are plain data, independent of `syn`'s thread-local spans.
+
+use std::path::{Path, PathBuf};
+
+/// Index of a file in the [`SourceMap`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileId(pub usize);
+
+/// A place in a source file: 1-based lines, 1-based columns (in characters), end exclusive.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Loc {
+    pub file: FileId,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+}
+
+impl Loc {
+    /// The location of a `syn` span parsed on the current thread from `file`.
+    pub fn from_span(file: FileId, span: proc_macro2::Span) -> Loc {
+        let (start, end) = (span.start(), span.end());
+        Loc {
+            file,
+            line: start.line.max(1),
+            column: start.column + 1,
+            end_line: end.line.max(1),
+            end_column: end.column + 1,
+        }
+    }
+
+    /// The location covering a token sequence (first to last token).
+    pub fn of(file: FileId, tokens: &impl quote::ToTokens) -> Loc {
+        use syn::spanned::Spanned;
+        Loc::from_span(file, tokens.span())
+    }
+}
+
+/// One source file: where it is and what it says.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// The path on disk.
+    pub path: PathBuf,
+    /// The path shown to users: relative to the workspace root, with `/` separators.
+    pub display: String,
+    /// The file's text (empty when it could not be read).
+    pub text: String,
+}
+
+/// All files the analysis read, addressed by [`FileId`].
+#[derive(Debug, Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    /// Adds a file and returns its id.
+    pub fn add(&mut self, path: PathBuf, workspace_root: &Path, text: String) -> FileId {
+        let display = display_path(&path, workspace_root);
+        self.files.push(SourceFile { path, display, text });
+        FileId(self.files.len() - 1)
+    }
+
+    /// Reserves an id for a file whose text is read later (by a parser thread).
+    pub fn reserve(&mut self, path: PathBuf, workspace_root: &Path) -> FileId {
+        self.add(path, workspace_root, String::new())
+    }
+
+    pub fn set_text(&mut self, id: FileId, text: String) {
+        self.files[id.0].text = text;
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    pub fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0]
+    }
+
+    /// The id of an already added file.
+    pub fn find(&self, path: &Path) -> Option<FileId> {
+        self.files.iter().position(|f| f.path == path).map(FileId)
+    }
+
+    /// `file:line` for messages.
+    pub fn describe(&self, loc: Loc) -> String {
+        format!("{}:{}", self.get(loc.file).display, loc.line)
+    }
+}
+
+/// `path` relative to `root` when it is inside it, with forward slashes.
+pub fn display_path(path: &Path, root: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// 1-based line and column (in characters) of a byte offset in `text`.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..floor_char_boundary(text, offset)];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_characters() {
+        let text = "ab\nçd\nx";
+        assert_eq!(line_col(text, 0), (1, 1));
+        assert_eq!(line_col(text, 3), (2, 1));
+        assert_eq!(line_col(text, 6), (2, 3));
+        assert_eq!(line_col(text, 7), (3, 1));
+    }
+}
