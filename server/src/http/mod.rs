@@ -6,9 +6,12 @@ pub mod extract;
 pub mod openapi;
 pub mod validate;
 
+mod actions;
 mod auth;
 mod health;
 mod packs;
+mod sensors;
+mod triggers;
 mod users;
 
 use axum::extract::DefaultBodyLimit;
@@ -30,7 +33,10 @@ pub fn app(state: AppState) -> Router {
         .merge(health::router())
         .merge(auth::router())
         .merge(users::router())
-        .merge(packs::router());
+        .merge(packs::router())
+        .merge(actions::router())
+        .merge(triggers::router())
+        .merge(sensors::router());
     let request_id = HeaderName::from_static("x-request-id");
     let cors = cors(&state.config.cors_origins);
     let body_limit = state.config.body_limit_bytes;

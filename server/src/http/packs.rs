@@ -54,6 +54,17 @@ fn from_row(row: &AnyRow) -> Result<Pack> {
     })
 }
 
+/// The id of a pack by reference, or 404.
+pub async fn pack_id(state: &AppState, pack_ref: &str) -> Result<i64> {
+    sqlx::query("SELECT id FROM packs WHERE ref = $1")
+        .bind(pack_ref.to_owned())
+        .fetch_optional(&state.db.pool)
+        .await?
+        .map(|row| row.try_get("id"))
+        .transpose()?
+        .ok_or(Error::NotFound("pack"))
+}
+
 /// A new pack.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
