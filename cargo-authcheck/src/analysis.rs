@@ -79,7 +79,7 @@ fn describe_routes(index: &Index, config: &Config, table: &RouteTable) -> Vec<Ro
         .entries
         .iter()
         .map(|entry| {
-            let verdict = classifier.classify(entry, table);
+            let verdict = classifier.classify(entry);
             let (kind, handler, handler_fn, defined_at) = match &entry.target {
                 Target::Fn(f) => ("handler", index.fn_display(*f), Some(*f), index.fns[f.0].name_loc),
                 Target::Closure { .. } => ("closure", "<closure>".to_string(), None, entry.handler_at),

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use crate::config::Config;
 use crate::index::{CrateId, FnId, Index, ModuleId, Param, Resolved, TypeRef};
-use crate::router::{Entry, LayerSpec, RouteTable, Target};
+use crate::router::{Entry, LayerSpec, Target};
 
 /// How a route is (or is not) protected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -72,7 +72,7 @@ impl<'a> Classifier<'a> {
     }
 
     /// Classifies one route of the table.
-    pub fn classify(&self, entry: &Entry, table: &RouteTable) -> Verdict {
+    pub fn classify(&self, entry: &Entry) -> Verdict {
         let mut near_misses = Vec::new();
         let mut providers = Vec::new();
         let params: Option<(&[Param], ModuleId)> = match &entry.target {
@@ -106,7 +106,7 @@ impl<'a> Classifier<'a> {
             }
         }
         if extractor.is_none() && layer.is_none() {
-            near_misses.extend(self.earlier_layers(entry, table));
+            near_misses.extend(self.earlier_layers(entry));
         }
         let protection = extractor.clone().or(layer.clone());
         let public = match entry.target {
@@ -142,22 +142,14 @@ impl<'a> Classifier<'a> {
         })
     }
 
-    /// An auth layer of the same file applied before this route was registered.
-    fn earlier_layers(&self, entry: &Entry, table: &RouteTable) -> Vec<String> {
+    /// Auth layers the same router received before this route was added.
+    fn earlier_layers(&self, entry: &Entry) -> Vec<String> {
         let mut out = Vec::new();
-        for other in &table.entries {
-            for l in &other.layers {
-                let same_file = l.at.file == entry.registered_at.file;
-                if same_file && l.at.line < entry.registered_at.line && !entry.layers.contains(l) {
-                    if let Some((evidence, _)) = self.layer_auth(&l.spec) {
-                        let msg = format!(
-                            "the layer `{evidence}` at {} covers only the routes registered before it",
-                            self.index.sources.describe(l.at)
-                        );
-                        if !out.contains(&msg) {
-                            out.push(msg);
-                        }
-                    }
+        for l in &entry.earlier_layers {
+            if let Some((evidence, _)) = self.layer_auth(&l.spec) {
+                let msg = format!("the layer `{evidence}` at {} was applied before this route was added, so it does not cover it", self.index.sources.describe(l.at));
+                if !out.contains(&msg) {
+                    out.push(msg);
                 }
             }
         }

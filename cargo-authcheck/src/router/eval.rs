@@ -339,7 +339,7 @@ impl Evaluator<'_> {
             (Some("Router" | "OpenApiRouter"), "new" | "default") => Value::Router(RouterValue::default()),
             (Some("OpenApiRouter"), "with_openapi") => {
                 let docs = call.args.first().and_then(|a| self.doc_type(a, scope)).into_iter().collect();
-                Value::Router(RouterValue { entries: Vec::new(), docs })
+                Value::Router(RouterValue { docs, ..Default::default() })
             }
             (Some("MethodRouter"), "new") => Value::MethodRouter(Vec::new()),
             (_, "Ok" | "Some") if args.len() == 1 => args.into_iter().next().unwrap_or(Value::Opaque),
@@ -436,6 +436,7 @@ impl Evaluator<'_> {
             registered_at: at,
             layers,
             partial_layers: Vec::new(),
+            earlier_layers: Vec::new(),
             fallback: false,
             router_fallback: false,
             collected: false,
@@ -524,6 +525,7 @@ impl Evaluator<'_> {
                         for mut e in entries {
                             e.path = path.clone();
                             e.registered_at = at;
+                            e.earlier_layers = router.applied.clone();
                             router.entries.push(e);
                         }
                     }
@@ -573,6 +575,7 @@ impl Evaluator<'_> {
                         e.layers.push(layer.clone());
                     }
                 }
+                router.applied.push(layer);
             }
             "fallback" | "fallback_service" | "method_not_allowed_fallback" => {
                 let value = args.next().unwrap_or(Value::Opaque);
@@ -594,6 +597,7 @@ impl Evaluator<'_> {
                     registered_at: at,
                     layers,
                     partial_layers: Vec::new(),
+                    earlier_layers: Vec::new(),
                     fallback: true,
                     router_fallback: true,
                     collected: false,
@@ -628,6 +632,7 @@ impl Evaluator<'_> {
                                     registered_at: at,
                                     layers: Vec::new(),
                                     partial_layers: Vec::new(),
+                    earlier_layers: Vec::new(),
                                     fallback: false,
                                     router_fallback: false,
                                     collected: true,
@@ -729,6 +734,7 @@ fn service_entry(method: &str, path: &str, at: Loc, text: &str) -> Entry {
         registered_at: at,
         layers: Vec::new(),
         partial_layers: Vec::new(),
+        earlier_layers: Vec::new(),
         fallback: false,
         router_fallback: false,
         collected: false,
@@ -813,7 +819,8 @@ pub fn join_all(values: Vec<(Value, String)>) -> Value {
                 docs_unique.push(d);
             }
         }
-        return Value::Router(RouterValue { entries, docs: docs_unique });
+        let applied = routers.iter().flat_map(|(r, _)| r.applied.clone()).collect();
+        return Value::Router(RouterValue { entries, docs: docs_unique, applied });
     }
     let method_routers: Vec<(&[Entry], &str)> = values
         .iter()

@@ -65,6 +65,8 @@ pub struct Entry {
     /// Layers covering it on every path through the code, innermost first.
     pub layers: Vec<Layer>,
     pub partial_layers: Vec<PartialLayer>,
+    /// Layers the same router received before this route was added (they do not cover it).
+    pub earlier_layers: Vec<Layer>,
     pub fallback: bool,
     /// Whether it is a router-level fallback (`Router::fallback`, also once nested): a
     /// `route_layer` never covers it, and a later `.fallback` replaces the router's own.
@@ -74,9 +76,10 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// The identity used to join the same route seen on different branches.
-    pub fn key(&self) -> (String, String, Loc, Loc) {
-        (self.method.clone(), self.path.clone(), self.registered_at, self.handler_at)
+    /// The identity of a route across branches and roots: the same method, path and handler is
+    /// the same route, wherever each branch registered it.
+    pub fn key(&self) -> (&str, &str, bool, &Target) {
+        (&self.method, &self.path, self.fallback, &self.target)
     }
 }
 
@@ -86,6 +89,8 @@ pub struct RouterValue {
     pub entries: Vec<Entry>,
     /// `OpenApiRouter::with_openapi(Doc::openapi())`: the document types, resolved paths.
     pub docs: Vec<Vec<String>>,
+    /// Layers applied to this router so far (routes added later are not covered by them).
+    pub applied: Vec<Layer>,
 }
 
 /// A place the analysis could not follow: reported, never skipped.
