@@ -161,13 +161,11 @@ impl<'a> Classifier<'a> {
         let TypeRef::Path { segments, args } = ty else { return Err(None) };
         let last = segments.last().map(String::as_str).unwrap_or_default();
         let wrapped = |what: &str| {
-            args.first().and_then(|inner| self.type_auth(module, inner)).map(|inner| {
-                format!("`{}` {what}: the handler runs for anonymous callers too (`{}` is not enforcement)", ty.display(), inner.evidence)
-            })
+            args.first().and_then(|inner| self.type_auth(module, inner)).map(|_| format!("`{}` {what}", ty.display()))
         };
         match last {
-            "Option" => return Err(wrapped("accepts anonymous callers")),
-            "Result" => return Err(wrapped("hands the rejection to the handler")),
+            "Option" => return Err(wrapped("accepts anonymous callers: the handler runs with `None` when no credentials are sent")),
+            "Result" => return Err(wrapped("hands the rejection to the handler, which runs for anonymous callers too")),
             "Extension" => {
                 return Err(Some(format!(
                     "`{}` is a value some middleware may or may not have inserted; it is not enforcement",

@@ -39,15 +39,11 @@ fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {
         }
         let Some(attr) = &analysis.index.fns[f.0].utoipa else { continue };
         let schemes: Vec<String> = security.iter().map(|alt| alt.join(" + ")).collect();
-        let source = if doc.own_security {
-            "documents".to_string()
-        } else {
-            format!("inherits `{}` default security from `{}` and documents", schemes.join("`, `"), doc.documents.join("`, `"))
-        };
+        let source = if doc.own_security { String::new() } else { format!(" (the default of `{}`)", doc.documents.join("`, `")) };
         let name = route_name(route);
         let fn_name = &analysis.index.fns[f.0].name;
         out.push(
-            Diagnostic::new(RULE.code, attr.loc, format!("route `{name}` {source} `{}` security, but anyone can call it", schemes.join("` or `")))
+            Diagnostic::new(RULE.code, attr.loc, format!("route `{name}` is documented with `{}` security{source}, but anyone can call it", schemes.join("` or `")))
                 .label("documented as requiring authentication")
                 .secondary(route.defined_at, "but this handler takes no auth extractor")
                 .secondary(route.entry.registered_at, format!("routed here as `{name}`"))
