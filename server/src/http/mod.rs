@@ -8,11 +8,15 @@ pub mod validate;
 
 mod actions;
 mod auth;
+mod executions;
 mod health;
+mod inquiries;
 mod packs;
+mod rules;
 mod sensors;
 mod triggers;
 mod users;
+mod workflows;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderName, HeaderValue, Method};
@@ -36,7 +40,11 @@ pub fn app(state: AppState) -> Router {
         .merge(packs::router())
         .merge(actions::router())
         .merge(triggers::router())
-        .merge(sensors::router());
+        .merge(sensors::router())
+        .merge(rules::router())
+        .merge(workflows::router())
+        .merge(executions::router())
+        .merge(inquiries::router());
     let request_id = HeaderName::from_static("x-request-id");
     let cors = cors(&state.config.cors_origins);
     let body_limit = state.config.body_limit_bytes;
