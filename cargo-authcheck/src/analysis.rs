@@ -68,8 +68,18 @@ pub fn analyze(options: &Options, known_lints: &[&str]) -> Result<Analysis, Anal
     let mut index = crate::parse::index_workspace(&workspace, &config.exclude);
     let table = router::build(&index, &config.roots)?;
     let routes = describe_routes(&index, &config, &table);
-    let config_file = config.source.clone().map(|path| index.sources.add(path, &workspace.root, config.text.clone()));
-    Ok(Analysis { index, config, table, routes, config_file })
+    let config_file = config.source.clone().map(|path| {
+        index
+            .sources
+            .add(path, &workspace.root, config.text.clone())
+    });
+    Ok(Analysis {
+        index,
+        config,
+        table,
+        routes,
+        config_file,
+    })
 }
 
 fn describe_routes(index: &Index, config: &Config, table: &RouteTable) -> Vec<Route> {
@@ -81,19 +91,44 @@ fn describe_routes(index: &Index, config: &Config, table: &RouteTable) -> Vec<Ro
         .map(|entry| {
             let verdict = classifier.classify(entry);
             let (kind, handler, handler_fn, defined_at) = match &entry.target {
-                Target::Fn(f) => ("handler", index.fn_display(*f), Some(*f), index.fns[f.0].name_loc),
-                Target::Closure { .. } => ("closure", "<closure>".to_string(), None, entry.handler_at),
-                Target::Service { .. } => ("service", "<service>".to_string(), None, entry.handler_at),
+                Target::Fn(f) => (
+                    "handler",
+                    index.fn_display(*f),
+                    Some(*f),
+                    index.fns[f.0].name_loc,
+                ),
+                Target::Closure { .. } => {
+                    ("closure", "<closure>".to_string(), None, entry.handler_at)
+                }
+                Target::Service { .. } => {
+                    ("service", "<service>".to_string(), None, entry.handler_at)
+                }
                 Target::Unresolved { text } => ("handler", text.clone(), None, entry.handler_at),
             };
             let kind = if entry.fallback { "fallback" } else { kind };
             let documented = handler_fn.and_then(|f| documents.documented(f, entry, &table.docs));
             let listed = handler_fn.is_some_and(|f| documents.is_listed(f, entry, &table.docs));
-            Route { entry: entry.clone(), verdict, kind, handler, handler_fn, defined_at, documented, listed }
+            Route {
+                entry: entry.clone(),
+                verdict,
+                kind,
+                handler,
+                handler_fn,
+                defined_at,
+                documented,
+                listed,
+            }
         })
         .collect();
     routes.sort_by(|a, b| {
-        let key = |r: &Route| (r.entry.path.clone(), r.entry.method.clone(), index.sources.get(r.defined_at.file).display.clone(), r.defined_at.line);
+        let key = |r: &Route| {
+            (
+                r.entry.path.clone(),
+                r.entry.method.clone(),
+                index.sources.get(r.defined_at.file).display.clone(),
+                r.defined_at.line,
+            )
+        };
         key(a).cmp(&key(b))
     });
     routes

@@ -68,7 +68,11 @@ struct Extractor {
 
 impl<'a> Classifier<'a> {
     pub fn new(index: &'a Index, config: &'a Config) -> Self {
-        Classifier { index, config, memo: RefCell::new(HashMap::new()) }
+        Classifier {
+            index,
+            config,
+            memo: RefCell::new(HashMap::new()),
+        }
     }
 
     /// Classifies one route of the table.
@@ -97,12 +101,19 @@ impl<'a> Classifier<'a> {
         for l in &entry.layers {
             if let Some((evidence, names)) = self.layer_auth(&l.spec) {
                 providers.extend(names);
-                layer.get_or_insert(format!("layer {evidence} at {}", self.index.sources.describe(l.at)));
+                layer.get_or_insert(format!(
+                    "layer {evidence} at {}",
+                    self.index.sources.describe(l.at)
+                ));
             }
         }
         for p in &entry.partial_layers {
             if let Some((evidence, _)) = self.layer_auth(&p.layer.spec) {
-                near_misses.push(format!("the layer `{evidence}` at {} is only applied {}", self.index.sources.describe(p.layer.at), p.condition));
+                near_misses.push(format!(
+                    "the layer `{evidence}` at {} is only applied {}",
+                    self.index.sources.describe(p.layer.at),
+                    p.condition
+                ));
             }
         }
         if extractor.is_none() && layer.is_none() {
@@ -110,7 +121,11 @@ impl<'a> Classifier<'a> {
         }
         let protection = extractor.clone().or(layer.clone());
         let public = match entry.target {
-            Target::Fn(f) => self.index.fns[f.0].intent.public.as_ref().map(|p| p.reason.clone().unwrap_or_default()),
+            Target::Fn(f) => self.index.fns[f.0]
+                .intent
+                .public
+                .as_ref()
+                .map(|p| p.reason.clone().unwrap_or_default()),
             _ => None,
         };
         let allow = self.allow_match(entry);
@@ -119,15 +134,28 @@ impl<'a> Classifier<'a> {
         } else if let Some(l) = layer {
             (AuthClass::Layer, Some(l))
         } else if let Some(reason) = public {
-            (AuthClass::Public, Some(format!("#[public] {reason}").trim().to_string()))
+            (
+                AuthClass::Public,
+                Some(format!("#[public] {reason}").trim().to_string()),
+            )
         } else if let Some(i) = allow {
-            (AuthClass::Allowlisted, Some(format!("[[allow]] {}", self.config.allow[i].reason)))
+            (
+                AuthClass::Allowlisted,
+                Some(format!("[[allow]] {}", self.config.allow[i].reason)),
+            )
         } else {
             (AuthClass::None, None)
         };
         providers.sort();
         providers.dedup();
-        Verdict { class, evidence, protection, near_misses, allow, providers }
+        Verdict {
+            class,
+            evidence,
+            protection,
+            near_misses,
+            allow,
+            providers,
+        }
     }
 
     fn allow_match(&self, entry: &Entry) -> Option<usize> {
@@ -136,8 +164,14 @@ impl<'a> Classifier<'a> {
             _ => None,
         };
         self.config.allow.iter().position(|a| {
-            let route_ok = a.route.as_ref().is_none_or(|r| r.matches(&entry.method, &entry.path));
-            let handler_ok = a.handler.as_ref().is_none_or(|h| handler.as_deref().is_some_and(|name| path_matches(h, name)));
+            let route_ok = a
+                .route
+                .as_ref()
+                .is_none_or(|r| r.matches(&entry.method, &entry.path));
+            let handler_ok = a
+                .handler
+                .as_ref()
+                .is_none_or(|h| handler.as_deref().is_some_and(|name| path_matches(h, name)));
             route_ok && handler_ok
         })
     }
@@ -158,10 +192,14 @@ impl<'a> Classifier<'a> {
 
     /// `Ok` when a parameter type authenticates; `Err(Some(why))` for a near miss.
     fn param_auth(&self, module: ModuleId, ty: &TypeRef) -> Result<Extractor, Option<String>> {
-        let TypeRef::Path { segments, args } = ty else { return Err(None) };
+        let TypeRef::Path { segments, args } = ty else {
+            return Err(None);
+        };
         let last = segments.last().map(String::as_str).unwrap_or_default();
         let wrapped = |what: &str| {
-            args.first().and_then(|inner| self.type_auth(module, inner)).map(|_| format!("`{}` {what}", ty.display()))
+            args.first()
+                .and_then(|inner| self.type_auth(module, inner))
+                .map(|_| format!("`{}` {what}", ty.display()))
         };
         match last {
             "Option" => return Err(wrapped("accepts anonymous callers: the handler runs with `None` when no credentials are sent")),
@@ -174,12 +212,15 @@ impl<'a> Classifier<'a> {
             }
             _ => {}
         }
-        self.type_auth(module, ty).ok_or_else(|| self.swallowing_wrapper(module, ty))
+        self.type_auth(module, ty)
+            .ok_or_else(|| self.swallowing_wrapper(module, ty))
     }
 
     /// A workspace extractor that runs an auth extractor but does not propagate its rejection.
     fn swallowing_wrapper(&self, module: ModuleId, ty: &TypeRef) -> Option<String> {
-        let Some(Resolved::Type { module: def, name }) = self.index.resolve_type(module, ty) else { return None };
+        let Some(Resolved::Type { module: def, name }) = self.index.resolve_type(module, ty) else {
+            return None;
+        };
         let krate = self.index.modules[def.0].krate;
         self.index
             .extractor_impls
@@ -188,7 +229,12 @@ impl<'a> Classifier<'a> {
             .flat_map(|(m, imp)| imp.extracts.iter().map(move |e| (*m, e)))
             .find_map(|(m, (inner, propagates))| {
                 let found = self.type_auth(m, inner)?;
-                (!propagates).then(|| format!("`{name}` runs `{}` but does not propagate its rejection", found.evidence))
+                (!propagates).then(|| {
+                    format!(
+                        "`{name}` runs `{}` but does not propagate its rejection",
+                        found.evidence
+                    )
+                })
             })
     }
 
@@ -196,7 +242,10 @@ impl<'a> Classifier<'a> {
     fn type_auth(&self, module: ModuleId, ty: &TypeRef) -> Option<Extractor> {
         let written = ty.last_name()?.to_string();
         let resolved = self.index.resolve_type(module, ty);
-        let full = resolved.as_ref().map(|r| r.full_path(self.index)).unwrap_or_default();
+        let full = resolved
+            .as_ref()
+            .map(|r| r.full_path(self.index))
+            .unwrap_or_default();
         let name = full.last().cloned().unwrap_or(written.clone());
         for configured in &self.config.extractors {
             let hit = if configured.value.contains("::") {
@@ -205,10 +254,15 @@ impl<'a> Classifier<'a> {
                 name == configured.value || (full.is_empty() && written == configured.value)
             };
             if hit {
-                return Some(Extractor { evidence: name.clone(), names: vec![configured.value.clone()] });
+                return Some(Extractor {
+                    evidence: name.clone(),
+                    names: vec![configured.value.clone()],
+                });
             }
         }
-        let Some(Resolved::Type { module: def, name }) = resolved else { return None };
+        let Some(Resolved::Type { module: def, name }) = resolved else {
+            return None;
+        };
         let krate = self.index.modules[def.0].krate;
         let key = (krate, name.clone());
         if let Some(cached) = self.memo.borrow().get(&key) {
@@ -224,7 +278,10 @@ impl<'a> Classifier<'a> {
             .filter(|(_, (_, propagates))| *propagates)
             .find_map(|(m, (inner, _))| self.type_auth(m, inner))
             .map(|inner| Extractor {
-                evidence: format!("{name} (extracts {})", inner.evidence.split(' ').next().unwrap_or_default()),
+                evidence: format!(
+                    "{name} (extracts {})",
+                    inner.evidence.split(' ').next().unwrap_or_default()
+                ),
                 names: {
                     let mut names = inner.names.clone();
                     names.push(name.clone());
@@ -238,7 +295,11 @@ impl<'a> Classifier<'a> {
     /// Whether a layer authenticates: its evidence text and the configured names it matches.
     pub fn layer_auth(&self, spec: &LayerSpec) -> Option<(String, Vec<String>)> {
         match spec {
-            LayerSpec::MiddlewareFn { constructor, function, name } => {
+            LayerSpec::MiddlewareFn {
+                constructor,
+                function,
+                name,
+            } => {
                 let f = (*function)?;
                 let evidence = format!("{constructor}({name})");
                 if let Some(configured) = self.configured_layer_fn(f) {
@@ -251,9 +312,12 @@ impl<'a> Classifier<'a> {
                     .find_map(|p| self.param_auth(module, &p.ty).ok())
                     .map(|found| (format!("{evidence} taking {}", found.evidence), found.names))
             }
-            LayerSpec::FromExtractor { ty, module } => {
-                self.type_auth(*module, ty).map(|found| (format!("from_extractor::<{}>()", found.evidence), found.names))
-            }
+            LayerSpec::FromExtractor { ty, module } => self.type_auth(*module, ty).map(|found| {
+                (
+                    format!("from_extractor::<{}>()", found.evidence),
+                    found.names,
+                )
+            }),
             LayerSpec::Constructed { path, text } => {
                 let joined = path.join("::");
                 let builtin = ["ValidateRequestHeaderLayer", "RequireAuthorizationLayer"]
@@ -261,20 +325,41 @@ impl<'a> Classifier<'a> {
                     .any(|ty| path.iter().any(|s| s == ty))
                     && path.last().is_some_and(|m| m == "bearer" || m == "basic");
                 if builtin {
-                    return Some((text.clone(), vec![path[path.len().saturating_sub(2)].clone()]));
+                    return Some((
+                        text.clone(),
+                        vec![path[path.len().saturating_sub(2)].clone()],
+                    ));
                 }
                 self.config
                     .layers
                     .iter()
-                    .find(|l| if l.value.contains("::") { joined.starts_with(&l.value) } else { path.iter().any(|s| *s == l.value) })
+                    .find(|l| {
+                        if l.value.contains("::") {
+                            joined.starts_with(&l.value)
+                        } else {
+                            path.contains(&l.value)
+                        }
+                    })
                     .map(|l| (text.clone(), vec![l.value.clone()]))
             }
             LayerSpec::Macro { name, text } => {
-                let builtin = ["login_required!", "permission_required!", "permission_required_any!"]
-                    .iter()
-                    .any(|m| name.ends_with(m));
-                let configured = self.config.layers.iter().find(|l| l.value.ends_with('!') && name.ends_with(l.value.rsplit("::").next().unwrap_or_default()));
-                (builtin || configured.is_some()).then(|| (text.clone(), vec![configured.map_or(name.clone(), |c| c.value.clone())]))
+                let builtin = [
+                    "login_required!",
+                    "permission_required!",
+                    "permission_required_any!",
+                ]
+                .iter()
+                .any(|m| name.ends_with(m));
+                let configured = self.config.layers.iter().find(|l| {
+                    l.value.ends_with('!')
+                        && name.ends_with(l.value.rsplit("::").next().unwrap_or_default())
+                });
+                (builtin || configured.is_some()).then(|| {
+                    (
+                        text.clone(),
+                        vec![configured.map_or(name.clone(), |c| c.value.clone())],
+                    )
+                })
             }
             LayerSpec::Branches(branches) => {
                 let mut names = Vec::new();
@@ -286,14 +371,21 @@ impl<'a> Classifier<'a> {
                 }
                 Some((parts.join("; "), names))
             }
-            LayerSpec::Stack(specs) => specs.iter().find_map(|s| self.layer_auth(s)).map(|(e, n)| (format!("ServiceBuilder with {e}"), n)),
+            LayerSpec::Stack(specs) => specs
+                .iter()
+                .find_map(|s| self.layer_auth(s))
+                .map(|(e, n)| (format!("ServiceBuilder with {e}"), n)),
             LayerSpec::Unknown { .. } => None,
         }
     }
 
     fn configured_layer_fn(&self, f: FnId) -> Option<String> {
         let full = self.index.fn_display(f);
-        self.config.layers.iter().find(|l| path_matches(&l.value, &full)).map(|l| l.value.clone())
+        self.config
+            .layers
+            .iter()
+            .find(|l| path_matches(&l.value, &full))
+            .map(|l| l.value.clone())
     }
 }
 

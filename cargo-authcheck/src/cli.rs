@@ -14,7 +14,12 @@ use crate::report::{self, Summary};
 use crate::rules::{self, LevelOverrides};
 
 #[derive(Parser, Debug)]
-#[command(name = "cargo-authcheck", bin_name = "cargo authcheck", version, about = "Check that every axum route requires authentication and that its OpenAPI docs tell the truth")]
+#[command(
+    name = "cargo-authcheck",
+    bin_name = "cargo authcheck",
+    version,
+    about = "Check that every axum route requires authentication and that its OpenAPI docs tell the truth"
+)]
 #[command(args_conflicts_with_subcommands = true)]
 struct Cli {
     #[command(subcommand)]
@@ -117,7 +122,9 @@ pub fn main() -> ExitCode {
         }
     };
     // Deeply nested code recurses deeply: analyse on a thread with a generous stack.
-    let worker = std::thread::Builder::new().stack_size(256 << 20).spawn(move || run(cli));
+    let worker = std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(move || run(cli));
     match worker.map(|handle| handle.join()) {
         Ok(Ok(code)) => ExitCode::from(code),
         _ => {
@@ -137,7 +144,11 @@ fn run(cli: Cli) -> u8 {
 
 fn options(target: &Target) -> Options {
     Options {
-        selection: Selection { manifest_path: target.manifest_path.clone(), packages: target.packages.clone(), workspace: target.workspace },
+        selection: Selection {
+            manifest_path: target.manifest_path.clone(),
+            packages: target.packages.clone(),
+            workspace: target.workspace,
+        },
         config: target.config.clone(),
     }
 }
@@ -164,8 +175,15 @@ fn routes(args: &RoutesArgs) -> u8 {
 
 fn check(args: &CheckArgs) -> u8 {
     let known = rules::codes();
-    let mut overrides = LevelOverrides { levels: Vec::new(), deny_warnings: args.deny_warnings };
-    for (codes, level) in [(&args.allow, Level::Allow), (&args.warn, Level::Warn), (&args.deny, Level::Deny)] {
+    let mut overrides = LevelOverrides {
+        levels: Vec::new(),
+        deny_warnings: args.deny_warnings,
+    };
+    for (codes, level) in [
+        (&args.allow, Level::Allow),
+        (&args.warn, Level::Warn),
+        (&args.deny, Level::Deny),
+    ] {
         for code in codes {
             if !known.contains(&code.as_str()) {
                 eprintln!("error: unknown lint `{code}` (known: {})", known.join(", "));
@@ -201,7 +219,10 @@ fn check(args: &CheckArgs) -> u8 {
 
 fn print(text: &str) -> u8 {
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         Ok(()) => 0,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
         Err(e) => {

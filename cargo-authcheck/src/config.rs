@@ -93,7 +93,10 @@ impl RoutePattern {
 }
 
 fn split_segments(path: &str) -> Vec<String> {
-    path.split('/').filter(|s| !s.is_empty()).map(str::to_string).collect()
+    path.split('/')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 fn glob_match(pattern: &[String], path: &[String]) -> bool {
@@ -130,7 +133,10 @@ impl Default for Config {
         Config {
             source: None,
             text: String::new(),
-            extractors: vec![Located { value: "RequireAuth".into(), origin: "default".into() }],
+            extractors: vec![Located {
+                value: "RequireAuth".into(),
+                origin: "default".into(),
+            }],
             layers: Vec::new(),
             allow: Vec::new(),
             schemes: BTreeMap::new(),
@@ -221,7 +227,10 @@ pub fn load(lookup: &Lookup, known_lints: &[&str]) -> Result<Config, ConfigError
         return from_str(&text, path, known_lints);
     }
     let start = lookup.package_dir.unwrap_or(lookup.workspace_root);
-    let mut dirs: Vec<&Path> = start.ancestors().take_while(|d| d.starts_with(lookup.workspace_root)).collect();
+    let mut dirs: Vec<&Path> = start
+        .ancestors()
+        .take_while(|d| d.starts_with(lookup.workspace_root))
+        .collect();
     if dirs.is_empty() {
         dirs.push(lookup.workspace_root);
     }
@@ -251,17 +260,21 @@ fn read(path: &Path) -> Result<String, ConfigError> {
 }
 
 fn from_manifest(manifest: &Path, known_lints: &[&str]) -> Result<Option<Config>, ConfigError> {
-    let Ok(text) = std::fs::read_to_string(manifest) else { return Ok(None) };
+    let Ok(text) = std::fs::read_to_string(manifest) else {
+        return Ok(None);
+    };
     if !text.contains("authcheck") {
         return Ok(None);
     }
-    let parsed: ManifestWithMetadata = toml::from_str(&text).map_err(|e| toml_error(&text, manifest, &e))?;
+    let parsed: ManifestWithMetadata =
+        toml::from_str(&text).map_err(|e| toml_error(&text, manifest, &e))?;
     let raw = [parsed.package, parsed.workspace]
         .into_iter()
         .flatten()
         .filter_map(|holder| holder.metadata.and_then(|m| m.authcheck))
         .next();
-    raw.map(|raw| validate(raw, &text, manifest, known_lints)).transpose()
+    raw.map(|raw| validate(raw, &text, manifest, known_lints))
+        .transpose()
 }
 
 /// Parses and validates configuration text read from `path`.
@@ -280,28 +293,42 @@ fn toml_error(text: &str, path: &Path, e: &toml::de::Error) -> ConfigError {
     }
 }
 
-fn validate(raw: RawConfig, text: &str, path: &Path, known_lints: &[&str]) -> Result<Config, ConfigError> {
+fn validate(
+    raw: RawConfig,
+    text: &str,
+    path: &Path,
+    known_lints: &[&str],
+) -> Result<Config, ConfigError> {
     let at = |span: std::ops::Range<usize>, message: String| {
         let (line, column) = line_col(text, span.start);
-        ConfigError { file: path.display().to_string(), line, column, message }
+        ConfigError {
+            file: path.display().to_string(),
+            line,
+            column,
+            message,
+        }
     };
     let origin = |span: std::ops::Range<usize>| {
         let (line, column) = line_col(text, span.start);
         format!("{}:{line}:{column}", path.display())
     };
-    let names = |values: Vec<Spanned<String>>, what: &str| -> Result<Vec<Located<String>>, ConfigError> {
-        values
-            .into_iter()
-            .map(|v| {
-                let span = v.span();
-                let value = v.into_inner();
-                if !is_rust_path(&value) {
-                    return Err(at(span, format!("{what} `{value}` is not a Rust path")));
-                }
-                Ok(Located { value, origin: origin(span) })
-            })
-            .collect()
-    };
+    let names =
+        |values: Vec<Spanned<String>>, what: &str| -> Result<Vec<Located<String>>, ConfigError> {
+            values
+                .into_iter()
+                .map(|v| {
+                    let span = v.span();
+                    let value = v.into_inner();
+                    if !is_rust_path(&value) {
+                        return Err(at(span, format!("{what} `{value}` is not a Rust path")));
+                    }
+                    Ok(Located {
+                        value,
+                        origin: origin(span),
+                    })
+                })
+                .collect()
+        };
 
     let extractors = match raw.auth.extractors {
         Some(list) => names(list, "extractor")?,
@@ -324,14 +351,29 @@ fn validate(raw: RawConfig, text: &str, path: &Path, known_lints: &[&str]) -> Re
         };
         let handler = match entry.handler {
             Some(h) if is_rust_path(h.get_ref()) => Some(h.into_inner()),
-            Some(h) => return Err(at(h.span(), format!("handler `{}` is not a Rust path", h.get_ref()))),
+            Some(h) => {
+                return Err(at(
+                    h.span(),
+                    format!("handler `{}` is not a Rust path", h.get_ref()),
+                ))
+            }
             None => None,
         };
         if route.is_none() && handler.is_none() {
-            return Err(at(span, "an `[[allow]]` entry needs a `route` or a `handler`".into()));
+            return Err(at(
+                span,
+                "an `[[allow]]` entry needs a `route` or a `handler`".into(),
+            ));
         }
         let (line, column) = line_col(text, span.start);
-        allow.push(Allow { route, handler, reason, origin: origin(span.clone()), line, column });
+        allow.push(Allow {
+            route,
+            handler,
+            reason,
+            origin: origin(span.clone()),
+            line,
+            column,
+        });
     }
 
     let mut schemes = BTreeMap::new();
@@ -342,10 +384,20 @@ fn validate(raw: RawConfig, text: &str, path: &Path, known_lints: &[&str]) -> Re
     let mut lints = BTreeMap::new();
     for (code, level) in raw.lints {
         if !known_lints.contains(&code.as_str()) {
-            return Err(at(level.span(), format!("unknown lint `{code}` (known: {})", known_lints.join(", "))));
+            return Err(at(
+                level.span(),
+                format!("unknown lint `{code}` (known: {})", known_lints.join(", ")),
+            ));
         }
-        let parsed = Level::parse(level.get_ref())
-            .ok_or_else(|| at(level.span(), format!("unknown level `{}`: use allow, warn or deny", level.get_ref())))?;
+        let parsed = Level::parse(level.get_ref()).ok_or_else(|| {
+            at(
+                level.span(),
+                format!(
+                    "unknown level `{}`: use allow, warn or deny",
+                    level.get_ref()
+                ),
+            )
+        })?;
         lints.insert(code, parsed);
     }
 
@@ -358,7 +410,12 @@ fn validate(raw: RawConfig, text: &str, path: &Path, known_lints: &[&str]) -> Re
         schemes,
         lints,
         roots: names(raw.analysis.roots, "root")?,
-        exclude: raw.analysis.exclude.into_iter().map(Spanned::into_inner).collect(),
+        exclude: raw
+            .analysis
+            .exclude
+            .into_iter()
+            .map(Spanned::into_inner)
+            .collect(),
     })
 }
 
@@ -368,7 +425,8 @@ fn is_rust_path(s: &str) -> bool {
     !s.is_empty()
         && s.split("::").all(|seg| {
             let mut chars = seg.chars();
-            chars.next().is_some_and(|c| c.is_alphabetic() || c == '_') && chars.all(|c| c.is_alphanumeric() || c == '_')
+            chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+                && chars.all(|c| c.is_alphanumeric() || c == '_')
         })
 }
 
@@ -420,7 +478,11 @@ exclude = ["fixtures/**"]
     fn unknown_key_is_located() {
         let err = parse("[auth]\nextractor = [\"X\"]\n").unwrap_err();
         assert_eq!((err.line, err.column), (2, 1));
-        assert!(err.message.contains("unknown field `extractor`"), "{}", err.message);
+        assert!(
+            err.message.contains("unknown field `extractor`"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

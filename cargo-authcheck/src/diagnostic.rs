@@ -52,7 +52,10 @@ impl Diagnostic {
             code,
             severity: Severity::Error,
             message: message.into(),
-            primary: Label { loc, text: String::new() },
+            primary: Label {
+                loc,
+                text: String::new(),
+            },
             secondary: Vec::new(),
             notes: Vec::new(),
             help: None,
@@ -67,7 +70,10 @@ impl Diagnostic {
     }
 
     pub fn secondary(mut self, loc: Loc, text: impl Into<String>) -> Self {
-        let label = Label { loc, text: text.into() };
+        let label = Label {
+            loc,
+            text: text.into(),
+        };
         if label.loc != self.primary.loc && !self.secondary.contains(&label) {
             self.secondary.push(label);
         }

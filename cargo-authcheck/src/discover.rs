@@ -52,7 +52,9 @@ pub struct Selection {
 /// Reads the workspace with `cargo metadata --no-deps --offline`.
 pub fn discover(selection: &Selection) -> Result<Workspace, DiscoverError> {
     let mut command = MetadataCommand::new();
-    command.no_deps().other_options(vec!["--offline".to_string()]);
+    command
+        .no_deps()
+        .other_options(vec!["--offline".to_string()]);
     if let Some(path) = &selection.manifest_path {
         if !path.exists() {
             return Err(DiscoverError::MissingManifest(path.clone()));
@@ -60,7 +62,10 @@ pub fn discover(selection: &Selection) -> Result<Workspace, DiscoverError> {
         command.manifest_path(path);
     }
     let metadata = command.exec().map_err(|e| DiscoverError::Metadata {
-        path: selection.manifest_path.clone().unwrap_or_else(|| PathBuf::from(".")),
+        path: selection
+            .manifest_path
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(".")),
         message: first_line_of_cargo_error(&e),
     })?;
 
@@ -75,16 +80,25 @@ pub fn discover(selection: &Selection) -> Result<Workspace, DiscoverError> {
     // default members, or everything with `--workspace`.
     let manifest_member = selection.manifest_path.as_ref().and_then(|p| {
         let p = p.canonicalize().ok()?;
-        members.iter().find(|m| Path::new(m.manifest_path.as_std_path()) == p).map(|m| m.name.to_string())
+        members
+            .iter()
+            .find(|m| Path::new(m.manifest_path.as_std_path()) == p)
+            .map(|m| m.name.to_string())
     });
-    let default_members: BTreeSet<_> = metadata.workspace_default_members.iter().map(|id| id.repr.clone()).collect();
+    let default_members: BTreeSet<_> = metadata
+        .workspace_default_members
+        .iter()
+        .map(|id| id.repr.clone())
+        .collect();
     let is_selected = |p: &cargo_metadata::Package| {
         if !selection.packages.is_empty() {
             selection.packages.iter().any(|n| n == p.name.as_str())
         } else if let (Some(member), false) = (&manifest_member, selection.workspace) {
             member == p.name.as_str()
         } else {
-            selection.workspace || default_members.is_empty() || default_members.contains(&p.id.repr)
+            selection.workspace
+                || default_members.is_empty()
+                || default_members.contains(&p.id.repr)
         }
     };
 
@@ -100,14 +114,33 @@ pub fn discover(selection: &Selection) -> Result<Workspace, DiscoverError> {
     for package in &members {
         let selected = is_selected(package);
         if selected {
-            selected_dirs.push(package.manifest_path.parent().map(|p| p.as_std_path().to_path_buf()));
+            selected_dirs.push(
+                package
+                    .manifest_path
+                    .parent()
+                    .map(|p| p.as_std_path().to_path_buf()),
+            );
         }
         let workspace_deps: Vec<String> = package
             .dependencies
             .iter()
-            .filter_map(|d| member_lib_names.iter().find(|(pkg, _)| *pkg == d.name).map(|(_, lib)| d.rename.clone().unwrap_or_else(|| lib.clone()).replace('-', "_")))
+            .filter_map(|d| {
+                member_lib_names
+                    .iter()
+                    .find(|(pkg, _)| *pkg == d.name)
+                    .map(|(_, lib)| {
+                        d.rename
+                            .clone()
+                            .unwrap_or_else(|| lib.clone())
+                            .replace('-', "_")
+                    })
+            })
             .collect();
-        let own_lib = package.targets.iter().find(|t| is_lib(&t.kind)).map(|t| t.name.replace('-', "_"));
+        let own_lib = package
+            .targets
+            .iter()
+            .find(|t| is_lib(&t.kind))
+            .map(|t| t.name.replace('-', "_"));
         for target in &package.targets {
             let lib = is_lib(&target.kind);
             let bin = target.kind.contains(&TargetKind::Bin);
@@ -132,11 +165,25 @@ pub fn discover(selection: &Selection) -> Result<Workspace, DiscoverError> {
         [Some(dir)] => Some(dir.clone()),
         _ => None,
     };
-    Ok(Workspace { root, crates, selected_package_dir })
+    Ok(Workspace {
+        root,
+        crates,
+        selected_package_dir,
+    })
 }
 
 fn is_lib(kinds: &[TargetKind]) -> bool {
-    kinds.iter().any(|k| matches!(k, TargetKind::Lib | TargetKind::RLib | TargetKind::DyLib | TargetKind::CDyLib | TargetKind::StaticLib | TargetKind::ProcMacro))
+    kinds.iter().any(|k| {
+        matches!(
+            k,
+            TargetKind::Lib
+                | TargetKind::RLib
+                | TargetKind::DyLib
+                | TargetKind::CDyLib
+                | TargetKind::StaticLib
+                | TargetKind::ProcMacro
+        )
+    })
 }
 
 fn first_line_of_cargo_error(e: &cargo_metadata::Error) -> String {

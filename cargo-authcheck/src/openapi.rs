@@ -32,7 +32,11 @@ impl<'a> Documents<'a> {
             .map(|(module, doc)| {
                 let mut path = index.modules[module.0].path.clone();
                 path.push(doc.name.clone());
-                let handlers = doc.paths.iter().filter_map(|p| resolve_fn(index, *module, p)).collect();
+                let handlers = doc
+                    .paths
+                    .iter()
+                    .filter_map(|p| resolve_fn(index, *module, p))
+                    .collect();
                 (path, doc, handlers)
             })
             .collect();
@@ -72,18 +76,27 @@ impl<'a> Documents<'a> {
     fn containing(&self, f: FnId, entry: &Entry, router_docs: &[Vec<String>]) -> Vec<usize> {
         (0..self.docs.len())
             .filter(|&d| {
-                self.members(d, &mut Vec::new()).contains(&f) || (entry.collected && router_docs.contains(&self.docs[d].0))
+                self.members(d, &mut Vec::new()).contains(&f)
+                    || (entry.collected && router_docs.contains(&self.docs[d].0))
             })
             .collect()
     }
 
     /// What the documentation says about the handler of `entry`.
-    pub fn documented(&self, f: FnId, entry: &Entry, router_docs: &[Vec<String>]) -> Option<Documented> {
+    pub fn documented(
+        &self,
+        f: FnId,
+        entry: &Entry,
+        router_docs: &[Vec<String>],
+    ) -> Option<Documented> {
         let attr: &UtoipaPath = self.index.fns[f.0].utoipa.as_ref()?;
         let docs = self.containing(f, entry, router_docs);
         let (security, own) = match &attr.security {
             Some(s) => (Some(s.clone()), true),
-            None => (docs.iter().find_map(|&d| self.docs[d].1.security.clone()), false),
+            None => (
+                docs.iter().find_map(|&d| self.docs[d].1.security.clone()),
+                false,
+            ),
         };
         Some(Documented {
             methods: attr.methods.clone(),
@@ -109,5 +122,9 @@ fn resolve_fn(index: &Index, module: ModuleId, path: &[String]) -> Option<FnId> 
 
 /// The scheme names of documented security, for output: `[]` for anonymous only.
 pub fn security_names(security: &[Vec<String>]) -> Vec<String> {
-    security.iter().filter(|alt| !alt.is_empty()).map(|alt| alt.join(" + ")).collect()
+    security
+        .iter()
+        .filter(|alt| !alt.is_empty())
+        .map(|alt| alt.join(" + "))
+        .collect()
 }

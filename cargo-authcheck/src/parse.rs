@@ -9,7 +9,9 @@ use rayon::prelude::*;
 
 use crate::discover::Workspace;
 use crate::index::extract::{summarize, FileContext};
-use crate::index::{Crate, CrateId, FileSummary, Index, LinkedEntry, Module, ModuleId, ParseProblem};
+use crate::index::{
+    Crate, CrateId, FileSummary, Index, LinkedEntry, Module, ModuleId, ParseProblem,
+};
 use crate::source::{FileId, Loc};
 
 /// Files larger than this are reported instead of parsed.
@@ -59,8 +61,17 @@ pub fn index_workspace(ws: &Workspace, exclude: &[String]) -> Index {
             root: module,
             deps: root.workspace_deps.clone(),
         });
-        let dir = root.root_file.parent().map(Path::to_path_buf).unwrap_or_default();
-        jobs.push(Job { file, module, child_dir: dir, declared_at: None });
+        let dir = root
+            .root_file
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        jobs.push(Job {
+            file,
+            module,
+            child_dir: dir,
+            declared_at: None,
+        });
     }
 
     while !jobs.is_empty() {
@@ -68,7 +79,11 @@ pub fn index_workspace(ws: &Workspace, exclude: &[String]) -> Index {
             .iter()
             .map(|job| {
                 let src = index.sources.get(job.file);
-                let top = index.modules[job.module.0].path.last().cloned().unwrap_or_default();
+                let top = index.modules[job.module.0]
+                    .path
+                    .last()
+                    .cloned()
+                    .unwrap_or_default();
                 (src.path.clone(), job.file, job.child_dir.clone(), top)
             })
             .collect();
@@ -100,7 +115,9 @@ pub fn index_workspace(ws: &Workspace, exclude: &[String]) -> Index {
 
 fn is_excluded(path: &Path, root: &Path, exclude: &[String]) -> bool {
     let display = crate::source::display_path(path, root);
-    exclude.iter().any(|pattern| glob_path_match(pattern, &display))
+    exclude
+        .iter()
+        .any(|pattern| glob_path_match(pattern, &display))
 }
 
 /// `fixtures/**`, `*/generated/*.rs`: `**` any number of segments, `*` within one.
@@ -109,13 +126,17 @@ fn glob_path_match(pattern: &str, path: &str) -> bool {
         match pattern.split_first() {
             None => path.is_empty(),
             Some((&"**", rest)) => (0..=path.len()).any(|i| segs(rest, &path[i..])),
-            Some((first, rest)) => path.split_first().is_some_and(|(p, prest)| seg(first, p) && segs(rest, prest)),
+            Some((first, rest)) => path
+                .split_first()
+                .is_some_and(|(p, prest)| seg(first, p) && segs(rest, prest)),
         }
     }
     fn seg(pattern: &str, s: &str) -> bool {
         match pattern.split_once('*') {
             None => pattern == s,
-            Some((pre, post)) => s.len() >= pre.len() + post.len() && s.starts_with(pre) && s.ends_with(post),
+            Some((pre, post)) => {
+                s.len() >= pre.len() + post.len() && s.starts_with(pre) && s.ends_with(post)
+            }
         }
     }
     let p: Vec<&str> = pattern.split('/').filter(|s| !s.is_empty()).collect();
@@ -126,15 +147,37 @@ fn glob_path_match(pattern: &str, path: &str) -> bool {
 /// Reads and parses one file on a worker thread; returns its text either way.
 fn parse_one(path: &Path, file: FileId, child_dir: &Path, top_name: String) -> Parsed {
     let problem = |line: usize, column: usize, message: String| ParseProblem {
-        loc: Loc { file, line, column, end_line: line, end_column: column + 1 },
+        loc: Loc {
+            file,
+            line,
+            column,
+            end_line: line,
+            end_column: column + 1,
+        },
         message,
     };
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
-        Err(e) => return Err((String::new(), problem(0, 1, format!("cannot read `{}`: {e}", path.display())))),
+        Err(e) => {
+            return Err((
+                String::new(),
+                problem(0, 1, format!("cannot read `{}`: {e}", path.display())),
+            ))
+        }
     };
     if bytes.len() > MAX_FILE_BYTES {
-        return Err((String::new(), problem(1, 1, format!("file is {} MiB, over the {} MiB limit; not analysed", bytes.len() >> 20, MAX_FILE_BYTES >> 20))));
+        return Err((
+            String::new(),
+            problem(
+                1,
+                1,
+                format!(
+                    "file is {} MiB, over the {} MiB limit; not analysed",
+                    bytes.len() >> 20,
+                    MAX_FILE_BYTES >> 20
+                ),
+            ),
+        ));
     }
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
@@ -142,24 +185,50 @@ fn parse_one(path: &Path, file: FileId, child_dir: &Path, top_name: String) -> P
             let offset = e.utf8_error().valid_up_to();
             let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
             let (line, column) = crate::source::line_col(&lossy, offset);
-            return Err((lossy, problem(line, column, format!("file is not valid UTF-8 (byte {offset})"))));
+            return Err((
+                lossy,
+                problem(
+                    line,
+                    column,
+                    format!("file is not valid UTF-8 (byte {offset})"),
+                ),
+            ));
         }
     };
     if let Some((offset, depth)) = too_deep(&text) {
         let (line, column) = crate::source::line_col(&text, offset);
-        return Err((text, problem(line, column, format!("brackets nest deeper than {depth} levels; not analysed"))));
+        return Err((
+            text,
+            problem(
+                line,
+                column,
+                format!("brackets nest deeper than {depth} levels; not analysed"),
+            ),
+        ));
     }
     match syn::parse_file(&text) {
         Ok(ast) => {
             let file_dir = path.parent().unwrap_or(Path::new("."));
-            let cx = FileContext { file, child_dir, file_dir, top_name };
+            let cx = FileContext {
+                file,
+                child_dir,
+                file_dir,
+                top_name,
+            };
             let mut summary = summarize(&ast, &cx);
             summary.lines = text.lines().count();
             Ok((text, summary))
         }
         Err(e) => {
             let start = e.span().start();
-            Err((text, problem(start.line.max(1), start.column + 1, format!("cannot parse: {e}"))))
+            Err((
+                text,
+                problem(
+                    start.line.max(1),
+                    start.column + 1,
+                    format!("cannot parse: {e}"),
+                ),
+            ))
         }
     }
 }
@@ -204,7 +273,14 @@ fn link(
         let mut path = index.modules[parent.0].path.clone();
         path.push(items.name.clone());
         module_ids.push(ModuleId(index.modules.len()));
-        index.modules.push(Module { path, krate, parent: Some(parent), file: job.file, entries: HashMap::new(), globs: Vec::new() });
+        index.modules.push(Module {
+            path,
+            krate,
+            parent: Some(parent),
+            file: job.file,
+            entries: HashMap::new(),
+            globs: Vec::new(),
+        });
     }
     let fn_base = index.fns.len();
     for mut item in summary.fns {
@@ -237,11 +313,29 @@ fn link(
     let mut jobs = Vec::new();
     for decl in summary.mod_decls {
         let module = module_ids[decl.module];
-        let found = decl.candidates.iter().zip(&decl.child_dirs).find(|(c, _)| c.is_file());
+        let found = decl
+            .candidates
+            .iter()
+            .zip(&decl.child_dirs)
+            .find(|(c, _)| c.is_file());
         let Some((path, child_dir)) = found else {
-            let name = index.modules[module.0].path.last().cloned().unwrap_or_default();
-            let tried: Vec<_> = decl.candidates.iter().map(|c| crate::source::display_path(c, &ws.root)).collect();
-            index.problems.push(ParseProblem { loc: decl.loc, message: format!("file not found for module `{name}` (looked for {})", tried.join(", ")) });
+            let name = index.modules[module.0]
+                .path
+                .last()
+                .cloned()
+                .unwrap_or_default();
+            let tried: Vec<_> = decl
+                .candidates
+                .iter()
+                .map(|c| crate::source::display_path(c, &ws.root))
+                .collect();
+            index.problems.push(ParseProblem {
+                loc: decl.loc,
+                message: format!(
+                    "file not found for module `{name}` (looked for {})",
+                    tried.join(", ")
+                ),
+            });
             continue;
         };
         if is_excluded(path, &ws.root, exclude) {
@@ -259,7 +353,12 @@ fn link(
         loaded.insert(canonical, module);
         index.modules[module.0].file = FileId(index.sources.len());
         let file = index.sources.reserve(path.clone(), &ws.root);
-        jobs.push(Job { file, module, child_dir: child_dir.clone(), declared_at: Some(decl.loc) });
+        jobs.push(Job {
+            file,
+            module,
+            child_dir: child_dir.clone(),
+            declared_at: Some(decl.loc),
+        });
     }
     jobs
 }

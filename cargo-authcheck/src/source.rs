@@ -60,7 +60,11 @@ impl SourceMap {
     /// Adds a file and returns its id.
     pub fn add(&mut self, path: PathBuf, workspace_root: &Path, text: String) -> FileId {
         let display = display_path(&path, workspace_root);
-        self.files.push(SourceFile { path, display, text });
+        self.files.push(SourceFile {
+            path,
+            display,
+            text,
+        });
         FileId(self.files.len() - 1)
     }
 

@@ -9,7 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures").canonicalize().expect("fixtures/ exists")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures")
+        .canonicalize()
+        .expect("fixtures/ exists")
 }
 
 /// Each fixture with the manifest the tool is pointed at.
@@ -30,7 +33,11 @@ fn fixtures() -> Vec<(String, PathBuf)> {
         out.push((name, manifest));
     }
     out.sort();
-    assert!(out.len() >= 10, "expected the fixture families, found {}", out.len());
+    assert!(
+        out.len() >= 10,
+        "expected the fixture families, found {}",
+        out.len()
+    );
     out
 }
 
@@ -43,8 +50,15 @@ fn run(args: &[&str], manifest: &Path) -> (String, i32) {
         .output()
         .expect("the binary runs");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.is_empty() || output.status.code() != Some(2), "tool error on {}: {stderr}", manifest.display());
-    (String::from_utf8(output.stdout).expect("utf-8 output"), output.status.code().unwrap_or(-1))
+    assert!(
+        stderr.is_empty() || output.status.code() != Some(2),
+        "tool error on {}: {stderr}",
+        manifest.display()
+    );
+    (
+        String::from_utf8(output.stdout).expect("utf-8 output"),
+        output.status.code().unwrap_or(-1),
+    )
 }
 
 fn compare(name: &str, file: &Path, actual: &str, mismatches: &mut Vec<String>) {
@@ -60,7 +74,12 @@ fn compare(name: &str, file: &Path, actual: &str, mismatches: &mut Vec<String>) 
             .enumerate()
             .filter(|(_, (e, a))| e != a)
             .take(5)
-            .map(|(i, (e, a))| format!("    line {}:\n      expected: {e}\n      actual:   {a}", i + 1))
+            .map(|(i, (e, a))| {
+                format!(
+                    "    line {}:\n      expected: {e}\n      actual:   {a}",
+                    i + 1
+                )
+            })
             .collect();
         mismatches.push(format!(
             "{name}: {} differs ({} vs {} lines)\n{}",
@@ -79,16 +98,37 @@ fn every_fixture_matches_its_expected_output() {
         let expected = fixtures_dir().join(&name).join("expected");
         let (routes, code) = run(&["routes", "--format", "json"], &manifest);
         assert_eq!(code, 0, "{name}: routes exits 0");
-        compare(&name, &expected.join("routes.json"), &routes, &mut mismatches);
+        compare(
+            &name,
+            &expected.join("routes.json"),
+            &routes,
+            &mut mismatches,
+        );
 
         let (human, human_code) = run(&["check", "--color", "never"], &manifest);
-        compare(&name, &expected.join("check.stderr"), &human, &mut mismatches);
+        compare(
+            &name,
+            &expected.join("check.stderr"),
+            &human,
+            &mut mismatches,
+        );
         let (json, json_code) = run(&["check", "--format", "json"], &manifest);
         compare(&name, &expected.join("check.json"), &json, &mut mismatches);
-        assert_eq!(human_code, json_code, "{name}: the exit status does not depend on the format");
+        assert_eq!(
+            human_code, json_code,
+            "{name}: the exit status does not depend on the format"
+        );
         let summary: serde_json::Value = serde_json::from_str(&json).unwrap();
         let errors = summary["summary"]["errors"].as_u64().unwrap();
-        assert_eq!(json_code, i32::from(errors > 0), "{name}: exit 1 exactly when there are errors");
+        assert_eq!(
+            json_code,
+            i32::from(errors > 0),
+            "{name}: exit 1 exactly when there are errors"
+        );
     }
-    assert!(mismatches.is_empty(), "fixture output changed:\n{}", mismatches.join("\n"));
+    assert!(
+        mismatches.is_empty(),
+        "fixture output changed:\n{}",
+        mismatches.join("\n")
+    );
 }

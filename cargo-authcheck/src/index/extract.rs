@@ -23,7 +23,11 @@ pub struct FileContext<'a> {
 /// Builds the summary of a parsed file.
 pub fn summarize(ast: &syn::File, cx: &FileContext) -> FileSummary {
     let mut out = FileSummary::default();
-    out.modules.push(ModuleItems { name: cx.top_name.clone(), parent: None, ..Default::default() });
+    out.modules.push(ModuleItems {
+        name: cx.top_name.clone(),
+        parent: None,
+        ..Default::default()
+    });
     let mut walker = Walker { cx, out: &mut out };
     walker.items(&ast.items, 0, cx.child_dir, &mut Vec::new());
     out
@@ -43,7 +47,13 @@ impl Walker<'_, '_> {
         self.out.modules[module].entries.push((name, entry));
     }
 
-    fn items(&mut self, items: &[syn::Item], module: usize, child_dir: &Path, locator: &mut Locator) {
+    fn items(
+        &mut self,
+        items: &[syn::Item],
+        module: usize,
+        child_dir: &Path,
+        locator: &mut Locator,
+    ) {
         for (index, item) in items.iter().enumerate() {
             if is_cfg_test(item_attrs(item)) {
                 continue;
@@ -70,9 +80,15 @@ impl Walker<'_, '_> {
                 }
                 self.use_tree(&u.tree, module, &mut prefix);
             }
-            syn::Item::Type(t) => self.add(module, t.ident.to_string(), Entry::Alias(type_ref(&t.ty))),
-            syn::Item::Const(c) => self.add(module, c.ident.to_string(), Entry::Const(str_lit(&c.expr))),
-            syn::Item::Static(s) => self.add(module, s.ident.to_string(), Entry::Const(str_lit(&s.expr))),
+            syn::Item::Type(t) => {
+                self.add(module, t.ident.to_string(), Entry::Alias(type_ref(&t.ty)))
+            }
+            syn::Item::Const(c) => {
+                self.add(module, c.ident.to_string(), Entry::Const(str_lit(&c.expr)))
+            }
+            syn::Item::Static(s) => {
+                self.add(module, s.ident.to_string(), Entry::Const(str_lit(&s.expr)))
+            }
             syn::Item::Struct(s) => {
                 self.add(module, s.ident.to_string(), Entry::Type);
                 self.derived_extractor(&s.attrs, &s.ident, &s.fields, module);
@@ -87,7 +103,14 @@ impl Walker<'_, '_> {
                 for (index, trait_item) in t.items.iter().enumerate() {
                     if let syn::TraitItem::Fn(f) = trait_item {
                         locator.push(index);
-                        let fn_item = self.fn_item(&f.sig, &f.attrs, module, Some(t.ident.to_string()), f.default.as_ref(), locator);
+                        let fn_item = self.fn_item(
+                            &f.sig,
+                            &f.attrs,
+                            module,
+                            Some(t.ident.to_string()),
+                            f.default.as_ref(),
+                            locator,
+                        );
                         locator.pop();
                         self.out.fns.push(fn_item);
                     }
@@ -101,7 +124,11 @@ impl Walker<'_, '_> {
     fn module(&mut self, m: &syn::ItemMod, parent: usize, child_dir: &Path, locator: &mut Locator) {
         let name = m.ident.to_string();
         let id = self.out.modules.len();
-        self.out.modules.push(ModuleItems { name: name.clone(), parent: Some(parent), ..Default::default() });
+        self.out.modules.push(ModuleItems {
+            name: name.clone(),
+            parent: Some(parent),
+            ..Default::default()
+        });
         self.add(parent, name.clone(), Entry::Mod(id));
         let path_attr = path_attr(&m.attrs);
         match &m.content {
@@ -116,18 +143,30 @@ impl Walker<'_, '_> {
                 let (candidates, child_dirs) = match path_attr {
                     Some(p) => {
                         // `#[path]` on a top-level `mod` is relative to the declaring file's directory.
-                        let base = if parent == 0 { self.cx.file_dir } else { child_dir };
+                        let base = if parent == 0 {
+                            self.cx.file_dir
+                        } else {
+                            child_dir
+                        };
                         let file = base.join(p);
                         let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
                         (vec![file], vec![dir])
                     }
                     None => (
-                        vec![child_dir.join(format!("{name}.rs")), child_dir.join(&name).join("mod.rs")],
+                        vec![
+                            child_dir.join(format!("{name}.rs")),
+                            child_dir.join(&name).join("mod.rs"),
+                        ],
                         vec![child_dir.join(&name), child_dir.join(&name)],
                     ),
                 };
                 let loc = self.loc(&m.ident);
-                self.out.mod_decls.push(ModDecl { module: id, candidates, child_dirs, loc });
+                self.out.mod_decls.push(ModDecl {
+                    module: id,
+                    candidates,
+                    child_dirs,
+                    loc,
+                });
             }
         }
     }
@@ -170,12 +209,27 @@ impl Walker<'_, '_> {
     }
 
     fn impl_block(&mut self, i: &syn::ItemImpl, module: usize, locator: &mut Locator) {
-        let Some(self_name) = type_ref(&i.self_ty).last_name().map(str::to_string) else { return };
-        let trait_name = i.trait_.as_ref().and_then(|(_, path, _)| path.segments.last()).map(|s| s.ident.to_string());
+        let Some(self_name) = type_ref(&i.self_ty).last_name().map(str::to_string) else {
+            return;
+        };
+        let trait_name = i
+            .trait_
+            .as_ref()
+            .and_then(|(_, path, _)| path.segments.last())
+            .map(|s| s.ident.to_string());
         for (index, impl_item) in i.items.iter().enumerate() {
-            let syn::ImplItem::Fn(f) = impl_item else { continue };
+            let syn::ImplItem::Fn(f) = impl_item else {
+                continue;
+            };
             locator.push(index);
-            let fn_item = self.fn_item(&f.sig, &f.attrs, module, Some(self_name.clone()), Some(&f.block), locator);
+            let fn_item = self.fn_item(
+                &f.sig,
+                &f.attrs,
+                module,
+                Some(self_name.clone()),
+                Some(&f.block),
+                locator,
+            );
             locator.pop();
             self.out.fns.push(fn_item);
             if let Some(trait_name) = &trait_name {
@@ -186,26 +240,47 @@ impl Walker<'_, '_> {
                 if is_extraction {
                     let extracts = super::propagation::extracted_types(&f.block);
                     let loc = self.loc(&i.self_ty);
-                    self.out.extractor_impls.push(ExtractorImpl { self_type: self_name.clone(), module, extracts, loc });
+                    self.out.extractor_impls.push(ExtractorImpl {
+                        self_type: self_name.clone(),
+                        module,
+                        extracts,
+                        loc,
+                    });
                 }
             }
         }
         if trait_name.as_deref() == Some("Modify") {
-            self.out.defined_schemes.extend(super::propagation::added_security_schemes(i));
+            self.out
+                .defined_schemes
+                .extend(super::propagation::added_security_schemes(i));
         }
     }
 
     /// `#[derive(FromRequestParts)] struct AdminUser(RequireAuth);` extracts every field and
     /// propagates their rejections.
-    fn derived_extractor(&mut self, attrs: &[syn::Attribute], ident: &syn::Ident, fields: &syn::Fields, module: usize) {
-        let derives_extractor = attrs.iter().filter(|a| a.path().is_ident("derive")).any(|a| {
-            let text = a.meta.to_token_stream().to_string();
-            text.contains("FromRequestParts") || text.contains("FromRequest")
-        });
+    fn derived_extractor(
+        &mut self,
+        attrs: &[syn::Attribute],
+        ident: &syn::Ident,
+        fields: &syn::Fields,
+        module: usize,
+    ) {
+        let derives_extractor = attrs
+            .iter()
+            .filter(|a| a.path().is_ident("derive"))
+            .any(|a| {
+                let text = a.meta.to_token_stream().to_string();
+                text.contains("FromRequestParts") || text.contains("FromRequest")
+            });
         if derives_extractor {
             let extracts = fields.iter().map(|f| (type_ref(&f.ty), true)).collect();
             let loc = self.loc(ident);
-            self.out.extractor_impls.push(ExtractorImpl { self_type: ident.to_string(), module, extracts, loc });
+            self.out.extractor_impls.push(ExtractorImpl {
+                self_type: ident.to_string(),
+                module,
+                extracts,
+                loc,
+            });
         }
     }
 
@@ -222,7 +297,10 @@ impl Walker<'_, '_> {
             .inputs
             .iter()
             .filter_map(|arg| match arg {
-                syn::FnArg::Typed(pt) => Some(Param { ty: type_ref(&pt.ty), loc: self.loc(pt) }),
+                syn::FnArg::Typed(pt) => Some(Param {
+                    ty: type_ref(&pt.ty),
+                    loc: self.loc(pt),
+                }),
                 syn::FnArg::Receiver(_) => None,
             })
             .collect();
@@ -267,16 +345,22 @@ fn is_cfg_test(attrs: &[syn::Attribute]) -> bool {
 }
 
 fn path_attr(attrs: &[syn::Attribute]) -> Option<PathBuf> {
-    attrs.iter().find(|a| a.path().is_ident("path")).and_then(|a| match &a.meta {
-        syn::Meta::NameValue(nv) => str_lit(&nv.value).map(PathBuf::from),
-        _ => None,
-    })
+    attrs
+        .iter()
+        .find(|a| a.path().is_ident("path"))
+        .and_then(|a| match &a.meta {
+            syn::Meta::NameValue(nv) => str_lit(&nv.value).map(PathBuf::from),
+            _ => None,
+        })
 }
 
 /// The string value of a literal expression.
 pub fn str_lit(expr: &syn::Expr) -> Option<String> {
     match expr {
-        syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Some(s.value()),
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) => Some(s.value()),
         syn::Expr::Reference(r) => str_lit(&r.expr),
         syn::Expr::Paren(p) => str_lit(&p.expr),
         syn::Expr::Group(g) => str_lit(&g.expr),
@@ -288,7 +372,12 @@ pub fn str_lit(expr: &syn::Expr) -> Option<String> {
 pub fn type_ref(ty: &syn::Type) -> TypeRef {
     match ty {
         syn::Type::Path(p) if p.qself.is_none() => {
-            let segments = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+            let segments = p
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
             let args = match p.path.segments.last().map(|s| &s.arguments) {
                 Some(syn::PathArguments::AngleBracketed(a)) => a
                     .args
@@ -312,7 +401,9 @@ pub fn type_ref(ty: &syn::Type) -> TypeRef {
 fn intent_attrs(attrs: &[syn::Attribute], file: FileId) -> IntentAttrs {
     let mut intent = IntentAttrs::default();
     for attr in attrs {
-        let Some(last) = attr.path().segments.last() else { continue };
+        let Some(last) = attr.path().segments.last() else {
+            continue;
+        };
         if last.ident == "protected" {
             intent.protected = Some(Loc::of(file, attr));
         } else if last.ident == "public" {
@@ -328,7 +419,10 @@ fn intent_attrs(attrs: &[syn::Attribute], file: FileId) -> IntentAttrs {
                     Ok(())
                 });
             }
-            intent.public = Some(PublicAttr { reason, loc: Loc::of(file, attr) });
+            intent.public = Some(PublicAttr {
+                reason,
+                loc: Loc::of(file, attr),
+            });
         }
     }
     intent
@@ -341,7 +435,9 @@ fn serves_router(block: &syn::Block) -> bool {
     impl<'ast> Visit<'ast> for Finder {
         fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
             if let syn::Expr::Path(p) = &*call.func {
-                if p.path.segments.last().is_some_and(|s| s.ident == "serve") && call.args.len() >= 2 {
+                if p.path.segments.last().is_some_and(|s| s.ident == "serve")
+                    && call.args.len() >= 2
+                {
                     self.0 = true;
                 }
             }

@@ -8,7 +8,10 @@ use crate::source::{FileId, Loc};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TypeRef {
     /// `a::b::C<D, E>`: path segments, the generic arguments of the last one.
-    Path { segments: Vec<String>, args: Vec<TypeRef> },
+    Path {
+        segments: Vec<String>,
+        args: Vec<TypeRef>,
+    },
     /// `&T` / `&mut T`.
     Ref(Box<TypeRef>),
     /// Anything else, as text.

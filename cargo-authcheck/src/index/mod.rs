@@ -79,8 +79,14 @@ pub enum Resolved {
     Fn(FnId),
     Mod(ModuleId),
     /// A struct/enum/trait defined in a workspace module.
-    Type { module: ModuleId, name: String },
-    Alias { module: ModuleId, ty: TypeRef },
+    Type {
+        module: ModuleId,
+        name: String,
+    },
+    Alias {
+        module: ModuleId,
+        ty: TypeRef,
+    },
     Const(Option<String>),
     /// Outside the analysed crates (std, axum, ...): the path as far as it is known.
     External(Vec<String>),
@@ -148,7 +154,9 @@ impl Index {
         let id = FnId(self.fns.len());
         if let Some(ty) = &item.self_type {
             let krate = self.modules[item.module].krate;
-            self.assoc.entry((krate, ty.clone(), item.name.clone())).or_insert(id);
+            self.assoc
+                .entry((krate, ty.clone(), item.name.clone()))
+                .or_insert(id);
         }
         self.fns.push(item);
         id
@@ -156,7 +164,9 @@ impl Index {
 
     /// The associated fn `name` of type `ty` in `krate`.
     pub fn assoc_fn(&self, krate: CrateId, ty: &str, name: &str) -> Option<FnId> {
-        self.assoc.get(&(krate, ty.to_string(), name.to_string())).copied()
+        self.assoc
+            .get(&(krate, ty.to_string(), name.to_string()))
+            .copied()
     }
 
     /// Resolves a path as written in `module`.
@@ -164,7 +174,13 @@ impl Index {
         self.resolve_depth(module, path, ns, 0)
     }
 
-    fn resolve_depth(&self, module: ModuleId, path: &[String], ns: Ns, depth: usize) -> Option<Resolved> {
+    fn resolve_depth(
+        &self,
+        module: ModuleId,
+        path: &[String],
+        ns: Ns,
+        depth: usize,
+    ) -> Option<Resolved> {
         if depth > MAX_RESOLVE_DEPTH || path.is_empty() {
             return None;
         }
@@ -181,7 +197,11 @@ impl Index {
                 }
                 (Resolved::Mod(m), &path[i..])
             }
-            "::" => (self.extern_crate(krate, path.get(1)?).unwrap_or_else(|| Resolved::External(path[1..2].to_vec())), &path[2..]),
+            "::" => (
+                self.extern_crate(krate, path.get(1)?)
+                    .unwrap_or_else(|| Resolved::External(path[1..2].to_vec())),
+                &path[2..],
+            ),
             first => {
                 let first_ns = if path.len() == 1 { ns } else { Ns::Type };
                 let found = self
@@ -196,10 +216,14 @@ impl Index {
             let seg_ns = if last { ns } else { Ns::Type };
             current = match current {
                 Resolved::Mod(m) => self.lookup_member(m, segment, seg_ns, depth)?,
-                Resolved::Type { module, ref name } => Resolved::Fn(self.assoc_fn(self.modules[module.0].krate, name, segment)?),
+                Resolved::Type { module, ref name } => {
+                    Resolved::Fn(self.assoc_fn(self.modules[module.0].krate, name, segment)?)
+                }
                 Resolved::Alias { module, ref ty } => {
                     let target = self.resolve_type(module, ty)?;
-                    let Resolved::Type { module, name } = target else { return None };
+                    let Resolved::Type { module, name } = target else {
+                        return None;
+                    };
                     Resolved::Fn(self.assoc_fn(self.modules[module.0].krate, &name, segment)?)
                 }
                 Resolved::External(mut p) => {
@@ -217,9 +241,14 @@ impl Index {
         let mut module = module;
         let mut ty = ty.clone();
         for _ in 0..MAX_RESOLVE_DEPTH {
-            let TypeRef::Path { segments, .. } = &ty else { return None };
+            let TypeRef::Path { segments, .. } = &ty else {
+                return None;
+            };
             match self.resolve(module, segments, Ns::Type)? {
-                Resolved::Alias { module: m, ty: target } => {
+                Resolved::Alias {
+                    module: m,
+                    ty: target,
+                } => {
                     module = m;
                     ty = target;
                 }
@@ -234,7 +263,10 @@ impl Index {
         if !this.deps.iter().any(|d| d == name) {
             return None;
         }
-        self.crates.iter().find(|c| c.is_lib && c.name == name).map(|c| Resolved::Mod(c.root))
+        self.crates
+            .iter()
+            .find(|c| c.is_lib && c.name == name)
+            .map(|c| Resolved::Mod(c.root))
     }
 
     /// A name in scope in `module`: its items, imports and globs.
@@ -243,20 +275,33 @@ impl Index {
     }
 
     /// A name inside `module`, as reached by a path (`module::name`).
-    fn lookup_member(&self, module: ModuleId, name: &str, ns: Ns, depth: usize) -> Option<Resolved> {
+    fn lookup_member(
+        &self,
+        module: ModuleId,
+        name: &str,
+        ns: Ns,
+        depth: usize,
+    ) -> Option<Resolved> {
         let m = &self.modules[module.0];
         let mut fallback = None;
         for entry in m.entries.get(name).into_iter().flatten() {
             let resolved = match entry {
                 LinkedEntry::Fn(f) => Some(Resolved::Fn(*f)),
                 LinkedEntry::Mod(child) => Some(Resolved::Mod(*child)),
-                LinkedEntry::Type => Some(Resolved::Type { module, name: name.to_string() }),
-                LinkedEntry::Alias(ty) => Some(Resolved::Alias { module, ty: ty.clone() }),
+                LinkedEntry::Type => Some(Resolved::Type {
+                    module,
+                    name: name.to_string(),
+                }),
+                LinkedEntry::Alias(ty) => Some(Resolved::Alias {
+                    module,
+                    ty: ty.clone(),
+                }),
                 LinkedEntry::Const(v) => Some(Resolved::Const(v.clone())),
                 // `use other_crate;` / `use other_crate as alias;`
-                LinkedEntry::Use(path) if path.len() == 1 => {
-                    Some(self.extern_crate(m.krate, &path[0]).unwrap_or_else(|| Resolved::External(path.clone())))
-                }
+                LinkedEntry::Use(path) if path.len() == 1 => Some(
+                    self.extern_crate(m.krate, &path[0])
+                        .unwrap_or_else(|| Resolved::External(path.clone())),
+                ),
                 LinkedEntry::Use(path) => self.resolve_depth(module, path, ns, depth + 1),
             };
             let Some(resolved) = resolved else { continue };
@@ -269,7 +314,9 @@ impl Index {
             return fallback;
         }
         for glob in &m.globs {
-            if let Some(Resolved::Mod(target)) = self.resolve_depth(module, glob, Ns::Type, depth + 1) {
+            if let Some(Resolved::Mod(target)) =
+                self.resolve_depth(module, glob, Ns::Type, depth + 1)
+            {
                 if target != module {
                     if let Some(found) = self.lookup_member(target, name, ns, depth + 1) {
                         return Some(found);

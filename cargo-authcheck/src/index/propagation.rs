@@ -9,7 +9,10 @@ use super::items::TypeRef;
 
 /// The extractor types a body runs, each with whether its rejection is propagated.
 pub fn extracted_types(block: &syn::Block) -> Vec<(TypeRef, bool)> {
-    let mut finder = Extractions { found: Vec::new(), propagating: false };
+    let mut finder = Extractions {
+        found: Vec::new(),
+        propagating: false,
+    };
     finder.visit_block(block);
     finder.found
 }
@@ -40,7 +43,10 @@ impl<'ast> Visit<'ast> for Extractions {
                 self.with(false, |s| m.args.iter().for_each(|a| s.visit_expr(a)));
             }
             syn::Expr::Match(m) => {
-                let returns_on_err = m.arms.iter().any(|arm| pat_is_err(&arm.pat) && diverges(&arm.body));
+                let returns_on_err = m
+                    .arms
+                    .iter()
+                    .any(|arm| pat_is_err(&arm.pat) && diverges(&arm.body));
                 self.with(returns_on_err, |s| s.visit_expr(&m.expr));
                 self.with(false, |s| m.arms.iter().for_each(|a| s.visit_arm(a)));
             }
@@ -77,12 +83,17 @@ impl<'ast> Visit<'ast> for Extractions {
 }
 
 fn is_error_mapping(method: &syn::Ident) -> bool {
-    matches!(method.to_string().as_str(), "map_err" | "context" | "with_context" | "map")
+    matches!(
+        method.to_string().as_str(),
+        "map_err" | "context" | "with_context" | "map"
+    )
 }
 
 /// `A::from_request_parts(..)`, `A::from_request(..)`, `<A as FromRequestParts<S>>::from_request_parts`.
 fn extractor_call_type(func: &syn::Expr) -> Option<TypeRef> {
-    let syn::Expr::Path(p) = func else { return None };
+    let syn::Expr::Path(p) = func else {
+        return None;
+    };
     let last = p.path.segments.last()?;
     if last.ident != "from_request_parts" && last.ident != "from_request" {
         return None;
@@ -95,7 +106,13 @@ fn extractor_call_type(func: &syn::Expr) -> Option<TypeRef> {
         return None;
     }
     let owner = &p.path.segments[n - 2];
-    let mut segments: Vec<String> = p.path.segments.iter().take(n - 1).map(|s| s.ident.to_string()).collect();
+    let mut segments: Vec<String> = p
+        .path
+        .segments
+        .iter()
+        .take(n - 1)
+        .map(|s| s.ident.to_string())
+        .collect();
     let args = match &owner.arguments {
         syn::PathArguments::AngleBracketed(a) => a
             .args
@@ -131,7 +148,9 @@ fn is_plain_extract(expr: &syn::Expr) -> bool {
         syn::Expr::Try(t) => is_plain_extract(&t.expr),
         syn::Expr::Await(a) => is_plain_extract(&a.base),
         syn::Expr::MethodCall(m) if is_error_mapping(&m.method) => is_plain_extract(&m.receiver),
-        syn::Expr::MethodCall(m) => m.method.to_string().starts_with("extract") && m.turbofish.is_none(),
+        syn::Expr::MethodCall(m) => {
+            m.method.to_string().starts_with("extract") && m.turbofish.is_none()
+        }
         _ => false,
     }
 }
@@ -153,7 +172,10 @@ fn diverges(expr: &syn::Expr) -> bool {
     match expr {
         syn::Expr::Return(_) => true,
         syn::Expr::Macro(m) => m.mac.path.segments.last().is_some_and(|s| {
-            matches!(s.ident.to_string().as_str(), "panic" | "unreachable" | "bail")
+            matches!(
+                s.ident.to_string().as_str(),
+                "panic" | "unreachable" | "bail"
+            )
         }),
         syn::Expr::Block(b) => b.block.stmts.last().is_some_and(stmt_diverges),
         syn::Expr::Call(c) => matches!(&*c.func, syn::Expr::Path(p) if p.path.is_ident("Err")),
@@ -165,7 +187,12 @@ fn diverges(expr: &syn::Expr) -> bool {
 fn stmt_diverges(stmt: &syn::Stmt) -> bool {
     match stmt {
         syn::Stmt::Expr(e, _) => diverges(e),
-        syn::Stmt::Macro(m) => m.mac.path.segments.last().is_some_and(|s| s.ident == "bail" || s.ident == "panic"),
+        syn::Stmt::Macro(m) => m
+            .mac
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "bail" || s.ident == "panic"),
         _ => false,
     }
 }

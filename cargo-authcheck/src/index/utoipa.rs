@@ -7,20 +7,36 @@ use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use super::items::{OpenApiDoc, UtoipaPath};
 use crate::source::{FileId, Loc};
 
-const METHODS: &[&str] = &["get", "post", "put", "patch", "delete", "head", "options", "trace", "connect"];
+const METHODS: &[&str] = &[
+    "get", "post", "put", "patch", "delete", "head", "options", "trace", "connect",
+];
 
 /// The `#[utoipa::path(...)]` attribute of a fn, if any.
 pub fn path_attr(attrs: &[syn::Attribute], file: FileId) -> Option<UtoipaPath> {
     let attr = attrs.iter().find(|a| {
-        let segs: Vec<String> = a.path().segments.iter().map(|s| s.ident.to_string()).collect();
+        let segs: Vec<String> = a
+            .path()
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
         segs == ["utoipa", "path"] || (segs == ["path"] && matches!(a.meta, syn::Meta::List(_)))
     })?;
-    let syn::Meta::List(list) = &attr.meta else { return None };
-    let mut doc = UtoipaPath { loc: Loc::of(file, attr), ..Default::default() };
+    let syn::Meta::List(list) = &attr.meta else {
+        return None;
+    };
+    let mut doc = UtoipaPath {
+        loc: Loc::of(file, attr),
+        ..Default::default()
+    };
     for arg in split_commas(list.tokens.clone()) {
-        let Some((name, rest)) = arg_name(&arg) else { continue };
+        let Some((name, rest)) = arg_name(&arg) else {
+            continue;
+        };
         match name.as_str() {
-            m if METHODS.contains(&m) && rest.is_empty() => doc.methods.push(m.to_ascii_uppercase()),
+            m if METHODS.contains(&m) && rest.is_empty() => {
+                doc.methods.push(m.to_ascii_uppercase())
+            }
             "method" => {
                 for inner in split_commas(group_inner(&rest).unwrap_or_default()) {
                     if let Some((m, _)) = arg_name(&inner) {
@@ -38,21 +54,43 @@ pub fn path_attr(attrs: &[syn::Attribute], file: FileId) -> Option<UtoipaPath> {
 }
 
 /// The `#[openapi(...)]` document on a `#[derive(OpenApi)]` struct, if any.
-pub fn openapi_doc(attrs: &[syn::Attribute], ident: &syn::Ident, file: FileId) -> Option<OpenApiDoc> {
+pub fn openapi_doc(
+    attrs: &[syn::Attribute],
+    ident: &syn::Ident,
+    file: FileId,
+) -> Option<OpenApiDoc> {
     let derives = attrs.iter().any(|a| {
-        a.path().is_ident("derive") && quote::ToTokens::to_token_stream(&a.meta).to_string().contains("OpenApi")
+        a.path().is_ident("derive")
+            && quote::ToTokens::to_token_stream(&a.meta)
+                .to_string()
+                .contains("OpenApi")
     });
     if !derives {
         return None;
     }
-    let mut doc = OpenApiDoc { name: ident.to_string(), paths: Vec::new(), nests: Vec::new(), security: None, loc: Loc::of(file, ident) };
+    let mut doc = OpenApiDoc {
+        name: ident.to_string(),
+        paths: Vec::new(),
+        nests: Vec::new(),
+        security: None,
+        loc: Loc::of(file, ident),
+    };
     for attr in attrs.iter().filter(|a| a.path().is_ident("openapi")) {
-        let syn::Meta::List(list) = &attr.meta else { continue };
+        let syn::Meta::List(list) = &attr.meta else {
+            continue;
+        };
         for arg in split_commas(list.tokens.clone()) {
-            let Some((name, rest)) = arg_name(&arg) else { continue };
+            let Some((name, rest)) = arg_name(&arg) else {
+                continue;
+            };
             let inner = group_inner(&rest).unwrap_or_default();
             match name.as_str() {
-                "paths" => doc.paths.extend(split_commas(inner).iter().map(|p| path_segments(p)).filter(|p| !p.is_empty())),
+                "paths" => doc.paths.extend(
+                    split_commas(inner)
+                        .iter()
+                        .map(|p| path_segments(p))
+                        .filter(|p| !p.is_empty()),
+                ),
                 "security" => doc.security = Some(security_requirements(inner)),
                 "nest" => {
                     for entry in split_commas(inner) {
@@ -62,7 +100,9 @@ pub fn openapi_doc(attrs: &[syn::Attribute], ident: &syn::Ident, file: FileId) -
                         for field in split_commas(fields) {
                             match arg_name(&field) {
                                 Some((n, v)) if n == "path" => prefix = assigned_str(&v),
-                                Some((n, v)) if n == "api" => api = Some(path_segments(v.get(1..).unwrap_or_default())),
+                                Some((n, v)) if n == "api" => {
+                                    api = Some(path_segments(v.get(1..).unwrap_or_default()))
+                                }
                                 _ => {}
                             }
                         }
@@ -87,7 +127,11 @@ fn security_requirements(tokens: TokenStream) -> Vec<Vec<String>> {
             split_commas(inner)
                 .iter()
                 .filter_map(|req| match req.first() {
-                    Some(TokenTree::Literal(lit)) => syn::parse_str::<syn::LitStr>(&lit.to_string()).ok().map(|s| s.value()),
+                    Some(TokenTree::Literal(lit)) => {
+                        syn::parse_str::<syn::LitStr>(&lit.to_string())
+                            .ok()
+                            .map(|s| s.value())
+                    }
                     Some(TokenTree::Ident(i)) => Some(i.to_string()),
                     _ => None,
                 })
@@ -129,7 +173,9 @@ fn group_inner(tokens: &[TokenTree]) -> Option<TokenStream> {
 fn assigned_str(rest: &[TokenTree]) -> Option<String> {
     match rest {
         [TokenTree::Punct(p), TokenTree::Literal(lit)] if p.as_char() == '=' => {
-            syn::parse_str::<syn::LitStr>(&lit.to_string()).ok().map(|s| s.value())
+            syn::parse_str::<syn::LitStr>(&lit.to_string())
+                .ok()
+                .map(|s| s.value())
         }
         _ => None,
     }
@@ -157,12 +203,22 @@ mod tests {
 
     #[test]
     fn reads_method_path_and_security_forms() {
-        let p = path_of(r#"#[utoipa::path(get, path = "/packs/{id}", responses((status = 200, body = Pack)), security(("bearer_auth" = []), ("api_key" = [], "pat" = ["read"])))] async fn h() {}"#);
+        let p = path_of(
+            r#"#[utoipa::path(get, path = "/packs/{id}", responses((status = 200, body = Pack)), security(("bearer_auth" = []), ("api_key" = [], "pat" = ["read"])))] async fn h() {}"#,
+        );
         assert_eq!(p.methods, ["GET"]);
         assert_eq!(p.path.as_deref(), Some("/packs/{id}"));
-        assert_eq!(p.security, Some(vec![vec!["bearer_auth".to_string()], vec!["api_key".into(), "pat".into()]]));
+        assert_eq!(
+            p.security,
+            Some(vec![
+                vec!["bearer_auth".to_string()],
+                vec!["api_key".into(), "pat".into()]
+            ])
+        );
 
-        let p = path_of(r#"#[utoipa::path(method(get, head), path = "/x", context_path = "/api", security(()))] async fn h() {}"#);
+        let p = path_of(
+            r#"#[utoipa::path(method(get, head), path = "/x", context_path = "/api", security(()))] async fn h() {}"#,
+        );
         assert_eq!(p.methods, ["GET", "HEAD"]);
         assert_eq!(p.full_path().as_deref(), Some("/api/x"));
         assert_eq!(p.security, Some(vec![vec![]]));
@@ -178,8 +234,17 @@ mod tests {
         )
         .unwrap();
         let doc = openapi_doc(&s.attrs, &s.ident, FileId(0)).unwrap();
-        assert_eq!(doc.paths, vec![vec!["a".to_string(), "list".into()], vec!["get_one".to_string()]]);
-        assert_eq!(doc.nests, vec![("/v2".to_string(), vec!["v2".to_string(), "Api".into()])]);
+        assert_eq!(
+            doc.paths,
+            vec![
+                vec!["a".to_string(), "list".into()],
+                vec!["get_one".to_string()]
+            ]
+        );
+        assert_eq!(
+            doc.nests,
+            vec![("/v2".to_string(), vec!["v2".to_string(), "Api".into()])]
+        );
         assert_eq!(doc.security, Some(vec![vec!["bearer_auth".to_string()]]));
     }
 }

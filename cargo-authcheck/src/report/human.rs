@@ -8,8 +8,17 @@ use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::source::{FileId, SourceMap};
 
 /// Renders diagnostics and the summary line.
-pub fn render(diagnostics: &[Diagnostic], summary: Summary, sources: &SourceMap, color: bool) -> String {
-    let renderer = if color { Renderer::styled() } else { Renderer::plain() };
+pub fn render(
+    diagnostics: &[Diagnostic],
+    summary: Summary,
+    sources: &SourceMap,
+    color: bool,
+) -> String {
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
     let mut out = String::new();
     for d in diagnostics {
         out.push_str(&renderer.render(&[group(d, sources)]));
@@ -43,12 +52,23 @@ fn group<'a>(d: &'a Diagnostic, sources: &'a SourceMap) -> Group<'a> {
     let mut group = Group::with_title(level.primary_title(d.message.as_str()).id(d.code));
     for file in files {
         let src = sources.get(file);
-        let mut snippet = Snippet::source(src.text.as_str()).line_start(1).path(src.display.as_str()).fold(true);
+        let mut snippet = Snippet::source(src.text.as_str())
+            .line_start(1)
+            .path(src.display.as_str())
+            .fold(true);
         if file == d.primary.loc.file {
-            snippet = snippet.annotation(AnnotationKind::Primary.span(byte_range(&src.text, &d.primary)).label(d.primary.text.as_str()));
+            snippet = snippet.annotation(
+                AnnotationKind::Primary
+                    .span(byte_range(&src.text, &d.primary))
+                    .label(d.primary.text.as_str()),
+            );
         }
         for l in d.secondary.iter().filter(|l| l.loc.file == file) {
-            snippet = snippet.annotation(AnnotationKind::Context.span(byte_range(&src.text, l)).label(l.text.as_str()));
+            snippet = snippet.annotation(
+                AnnotationKind::Context
+                    .span(byte_range(&src.text, l))
+                    .label(l.text.as_str()),
+            );
         }
         group = group.element(snippet);
     }
@@ -65,7 +85,11 @@ fn group<'a>(d: &'a Diagnostic, sources: &'a SourceMap) -> Group<'a> {
 fn byte_range(text: &str, label: &Label) -> std::ops::Range<usize> {
     let loc = label.loc;
     let start = offset(text, loc.line, loc.column);
-    let end = if (loc.end_line, loc.end_column) > (loc.line, loc.column) { offset(text, loc.end_line, loc.end_column) } else { start };
+    let end = if (loc.end_line, loc.end_column) > (loc.line, loc.column) {
+        offset(text, loc.end_line, loc.end_column)
+    } else {
+        start
+    };
     // Keep the span on its first line: multi-line spans (a whole attribute) would print every line.
     let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
     start..end.min(line_end).max(start)
@@ -75,9 +99,15 @@ fn offset(text: &str, line: usize, column: usize) -> usize {
     let line_start = if line <= 1 {
         0
     } else {
-        text.match_indices('\n').nth(line - 2).map_or(text.len(), |(i, _)| i + 1)
+        text.match_indices('\n')
+            .nth(line - 2)
+            .map_or(text.len(), |(i, _)| i + 1)
     };
     let rest = &text[line_start..];
     let line_text = &rest[..rest.find('\n').unwrap_or(rest.len())];
-    line_start + line_text.char_indices().nth(column.saturating_sub(1)).map_or(line_text.len(), |(i, _)| i)
+    line_start
+        + line_text
+            .char_indices()
+            .nth(column.saturating_sub(1))
+            .map_or(line_text.len(), |(i, _)| i)
 }

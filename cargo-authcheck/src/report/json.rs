@@ -50,7 +50,12 @@ pub fn render(diagnostics: &[Diagnostic], summary: Summary, sources: &SourceMap)
             }
         })
         .collect();
-    let mut out = serde_json::to_string_pretty(&Output { version: 1, diagnostics, summary }).unwrap_or_default();
+    let mut out = serde_json::to_string_pretty(&Output {
+        version: 1,
+        diagnostics,
+        summary,
+    })
+    .unwrap_or_default();
     out.push('\n');
     out
 }

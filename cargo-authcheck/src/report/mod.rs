@@ -21,8 +21,14 @@ impl Summary {
     pub fn of(routes: usize, diagnostics: &[Diagnostic]) -> Self {
         Summary {
             routes,
-            errors: diagnostics.iter().filter(|d| d.severity == Severity::Error).count(),
-            warnings: diagnostics.iter().filter(|d| d.severity == Severity::Warning).count(),
+            errors: diagnostics
+                .iter()
+                .filter(|d| d.severity == Severity::Error)
+                .count(),
+            warnings: diagnostics
+                .iter()
+                .filter(|d| d.severity == Severity::Warning)
+                .count(),
         }
     }
 }

@@ -57,11 +57,20 @@ pub fn json(analysis: &Analysis) -> String {
             handler: &r.handler,
             file: &sources.get(r.defined_at.file).display,
             line: r.defined_at.line,
-            registered_at: JsonPlace { file: sources.get(r.entry.registered_at.file).display.clone(), line: r.entry.registered_at.line, message: None },
+            registered_at: JsonPlace {
+                file: sources.get(r.entry.registered_at.file).display.clone(),
+                line: r.entry.registered_at.line,
+                message: None,
+            },
             auth: r.verdict.class.as_str(),
             evidence: r.verdict.evidence.as_deref(),
             openapi: r.documented.as_ref().map(|d| JsonOpenApi {
-                method: d.methods.iter().find(|m| **m == r.entry.method).or(d.methods.first()).cloned(),
+                method: d
+                    .methods
+                    .iter()
+                    .find(|m| **m == r.entry.method)
+                    .or(d.methods.first())
+                    .cloned(),
                 path: d.path.clone(),
                 security: d.security.as_deref().map(security_names),
             }),
@@ -71,9 +80,18 @@ pub fn json(analysis: &Analysis) -> String {
         .table
         .unanalyzable
         .iter()
-        .map(|u| JsonPlace { file: sources.get(u.at.file).display.clone(), line: u.at.line, message: Some(u.message.clone()) })
+        .map(|u| JsonPlace {
+            file: sources.get(u.at.file).display.clone(),
+            line: u.at.line,
+            message: Some(u.message.clone()),
+        })
         .collect();
-    let mut out = serde_json::to_string_pretty(&JsonTable { version: 1, routes, unanalyzable }).unwrap_or_default();
+    let mut out = serde_json::to_string_pretty(&JsonTable {
+        version: 1,
+        routes,
+        unanalyzable,
+    })
+    .unwrap_or_default();
     out.push('\n');
     out
 }
@@ -83,12 +101,20 @@ fn rows(analysis: &Analysis) -> Vec<[String; 5]> {
         .routes
         .iter()
         .map(|r: &Route| {
-            let place = format!("{}:{}", analysis.index.sources.get(r.defined_at.file).display, r.defined_at.line);
+            let place = format!(
+                "{}:{}",
+                analysis.index.sources.get(r.defined_at.file).display,
+                r.defined_at.line
+            );
             let auth = match &r.verdict.evidence {
                 Some(e) => format!("{} ({e})", r.verdict.class.as_str()),
                 None => r.verdict.class.as_str().to_string(),
             };
-            let path = if r.entry.fallback { format!("{} (fallback)", r.entry.path) } else { r.entry.path.clone() };
+            let path = if r.entry.fallback {
+                format!("{} (fallback)", r.entry.path)
+            } else {
+                r.entry.path.clone()
+            };
             [r.entry.method.clone(), path, auth, r.handler.clone(), place]
         })
         .collect()
@@ -99,8 +125,22 @@ fn unanalyzable_lines(analysis: &Analysis) -> Vec<String> {
         .table
         .unanalyzable
         .iter()
-        .map(|u| format!("{}:{}: {}", analysis.index.sources.get(u.at.file).display, u.at.line, u.message))
-        .chain(analysis.index.problems.iter().map(|p| format!("{}:{}: {}", analysis.index.sources.get(p.loc.file).display, p.loc.line, p.message)))
+        .map(|u| {
+            format!(
+                "{}:{}: {}",
+                analysis.index.sources.get(u.at.file).display,
+                u.at.line,
+                u.message
+            )
+        })
+        .chain(analysis.index.problems.iter().map(|p| {
+            format!(
+                "{}:{}: {}",
+                analysis.index.sources.get(p.loc.file).display,
+                p.loc.line,
+                p.message
+            )
+        }))
         .collect()
 }
 
@@ -116,12 +156,24 @@ pub fn table(analysis: &Analysis) -> String {
     }
     let mut out = String::new();
     for row in std::iter::once(&header).chain(&rows) {
-        let cells: Vec<String> = row.iter().zip(widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        let cells: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
         out.push_str(cells.join("  ").trim_end());
         out.push('\n');
     }
-    let protected = analysis.routes.iter().filter(|r| r.verdict.class.is_protected()).count();
-    out.push_str(&format!("\n{} routes: {protected} protected, {} not\n", analysis.routes.len(), analysis.routes.len() - protected));
+    let protected = analysis
+        .routes
+        .iter()
+        .filter(|r| r.verdict.class.is_protected())
+        .count();
+    out.push_str(&format!(
+        "\n{} routes: {protected} protected, {} not\n",
+        analysis.routes.len(),
+        analysis.routes.len() - protected
+    ));
     let problems = unanalyzable_lines(analysis);
     if !problems.is_empty() {
         out.push_str("\nnot analysed:\n");
@@ -134,9 +186,13 @@ pub fn table(analysis: &Analysis) -> String {
 
 /// `routes --format markdown`.
 pub fn markdown(analysis: &Analysis) -> String {
-    let mut out = String::from("| Method | Path | Auth | Handler | Defined at |\n|---|---|---|---|---|\n");
+    let mut out =
+        String::from("| Method | Path | Auth | Handler | Defined at |\n|---|---|---|---|---|\n");
     for row in rows(analysis) {
-        let cells: Vec<String> = row.iter().map(|c| format!("`{}`", c.replace('|', "\\|"))).collect();
+        let cells: Vec<String> = row
+            .iter()
+            .map(|c| format!("`{}`", c.replace('|', "\\|")))
+            .collect();
         out.push_str(&format!("| {} |\n", cells.join(" | ")));
     }
     let problems = unanalyzable_lines(analysis);

@@ -13,7 +13,9 @@ use crate::index::extract::{str_lit, type_ref};
 use crate::index::{FnId, Index, ModuleId, Ns, Param, Resolved};
 use crate::source::{FileId, Loc};
 
-const METHOD_FNS: &[&str] = &["get", "post", "put", "patch", "delete", "head", "options", "trace", "connect", "any"];
+const METHOD_FNS: &[&str] = &[
+    "get", "post", "put", "patch", "delete", "head", "options", "trace", "connect", "any",
+];
 const MAX_CALL_DEPTH: usize = 48;
 
 /// A value flowing through router-building code.
@@ -21,14 +23,21 @@ const MAX_CALL_DEPTH: usize = 48;
 pub enum Value {
     Router(RouterValue),
     MethodRouter(Vec<Entry>),
-    Handler { target: Target, layers: Vec<Layer>, at: Loc },
+    Handler {
+        target: Target,
+        layers: Vec<Layer>,
+        at: Loc,
+    },
     Layer(LayerSpec),
     Str(String),
     Tuple(Vec<Value>),
     /// `routes!(a, b)`: handlers with their utoipa annotation.
     Routes(Vec<(FnId, Loc)>),
     /// A value from outside the workspace: the path of the call that made it, and its text.
-    External { path: Vec<String>, text: String },
+    External {
+        path: Vec<String>,
+        text: String,
+    },
     Opaque,
 }
 
@@ -57,19 +66,31 @@ pub struct Evaluator<'a> {
 
 impl<'a> Evaluator<'a> {
     pub fn new(index: &'a Index) -> Self {
-        Evaluator { index, asts: HashMap::new(), stack: Vec::new(), problems: Vec::new(), served: Vec::new(), called: BTreeSet::new(), memo: HashMap::new() }
+        Evaluator {
+            index,
+            asts: HashMap::new(),
+            stack: Vec::new(),
+            problems: Vec::new(),
+            served: Vec::new(),
+            called: BTreeSet::new(),
+            memo: HashMap::new(),
+        }
     }
 
     /// Whether a fn's return type makes it worth evaluating.
     pub fn is_router_fn(&self, f: FnId) -> bool {
         let returns = &self.index.fns[f.0].returns;
-        ["Router", "Layer", "ServiceBuilder", "Routes", "Stack"].iter().any(|k| returns.contains(k))
-            || returns.split(|c: char| !c.is_alphanumeric() && c != '_').any(|word| {
-                matches!(
-                    self.index.resolve(self.index.module_of(f), &[word.to_string()], Ns::Type),
-                    Some(Resolved::Alias { ty, .. }) if ty.display().contains("Router")
-                )
-            })
+        ["Router", "Layer", "ServiceBuilder", "Routes", "Stack"]
+            .iter()
+            .any(|k| returns.contains(k))
+            || returns
+                .split(|c: char| !c.is_alphanumeric() && c != '_')
+                .any(|word| {
+                    matches!(
+                        self.index.resolve(self.index.module_of(f), &[word.to_string()], Ns::Type),
+                        Some(Resolved::Alias { ty, .. }) if ty.display().contains("Router")
+                    )
+                })
     }
 
     /// Evaluates a fn with unknown arguments.
@@ -87,7 +108,10 @@ impl<'a> Evaluator<'a> {
     }
 
     fn call_fn(&mut self, f: FnId, args: Vec<Value>, receiver: Option<Value>) -> Value {
-        let plain_call = receiver.is_none() && args.iter().all(|a| matches!(a, Value::Opaque | Value::Str(_) | Value::External { .. }));
+        let plain_call = receiver.is_none()
+            && args
+                .iter()
+                .all(|a| matches!(a, Value::Opaque | Value::Str(_) | Value::External { .. }));
         if plain_call {
             if let Some(v) = self.memo.get(&f) {
                 return v.clone();
@@ -95,12 +119,19 @@ impl<'a> Evaluator<'a> {
         }
         if self.stack.contains(&f) || self.stack.len() >= MAX_CALL_DEPTH {
             let item = &self.index.fns[f.0];
-            self.problems.push(Unanalyzable { at: item.name_loc, message: format!("router construction recurses through `{}`", item.name) });
+            self.problems.push(Unanalyzable {
+                at: item.name_loc,
+                message: format!("router construction recurses through `{}`", item.name),
+            });
             return Value::Opaque;
         }
         let item = &self.index.fns[f.0];
-        let Some(ast) = self.ast(item.file) else { return Value::Opaque };
-        let Some((sig, block)) = find_fn(&ast, &item.locator) else { return Value::Opaque };
+        let Some(ast) = self.ast(item.file) else {
+            return Value::Opaque;
+        };
+        let Some((sig, block)) = find_fn(&ast, &item.locator) else {
+            return Value::Opaque;
+        };
         let mut scope = Scope {
             vars: HashMap::new(),
             module: ModuleId(item.module),
@@ -112,9 +143,13 @@ impl<'a> Evaluator<'a> {
         for input in &sig.inputs {
             match input {
                 syn::FnArg::Receiver(_) => {
-                    scope.vars.insert("self".into(), receiver.clone().unwrap_or(Value::Opaque));
+                    scope
+                        .vars
+                        .insert("self".into(), receiver.clone().unwrap_or(Value::Opaque));
                 }
-                syn::FnArg::Typed(pt) => bind(&mut scope, &pt.pat, args.next().unwrap_or(Value::Opaque)),
+                syn::FnArg::Typed(pt) => {
+                    bind(&mut scope, &pt.pat, args.next().unwrap_or(Value::Opaque))
+                }
             }
         }
         self.stack.push(f);
@@ -134,7 +169,10 @@ impl<'a> Evaluator<'a> {
         for stmt in &block.stmts {
             last = match stmt {
                 syn::Stmt::Local(local) => {
-                    let value = local.init.as_ref().map_or(Value::Opaque, |init| self.eval(&init.expr, scope));
+                    let value = local
+                        .init
+                        .as_ref()
+                        .map_or(Value::Opaque, |init| self.eval(&init.expr, scope));
                     bind(scope, &local.pat, value);
                     Value::Opaque
                 }
@@ -161,7 +199,10 @@ impl<'a> Evaluator<'a> {
     }
 
     fn unanalyzable(&mut self, at: Loc, message: impl Into<String>) {
-        let problem = Unanalyzable { at, message: message.into() };
+        let problem = Unanalyzable {
+            at,
+            message: message.into(),
+        };
         if !self.problems.contains(&problem) {
             self.problems.push(problem);
         }
@@ -178,7 +219,9 @@ impl<'a> Evaluator<'a> {
             syn::Expr::Try(t) => self.eval(&t.expr, scope),
             syn::Expr::Block(b) => self.eval_block(&b.block, scope),
             syn::Expr::Unsafe(u) => self.eval_block(&u.block, scope),
-            syn::Expr::Tuple(t) => Value::Tuple(t.elems.iter().map(|e| self.eval(e, scope)).collect()),
+            syn::Expr::Tuple(t) => {
+                Value::Tuple(t.elems.iter().map(|e| self.eval(e, scope)).collect())
+            }
             syn::Expr::Closure(c) => self.closure(c, scope),
             syn::Expr::Call(c) => self.eval_call(c, scope),
             syn::Expr::MethodCall(m) => self.eval_method(m, scope),
@@ -193,8 +236,14 @@ impl<'a> Evaluator<'a> {
                 Value::Opaque
             }
             syn::Expr::Return(r) => {
-                let value = r.expr.as_ref().map_or(Value::Opaque, |e| self.eval(e, scope));
-                scope.returns.push((value, format!("on the early return at line {}", self.loc(scope, r).line)));
+                let value = r
+                    .expr
+                    .as_ref()
+                    .map_or(Value::Opaque, |e| self.eval(e, scope));
+                scope.returns.push((
+                    value,
+                    format!("on the early return at line {}", self.loc(scope, r).line),
+                ));
                 Value::Opaque
             }
             syn::Expr::If(i) => self.eval_if(i, scope),
@@ -213,9 +262,16 @@ impl<'a> Evaluator<'a> {
             }
         }
         match self.resolve(path, scope, Ns::Value) {
-            Some(Resolved::Fn(f)) => Value::Handler { target: Target::Fn(f), layers: Vec::new(), at: self.loc(scope, path) },
+            Some(Resolved::Fn(f)) => Value::Handler {
+                target: Target::Fn(f),
+                layers: Vec::new(),
+                at: self.loc(scope, path),
+            },
             Some(Resolved::Const(Some(s))) => Value::Str(s),
-            Some(Resolved::External(p)) => Value::External { path: p, text: text_of(path) },
+            Some(Resolved::External(p)) => Value::External {
+                path: p,
+                text: text_of(path),
+            },
             _ => Value::Opaque,
         }
     }
@@ -230,7 +286,10 @@ impl<'a> Evaluator<'a> {
             let krate = self.index.modules[scope.module.0].krate;
             return match segments.get(1) {
                 Some(name) => self.index.assoc_fn(krate, &ty, name).map(Resolved::Fn),
-                None => Some(Resolved::Type { module: scope.module, name: ty }),
+                None => Some(Resolved::Type {
+                    module: scope.module,
+                    name: ty,
+                }),
             };
         }
         self.index.resolve(scope.module, &segments, ns)
@@ -241,11 +300,24 @@ impl<'a> Evaluator<'a> {
             .inputs
             .iter()
             .map(|pat| match pat {
-                syn::Pat::Type(pt) => Param { ty: type_ref(&pt.ty), loc: self.loc(scope, pt) },
-                other => Param { ty: crate::index::TypeRef::Other("_".into()), loc: self.loc(scope, other) },
+                syn::Pat::Type(pt) => Param {
+                    ty: type_ref(&pt.ty),
+                    loc: self.loc(scope, pt),
+                },
+                other => Param {
+                    ty: crate::index::TypeRef::Other("_".into()),
+                    loc: self.loc(scope, other),
+                },
             })
             .collect();
-        Value::Handler { target: Target::Closure { params, module: scope.module }, layers: Vec::new(), at: self.loc(scope, c) }
+        Value::Handler {
+            target: Target::Closure {
+                params,
+                module: scope.module,
+            },
+            layers: Vec::new(),
+            at: self.loc(scope, c),
+        }
     }
 
     fn eval_if(&mut self, i: &syn::ExprIf, scope: &mut Scope) -> Value {
@@ -257,9 +329,21 @@ impl<'a> Evaluator<'a> {
             Some((_, e)) => self.eval(e, &mut else_scope),
             None => Value::Opaque,
         };
-        let labels = [format!("when `{cond}` is true"), format!("when `{cond}` is false")];
-        join_scopes(scope, vec![(then_scope, labels[0].clone()), (else_scope, labels[1].clone())]);
-        join_all(vec![(then_value, labels[0].clone()), (else_value, labels[1].clone())])
+        let labels = [
+            format!("when `{cond}` is true"),
+            format!("when `{cond}` is false"),
+        ];
+        join_scopes(
+            scope,
+            vec![
+                (then_scope, labels[0].clone()),
+                (else_scope, labels[1].clone()),
+            ],
+        );
+        join_all(vec![
+            (then_value, labels[0].clone()),
+            (else_value, labels[1].clone()),
+        ])
     }
 
     fn eval_match(&mut self, m: &syn::ExprMatch, scope: &mut Scope) -> Value {
@@ -284,11 +368,15 @@ impl<'a> Evaluator<'a> {
         let mut inner = scope.clone();
         self.eval_block(body, &mut inner);
         let changed = inner.vars.iter().any(|(name, v)| {
-            matches!(v, Value::Router(_) | Value::MethodRouter(_)) && scope.vars.get(name) != Some(v)
+            matches!(v, Value::Router(_) | Value::MethodRouter(_))
+                && scope.vars.get(name) != Some(v)
         });
         if changed {
             let at = Loc::of(scope.file, &whole.to_token_stream().into_iter().next());
-            self.unanalyzable(at, "routes are added in a loop; the analysis cannot tell which routes exist");
+            self.unanalyzable(
+                at,
+                "routes are added in a loop; the analysis cannot tell which routes exist",
+            );
         }
         Value::Opaque
     }
@@ -296,11 +384,18 @@ impl<'a> Evaluator<'a> {
 
 impl Evaluator<'_> {
     fn eval_macro(&mut self, mac: &syn::Macro, scope: &mut Scope) -> Value {
-        let name = mac.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+        let name = mac
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
         let at = self.loc(scope, mac);
         match name.as_str() {
             "routes" => {
-                let Ok(paths) = mac.parse_body_with(syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated) else {
+                let Ok(paths) = mac.parse_body_with(
+                    syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+                ) else {
                     self.unanalyzable(at, "cannot read the handlers of this `routes!` call");
                     return Value::Opaque;
                 };
@@ -308,20 +403,34 @@ impl Evaluator<'_> {
                 for path in &paths {
                     match self.resolve(path, scope, Ns::Value) {
                         Some(Resolved::Fn(f)) => handlers.push((f, self.loc(scope, path))),
-                        _ => self.unanalyzable(self.loc(scope, path), format!("`{}` in `routes!` resolves to no handler fn in the workspace", text_of(path))),
+                        _ => self.unanalyzable(
+                            self.loc(scope, path),
+                            format!(
+                                "`{}` in `routes!` resolves to no handler fn in the workspace",
+                                text_of(path)
+                            ),
+                        ),
                     }
                 }
                 Value::Routes(handlers)
             }
             "login_required" | "permission_required" | "permission_required_any" => {
-                Value::Layer(LayerSpec::Macro { name: format!("{}!", text_of(&mac.path)), text: text_of(mac) })
+                Value::Layer(LayerSpec::Macro {
+                    name: format!("{}!", text_of(&mac.path)),
+                    text: text_of(mac),
+                })
             }
-            _ => Value::External { path: vec![format!("{name}!")], text: text_of(mac) },
+            _ => Value::External {
+                path: vec![format!("{name}!")],
+                text: text_of(mac),
+            },
         }
     }
 
     fn eval_call(&mut self, call: &syn::ExprCall, scope: &mut Scope) -> Value {
-        let syn::Expr::Path(func) = &*call.func else { return Value::Opaque };
+        let syn::Expr::Path(func) = &*call.func else {
+            return Value::Opaque;
+        };
         let args: Vec<Value> = call.args.iter().map(|a| self.eval(a, scope)).collect();
         let at = self.loc(scope, call);
         let resolved = self.resolve(&func.path, scope, Ns::Value);
@@ -332,21 +441,41 @@ impl Evaluator<'_> {
             }
             return Value::Opaque;
         }
-        let segments: Vec<String> = func.path.segments.iter().map(|s| s.ident.to_string()).collect();
+        let segments: Vec<String> = func
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
         let last = segments.last().map(String::as_str).unwrap_or_default();
         let owner = segments.len().checked_sub(2).map(|i| segments[i].as_str());
         match (owner, last) {
-            (Some("Router" | "OpenApiRouter"), "new" | "default") => Value::Router(RouterValue::default()),
+            (Some("Router" | "OpenApiRouter"), "new" | "default") => {
+                Value::Router(RouterValue::default())
+            }
             (Some("OpenApiRouter"), "with_openapi") => {
-                let docs = call.args.first().and_then(|a| self.doc_type(a, scope)).into_iter().collect();
-                Value::Router(RouterValue { docs, ..Default::default() })
+                let docs = call
+                    .args
+                    .first()
+                    .and_then(|a| self.doc_type(a, scope))
+                    .into_iter()
+                    .collect();
+                Value::Router(RouterValue {
+                    docs,
+                    ..Default::default()
+                })
             }
             (Some("MethodRouter"), "new") => Value::MethodRouter(Vec::new()),
-            (_, "Ok" | "Some") if args.len() == 1 => args.into_iter().next().unwrap_or(Value::Opaque),
+            (_, "Ok" | "Some") if args.len() == 1 => {
+                args.into_iter().next().unwrap_or(Value::Opaque)
+            }
             (_, "serve") if args.len() >= 2 => {
                 match &args[1] {
                     Value::Router(r) => self.served.push(r.clone()),
-                    _ => self.unanalyzable(at, "the value handed to `serve` is not a router the analysis can follow"),
+                    _ => self.unanalyzable(
+                        at,
+                        "the value handed to `serve` is not a router the analysis can follow",
+                    ),
                 }
                 Value::Opaque
             }
@@ -355,24 +484,47 @@ impl Evaluator<'_> {
                 Value::MethodRouter(vec![entry])
             }
             (_, "on") if args.len() == 2 => {
-                let entries = filter_methods(&call.args[0]).into_iter().map(|m| self.method_entry(&m, &call.args[1], &args[1], scope, false)).collect();
+                let entries = filter_methods(&call.args[0])
+                    .into_iter()
+                    .map(|m| self.method_entry(&m, &call.args[1], &args[1], scope, false))
+                    .collect();
                 Value::MethodRouter(entries)
             }
-            (_, m) if m.ends_with("_service") && METHOD_FNS.contains(&m.trim_end_matches("_service")) && args.len() == 1 => {
-                let entry = self.method_entry(m.trim_end_matches("_service"), &call.args[0], &args[0], scope, true);
+            (_, m)
+                if m.ends_with("_service")
+                    && METHOD_FNS.contains(&m.trim_end_matches("_service"))
+                    && args.len() == 1 =>
+            {
+                let entry = self.method_entry(
+                    m.trim_end_matches("_service"),
+                    &call.args[0],
+                    &args[0],
+                    scope,
+                    true,
+                );
                 Value::MethodRouter(vec![entry])
             }
             (_, "on_service") if args.len() == 2 => {
-                let entries = filter_methods(&call.args[0]).into_iter().map(|m| self.method_entry(&m, &call.args[1], &args[1], scope, true)).collect();
+                let entries = filter_methods(&call.args[0])
+                    .into_iter()
+                    .map(|m| self.method_entry(&m, &call.args[1], &args[1], scope, true))
+                    .collect();
                 Value::MethodRouter(entries)
             }
             (_, "from_fn" | "map_request" | "from_fn_with_state" | "map_request_with_state") => {
                 let f_expr = call.args.last();
                 let function = match args.last() {
-                    Some(Value::Handler { target: Target::Fn(f), .. }) => Some(*f),
+                    Some(Value::Handler {
+                        target: Target::Fn(f),
+                        ..
+                    }) => Some(*f),
                     _ => None,
                 };
-                Value::Layer(LayerSpec::MiddlewareFn { constructor: last.to_string(), function, name: f_expr.map(text_of).unwrap_or_default() })
+                Value::Layer(LayerSpec::MiddlewareFn {
+                    constructor: last.to_string(),
+                    function,
+                    name: f_expr.map(text_of).unwrap_or_default(),
+                })
             }
             (_, "from_extractor" | "from_extractor_with_state") => {
                 let generic = func.path.segments.last().and_then(|s| match &s.arguments {
@@ -383,8 +535,13 @@ impl Evaluator<'_> {
                     _ => None,
                 });
                 match generic {
-                    Some(ty) => Value::Layer(LayerSpec::FromExtractor { ty, module: scope.module }),
-                    None => Value::Layer(LayerSpec::Unknown { text: text_of(call) }),
+                    Some(ty) => Value::Layer(LayerSpec::FromExtractor {
+                        ty,
+                        module: scope.module,
+                    }),
+                    None => Value::Layer(LayerSpec::Unknown {
+                        text: text_of(call),
+                    }),
                 }
             }
             (Some("ServiceBuilder"), "new") => Value::Layer(LayerSpec::Stack(Vec::new())),
@@ -392,25 +549,43 @@ impl Evaluator<'_> {
                 let mut router = RouterValue::default();
                 if let Some(Value::Str(path)) = args.first() {
                     let ui_paths = if owner == Some("SwaggerUi") {
-                        vec![path.clone(), paths::join(path, "/"), paths::join(path, "/{*rest}")]
+                        vec![
+                            path.clone(),
+                            paths::join(path, "/"),
+                            paths::join(path, "/{*rest}"),
+                        ]
                     } else {
                         vec![path.clone()]
                     };
                     for p in ui_paths {
-                        router.entries.push(service_entry("GET", &p, at, &text_of(call)));
+                        router
+                            .entries
+                            .push(service_entry("GET", &p, at, &text_of(call)));
                     }
                 }
                 Value::Router(router)
             }
-            _ => Value::External { path: resolved_path(resolved, &segments), text: text_of(call) },
+            _ => Value::External {
+                path: resolved_path(resolved, &segments),
+                text: text_of(call),
+            },
         }
     }
 
     /// `ApiDoc::openapi()` -> the resolved path of `ApiDoc`.
     fn doc_type(&self, expr: &syn::Expr, scope: &Scope) -> Option<Vec<String>> {
-        let syn::Expr::Call(call) = expr else { return None };
-        let syn::Expr::Path(p) = &*call.func else { return None };
-        let segments: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+        let syn::Expr::Call(call) = expr else {
+            return None;
+        };
+        let syn::Expr::Path(p) = &*call.func else {
+            return None;
+        };
+        let segments: Vec<String> = p
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
         let owner = &segments[..segments.len().checked_sub(1)?];
         match self.index.resolve(scope.module, owner, Ns::Type) {
             Some(r @ Resolved::Type { .. }) => Some(r.full_path(self.index)),
@@ -418,12 +593,24 @@ impl Evaluator<'_> {
         }
     }
 
-    fn method_entry(&mut self, method: &str, expr: &syn::Expr, value: &Value, scope: &Scope, service: bool) -> Entry {
+    fn method_entry(
+        &mut self,
+        method: &str,
+        expr: &syn::Expr,
+        value: &Value,
+        scope: &Scope,
+        service: bool,
+    ) -> Entry {
         let at = self.loc(scope, expr);
         let (target, layers) = if service {
             match value {
                 Value::Handler { target, layers, .. } => (target.clone(), layers.clone()),
-                _ => (Target::Service { text: text_of(expr) }, Vec::new()),
+                _ => (
+                    Target::Service {
+                        text: text_of(expr),
+                    },
+                    Vec::new(),
+                ),
             }
         } else {
             self.handler_target(expr, value)
@@ -446,8 +633,18 @@ impl Evaluator<'_> {
     fn handler_target(&mut self, expr: &syn::Expr, value: &Value) -> (Target, Vec<Layer>) {
         match value {
             Value::Handler { target, layers, .. } => (target.clone(), layers.clone()),
-            Value::External { path, .. } => (Target::Unresolved { text: format!("{} (defined outside the analysed crates)", path.join("::")) }, Vec::new()),
-            _ => (Target::Unresolved { text: text_of(expr) }, Vec::new()),
+            Value::External { path, .. } => (
+                Target::Unresolved {
+                    text: format!("{} (defined outside the analysed crates)", path.join("::")),
+                },
+                Vec::new(),
+            ),
+            _ => (
+                Target::Unresolved {
+                    text: text_of(expr),
+                },
+                Vec::new(),
+            ),
         }
     }
 }
@@ -460,13 +657,27 @@ impl Evaluator<'_> {
         let args: Vec<Value> = m.args.iter().map(|a| self.eval(a, scope)).collect();
         match receiver {
             Value::Router(router) => self.router_method(router, &name, m, args, at, scope),
-            Value::MethodRouter(entries) => self.method_router_method(entries, &name, m, args, at, scope),
-            Value::Handler { target, mut layers, at: h_at } => match name.as_str() {
+            Value::MethodRouter(entries) => {
+                self.method_router_method(entries, &name, m, args, at, scope)
+            }
+            Value::Handler {
+                target,
+                mut layers,
+                at: h_at,
+            } => match name.as_str() {
                 "layer" | "route_layer" => {
                     layers.push(self.layer_of(&m.args[0], args.into_iter().next(), at));
-                    Value::Handler { target, layers, at: h_at }
+                    Value::Handler {
+                        target,
+                        layers,
+                        at: h_at,
+                    }
                 }
-                "with_state" | "clone" | "into_service" | "into_make_service" => Value::Handler { target, layers, at: h_at },
+                "with_state" | "clone" | "into_service" | "into_make_service" => Value::Handler {
+                    target,
+                    layers,
+                    at: h_at,
+                },
                 _ => Value::Opaque,
             },
             Value::Layer(LayerSpec::Stack(mut stack)) => match name.as_str() {
@@ -477,10 +688,17 @@ impl Evaluator<'_> {
                 }
                 "map_request" | "map_request_with_state" => {
                     let function = match args.last() {
-                        Some(Value::Handler { target: Target::Fn(f), .. }) => Some(*f),
+                        Some(Value::Handler {
+                            target: Target::Fn(f),
+                            ..
+                        }) => Some(*f),
                         _ => None,
                     };
-                    stack.push(LayerSpec::MiddlewareFn { constructor: name.clone(), function, name: m.args.last().map(text_of).unwrap_or_default() });
+                    stack.push(LayerSpec::MiddlewareFn {
+                        constructor: name.clone(),
+                        function,
+                        name: m.args.last().map(text_of).unwrap_or_default(),
+                    });
                     Value::Layer(LayerSpec::Stack(stack))
                 }
                 _ => Value::Layer(LayerSpec::Stack(stack)),
@@ -489,9 +707,14 @@ impl Evaluator<'_> {
             Value::Tuple(items) if name == "clone" => Value::Tuple(items),
             Value::External { path, text } => {
                 let text = format!("{text}.{name}(..)");
-                Value::External { path: path.clone(), text }
+                Value::External {
+                    path: path.clone(),
+                    text,
+                }
             }
-            Value::Opaque | Value::Str(_) | Value::Tuple(_) | Value::Routes(_) => self.user_method(&name, args, Value::Opaque),
+            Value::Opaque | Value::Str(_) | Value::Tuple(_) | Value::Routes(_) => {
+                self.user_method(&name, args, Value::Opaque)
+            }
         }
     }
 
@@ -514,7 +737,15 @@ impl Evaluator<'_> {
         }
     }
 
-    fn router_method(&mut self, mut router: RouterValue, name: &str, m: &syn::ExprMethodCall, args: Vec<Value>, at: Loc, scope: &mut Scope) -> Value {
+    fn router_method(
+        &mut self,
+        mut router: RouterValue,
+        name: &str,
+        m: &syn::ExprMethodCall,
+        args: Vec<Value>,
+        at: Loc,
+        scope: &mut Scope,
+    ) -> Value {
         let mut args = args.into_iter();
         match name {
             "route" => {
@@ -529,8 +760,20 @@ impl Evaluator<'_> {
                             router.entries.push(e);
                         }
                     }
-                    (Some(Value::Str(_)), _) => self.unanalyzable(at, format!("the method router `{}` cannot be followed", text_of(&m.args[1]))),
-                    _ => self.unanalyzable(at, format!("the route path `{}` is computed at run time", m.args.first().map(text_of).unwrap_or_default())),
+                    (Some(Value::Str(_)), _) => self.unanalyzable(
+                        at,
+                        format!(
+                            "the method router `{}` cannot be followed",
+                            text_of(&m.args[1])
+                        ),
+                    ),
+                    _ => self.unanalyzable(
+                        at,
+                        format!(
+                            "the route path `{}` is computed at run time",
+                            m.args.first().map(text_of).unwrap_or_default()
+                        ),
+                    ),
                 }
             }
             "route_service" | "nest_service" => match args.next() {
@@ -555,7 +798,13 @@ impl Evaluator<'_> {
                     }
                     router.docs.extend(inner.docs);
                 }
-                (Some(Value::Str(_)), _) => self.unanalyzable(at, format!("the nested router `{}` cannot be followed", text_of(&m.args[1]))),
+                (Some(Value::Str(_)), _) => self.unanalyzable(
+                    at,
+                    format!(
+                        "the nested router `{}` cannot be followed",
+                        text_of(&m.args[1])
+                    ),
+                ),
                 _ => self.unanalyzable(at, "the nest prefix is computed at run time"),
             },
             "merge" => match args.next() {
@@ -566,7 +815,13 @@ impl Evaluator<'_> {
                     router.entries.extend(inner.entries);
                     router.docs.extend(inner.docs);
                 }
-                _ => self.unanalyzable(at, format!("the merged router `{}` cannot be followed", m.args.first().map(text_of).unwrap_or_default())),
+                _ => self.unanalyzable(
+                    at,
+                    format!(
+                        "the merged router `{}` cannot be followed",
+                        m.args.first().map(text_of).unwrap_or_default()
+                    ),
+                ),
             },
             "layer" | "route_layer" => {
                 let layer = self.layer_of(&m.args[0], args.next(), at);
@@ -582,7 +837,12 @@ impl Evaluator<'_> {
                 let (target, layers) = if name == "fallback_service" {
                     match value {
                         Value::Handler { target, layers, .. } => (target, layers),
-                        _ => (Target::Service { text: text_of(&m.args[0]) }, Vec::new()),
+                        _ => (
+                            Target::Service {
+                                text: text_of(&m.args[0]),
+                            },
+                            Vec::new(),
+                        ),
                     }
                 } else {
                     self.handler_target(&m.args[0], &value)
@@ -616,7 +876,11 @@ impl Evaluator<'_> {
                     }
                     let mut all_paths: Vec<String> = Vec::new();
                     for (_, _, doc) in &documented {
-                        let path = doc.path.as_deref().map(paths::normalize).unwrap_or_else(|| "/".into());
+                        let path = doc
+                            .path
+                            .as_deref()
+                            .map(paths::normalize)
+                            .unwrap_or_else(|| "/".into());
                         if !all_paths.contains(&path) {
                             all_paths.push(path);
                         }
@@ -632,7 +896,7 @@ impl Evaluator<'_> {
                                     registered_at: at,
                                     layers: Vec::new(),
                                     partial_layers: Vec::new(),
-                    earlier_layers: Vec::new(),
+                                    earlier_layers: Vec::new(),
                                     fallback: false,
                                     router_fallback: false,
                                     collected: true,
@@ -644,8 +908,16 @@ impl Evaluator<'_> {
                 _ => self.unanalyzable(at, "the handlers given to `routes` cannot be followed"),
             },
             "split_for_parts" => return Value::Tuple(vec![Value::Router(router), Value::Opaque]),
-            "with_state" | "into_make_service" | "into_make_service_with_connect_info" | "clone" | "into" | "into_service"
-            | "boxed_clone" | "without_v07_checks" | "reset_fallback" | "into_router" => {
+            "with_state"
+            | "into_make_service"
+            | "into_make_service_with_connect_info"
+            | "clone"
+            | "into"
+            | "into_service"
+            | "boxed_clone"
+            | "without_v07_checks"
+            | "reset_fallback"
+            | "into_router" => {
                 if name == "reset_fallback" {
                     router.entries.retain(|e| !is_root_fallback(e));
                 }
@@ -653,23 +925,37 @@ impl Evaluator<'_> {
                     self.served.push(router.clone());
                 }
             }
-            "get_openapi" | "get_openapi_mut" | "to_openapi" | "into_openapi" => return Value::Opaque,
+            "get_openapi" | "get_openapi_mut" | "to_openapi" | "into_openapi" => {
+                return Value::Opaque
+            }
             _ => {
                 let value = self.user_method(name, args.collect(), Value::Router(router.clone()));
                 if is_router_value(&value) {
                     return value;
                 }
-                self.unanalyzable(at, format!("`.{name}(..)` on a router is not a method the analysis knows"));
+                self.unanalyzable(
+                    at,
+                    format!("`.{name}(..)` on a router is not a method the analysis knows"),
+                );
             }
         }
         Value::Router(router)
     }
 
-    fn method_router_method(&mut self, mut entries: Vec<Entry>, name: &str, m: &syn::ExprMethodCall, args: Vec<Value>, at: Loc, scope: &mut Scope) -> Value {
+    fn method_router_method(
+        &mut self,
+        mut entries: Vec<Entry>,
+        name: &str,
+        m: &syn::ExprMethodCall,
+        args: Vec<Value>,
+        at: Loc,
+        scope: &mut Scope,
+    ) -> Value {
         let base = name.trim_end_matches("_service");
         let arg = args.into_iter().next().unwrap_or(Value::Opaque);
         if METHOD_FNS.contains(&base) && m.args.len() == 1 {
-            let entry = self.method_entry(base, &m.args[0], &arg, scope, name.ends_with("_service"));
+            let entry =
+                self.method_entry(base, &m.args[0], &arg, scope, name.ends_with("_service"));
             entries.push(entry);
         } else if name == "on" || name == "on_service" {
             let v = self.eval(&m.args[1], scope);
@@ -679,21 +965,34 @@ impl Evaluator<'_> {
             }
         } else if name == "layer" || name == "route_layer" {
             let layer = self.layer_of(&m.args[0], Some(arg), at);
-            for e in entries.iter_mut().filter(|e| name == "layer" || !e.fallback) {
+            for e in entries
+                .iter_mut()
+                .filter(|e| name == "layer" || !e.fallback)
+            {
                 e.layers.push(layer.clone());
             }
         } else if name == "fallback" || name == "fallback_service" {
-            let mut entry = self.method_entry("any", &m.args[0], &arg, scope, name == "fallback_service");
+            let mut entry =
+                self.method_entry("any", &m.args[0], &arg, scope, name == "fallback_service");
             entry.fallback = true;
             entries.push(entry);
         } else if name == "merge" {
             if let Value::MethodRouter(other) = arg {
                 entries.extend(other);
             } else {
-                self.unanalyzable(at, format!("the merged method router `{}` cannot be followed", text_of(&m.args[0])));
+                self.unanalyzable(
+                    at,
+                    format!(
+                        "the merged method router `{}` cannot be followed",
+                        text_of(&m.args[0])
+                    ),
+                );
             }
         } else if !matches!(name, "with_state" | "clone" | "into" | "boxed_clone") {
-            self.unanalyzable(at, format!("`.{name}(..)` on a method router is not a method the analysis knows"));
+            self.unanalyzable(
+                at,
+                format!("`.{name}(..)` on a method router is not a method the analysis knows"),
+            );
         }
         Value::MethodRouter(entries)
     }
@@ -749,7 +1048,12 @@ fn filter_methods(expr: &syn::Expr) -> Vec<String> {
             v.extend(filter_methods(&b.right));
             v
         }
-        syn::Expr::Path(p) => p.path.segments.last().map(|s| vec![s.ident.to_string().to_ascii_lowercase()]).unwrap_or_default(),
+        syn::Expr::Path(p) => p
+            .path
+            .segments
+            .last()
+            .map(|s| vec![s.ident.to_string().to_ascii_lowercase()])
+            .unwrap_or_default(),
         // `MethodFilter::GET.or(MethodFilter::POST)`
         syn::Expr::MethodCall(m) if m.method == "or" => {
             let mut v = filter_methods(&m.receiver);
@@ -783,11 +1087,19 @@ fn bind(scope: &mut Scope, pat: &syn::Pat, value: Value) {
 
 /// Joins the variables of branch scopes back into `scope`.
 fn join_scopes(scope: &mut Scope, branches: Vec<(Scope, String)>) {
-    let names: BTreeSet<String> = branches.iter().flat_map(|(s, _)| s.vars.keys().cloned()).collect();
+    let names: BTreeSet<String> = branches
+        .iter()
+        .flat_map(|(s, _)| s.vars.keys().cloned())
+        .collect();
     for name in names {
         let values: Vec<(Value, String)> = branches
             .iter()
-            .map(|(s, label)| (s.vars.get(&name).cloned().unwrap_or(Value::Opaque), label.clone()))
+            .map(|(s, label)| {
+                (
+                    s.vars.get(&name).cloned().unwrap_or(Value::Opaque),
+                    label.clone(),
+                )
+            })
             .collect();
         scope.vars.insert(name, join_all(values));
     }
@@ -811,16 +1123,31 @@ pub fn join_all(values: Vec<(Value, String)>) -> Value {
         })
         .collect();
     if !routers.is_empty() {
-        let docs = routers.iter().flat_map(|(r, _)| r.docs.clone()).collect::<Vec<_>>();
-        let entries = join_entries(routers.iter().map(|(r, l)| (r.entries.as_slice(), *l)).collect());
+        let docs = routers
+            .iter()
+            .flat_map(|(r, _)| r.docs.clone())
+            .collect::<Vec<_>>();
+        let entries = join_entries(
+            routers
+                .iter()
+                .map(|(r, l)| (r.entries.as_slice(), *l))
+                .collect(),
+        );
         let mut docs_unique = Vec::new();
         for d in docs {
             if !docs_unique.contains(&d) {
                 docs_unique.push(d);
             }
         }
-        let applied = routers.iter().flat_map(|(r, _)| r.applied.clone()).collect();
-        return Value::Router(RouterValue { entries, docs: docs_unique, applied });
+        let applied = routers
+            .iter()
+            .flat_map(|(r, _)| r.applied.clone())
+            .collect();
+        return Value::Router(RouterValue {
+            entries,
+            docs: docs_unique,
+            applied,
+        });
     }
     let method_routers: Vec<(&[Entry], &str)> = values
         .iter()
@@ -856,24 +1183,49 @@ fn join_entries(branches: Vec<(&[Entry], &str)>) -> Vec<Entry> {
             }
             let present: Vec<(&Entry, &str)> = branches
                 .iter()
-                .filter_map(|(es, label)| es.iter().find(|x| x.key() == e.key()).map(|x| (x, *label)))
+                .filter_map(|(es, label)| {
+                    es.iter().find(|x| x.key() == e.key()).map(|x| (x, *label))
+                })
                 .collect();
             let mut joined = e.clone();
-            joined.layers.retain(|l| present.iter().all(|(x, _)| x.layers.contains(l)));
+            joined
+                .layers
+                .retain(|l| present.iter().all(|(x, _)| x.layers.contains(l)));
             let remainders: Vec<(String, Vec<LayerSpec>)> = present
                 .iter()
-                .map(|(x, label)| (label.to_string(), x.layers.iter().filter(|l| !joined.layers.contains(l)).map(|l| l.spec.clone()).collect::<Vec<_>>()))
+                .map(|(x, label)| {
+                    (
+                        label.to_string(),
+                        x.layers
+                            .iter()
+                            .filter(|l| !joined.layers.contains(l))
+                            .map(|l| l.spec.clone())
+                            .collect::<Vec<_>>(),
+                    )
+                })
                 .collect();
             if present.len() > 1 && remainders.iter().all(|(_, r)| !r.is_empty()) {
-                let first = present.iter().find_map(|(x, _)| x.layers.iter().find(|l| !joined.layers.contains(l))).cloned();
+                let first = present
+                    .iter()
+                    .find_map(|(x, _)| x.layers.iter().find(|l| !joined.layers.contains(l)))
+                    .cloned();
                 if let Some(first) = first {
-                    joined.layers.push(Layer { spec: LayerSpec::Branches(remainders), at: first.at, text: "layers on every branch".into() });
+                    joined.layers.push(Layer {
+                        spec: LayerSpec::Branches(remainders),
+                        at: first.at,
+                        text: "layers on every branch".into(),
+                    });
                 }
             }
             for (x, label) in &present {
                 for l in &x.layers {
-                    if !joined.layers.contains(l) && !joined.partial_layers.iter().any(|p| &p.layer == l) {
-                        joined.partial_layers.push(PartialLayer { layer: l.clone(), condition: label.to_string() });
+                    if !joined.layers.contains(l)
+                        && !joined.partial_layers.iter().any(|p| &p.layer == l)
+                    {
+                        joined.partial_layers.push(PartialLayer {
+                            layer: l.clone(),
+                            condition: label.to_string(),
+                        });
                     }
                 }
                 for p in &x.partial_layers {
@@ -889,7 +1241,10 @@ fn join_entries(branches: Vec<(&[Entry], &str)>) -> Vec<Entry> {
 }
 
 /// Finds a fn item again in a re-parsed file by its [`crate::index::Locator`].
-fn find_fn<'f>(file: &'f syn::File, locator: &[usize]) -> Option<(&'f syn::Signature, &'f syn::Block)> {
+fn find_fn<'f>(
+    file: &'f syn::File,
+    locator: &[usize],
+) -> Option<(&'f syn::Signature, &'f syn::Block)> {
     let mut items = &file.items;
     let mut i = 0;
     while i < locator.len() {
@@ -899,11 +1254,15 @@ fn find_fn<'f>(file: &'f syn::File, locator: &[usize]) -> Option<(&'f syn::Signa
             syn::Item::Fn(f) if last => return Some((&f.sig, &f.block)),
             syn::Item::Mod(m) => items = &m.content.as_ref()?.1,
             syn::Item::Impl(imp) => {
-                let syn::ImplItem::Fn(f) = imp.items.get(*locator.get(i + 1)?)? else { return None };
+                let syn::ImplItem::Fn(f) = imp.items.get(*locator.get(i + 1)?)? else {
+                    return None;
+                };
                 return Some((&f.sig, &f.block));
             }
             syn::Item::Trait(t) => {
-                let syn::TraitItem::Fn(f) = t.items.get(*locator.get(i + 1)?)? else { return None };
+                let syn::TraitItem::Fn(f) = t.items.get(*locator.get(i + 1)?)? else {
+                    return None;
+                };
                 return Some((&f.sig, f.default.as_ref()?));
             }
             _ => return None,
@@ -922,7 +1281,23 @@ pub fn text_of(tokens: &impl ToTokens) -> String {
 /// Removes the spaces `TokenStream::to_string` puts around punctuation.
 fn tidy(text: &str) -> String {
     let mut s = text.to_string();
-    for (from, to) in [(" :: ", "::"), (":: ", "::"), (" ::", "::"), (" (", "("), ("( ", "("), (" )", ")"), (" ,", ","), (" .", "."), (". ", "."), (" !", "!"), ("& ", "&"), (" <", "<"), ("< ", "<"), (" >", ">"), (" ?", "?")] {
+    for (from, to) in [
+        (" :: ", "::"),
+        (":: ", "::"),
+        (" ::", "::"),
+        (" (", "("),
+        ("( ", "("),
+        (" )", ")"),
+        (" ,", ","),
+        (" .", "."),
+        (". ", "."),
+        (" !", "!"),
+        ("& ", "&"),
+        (" <", "<"),
+        ("< ", "<"),
+        (" >", ">"),
+        (" ?", "?"),
+    ] {
         s = s.replace(from, to);
     }
     s

@@ -26,7 +26,10 @@ pub fn build(index: &Index, roots: &[Located<String>]) -> Result<RouteTable, Roo
     let mut routers = Vec::new();
     if !roots.is_empty() {
         for root in roots {
-            let f = resolve_root(index, &root.value).ok_or_else(|| RootError { path: root.value.clone(), origin: root.origin.clone() })?;
+            let f = resolve_root(index, &root.value).ok_or_else(|| RootError {
+                path: root.value.clone(),
+                origin: root.origin.clone(),
+            })?;
             collect(&mut routers, ev.eval_fn(f));
         }
     } else {
@@ -39,8 +42,12 @@ pub fn build(index: &Index, roots: &[Located<String>]) -> Result<RouteTable, Roo
         }
         routers = std::mem::take(&mut ev.served);
         if routers.is_empty() {
-            let candidates: Vec<FnId> = selected.into_iter().filter(|f| ev.is_router_fn(*f) && index.fns[f.0].returns.contains("Router")).collect();
-            let values: Vec<(FnId, Value)> = candidates.iter().map(|&f| (f, ev.eval_fn(f))).collect();
+            let candidates: Vec<FnId> = selected
+                .into_iter()
+                .filter(|f| ev.is_router_fn(*f) && index.fns[f.0].returns.contains("Router"))
+                .collect();
+            let values: Vec<(FnId, Value)> =
+                candidates.iter().map(|&f| (f, ev.eval_fn(f))).collect();
             for (f, value) in values {
                 if !ev.called.contains(&f) {
                     collect(&mut routers, value);
@@ -48,7 +55,10 @@ pub fn build(index: &Index, roots: &[Located<String>]) -> Result<RouteTable, Roo
             }
         }
     }
-    let mut table = RouteTable { unanalyzable: std::mem::take(&mut ev.problems), ..Default::default() };
+    let mut table = RouteTable {
+        unanalyzable: std::mem::take(&mut ev.problems),
+        ..Default::default()
+    };
     for router in routers {
         for entry in router.entries {
             if !table.entries.iter().any(|e| e.key() == entry.key()) {
@@ -83,8 +93,16 @@ fn collect(routers: &mut Vec<RouterValue>, value: Value) {
 fn resolve_root(index: &Index, path: &str) -> Option<FnId> {
     let segments: Vec<String> = path.split("::").map(str::to_string).collect();
     let (first, rest) = segments.split_first()?;
-    let krate = index.crates.iter().filter(|c| &c.name == first).min_by_key(|c| !c.is_lib)?;
-    match index.resolve(krate.root, &[&["crate".to_string()], rest].concat(), Ns::Value)? {
+    let krate = index
+        .crates
+        .iter()
+        .filter(|c| &c.name == first)
+        .min_by_key(|c| !c.is_lib)?;
+    match index.resolve(
+        krate.root,
+        &[&["crate".to_string()], rest].concat(),
+        Ns::Value,
+    )? {
         Resolved::Fn(f) => Some(f),
         _ => None,
     }

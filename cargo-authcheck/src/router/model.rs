@@ -8,7 +8,11 @@ use crate::source::Loc;
 #[derive(Clone, Debug, PartialEq)]
 pub enum LayerSpec {
     /// `from_fn(f)`, `from_fn_with_state(s, f)`, `map_request(f)`, `map_request_with_state(s, f)`.
-    MiddlewareFn { constructor: String, function: Option<FnId>, name: String },
+    MiddlewareFn {
+        constructor: String,
+        function: Option<FnId>,
+        name: String,
+    },
     /// `from_extractor::<A>()` / `from_extractor_with_state::<A, _>(s)`.
     FromExtractor { ty: TypeRef, module: ModuleId },
     /// A layer value built by a constructor or literal: its path (`tower_http::..::ValidateRequestHeaderLayer::bearer`).
@@ -37,10 +41,17 @@ pub struct Layer {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Target {
     Fn(FnId),
-    Closure { params: Vec<Param>, module: ModuleId },
-    Service { text: String },
+    Closure {
+        params: Vec<Param>,
+        module: ModuleId,
+    },
+    Service {
+        text: String,
+    },
     /// A handler expression that resolves to no definition the analysis can read.
-    Unresolved { text: String },
+    Unresolved {
+        text: String,
+    },
 }
 
 /// A layer that covers a route on some paths through the code but not all.

@@ -5,7 +5,10 @@ pub fn normalize(path: &str) -> String {
     let normalized: Vec<String> = path
         .split('/')
         .map(|segment| {
-            if let Some(name) = segment.strip_prefix(':') {
+            if segment == "*" || segment == "**" {
+                // glob segments of allowlist patterns
+                segment.to_string()
+            } else if let Some(name) = segment.strip_prefix(':') {
                 format!("{{{name}}}")
             } else if let Some(name) = segment.strip_prefix('*') {
                 format!("{{*{name}}}")
@@ -62,7 +65,10 @@ mod tests {
 
     #[test]
     fn normalizes_07_syntax() {
-        assert_eq!(normalize("/users/:id/files/*path"), "/users/{id}/files/{*path}");
+        assert_eq!(
+            normalize("/users/:id/files/*path"),
+            "/users/{id}/files/{*path}"
+        );
         assert_eq!(normalize("/users/{id}"), "/users/{id}");
     }
 

@@ -30,16 +30,36 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {
-    let extractor = analysis.config.extractors.first().map_or("RequireAuth", |e| e.value.rsplit("::").next().unwrap_or("RequireAuth"));
-    for route in analysis.routes.iter().filter(|r| r.verdict.class == AuthClass::None) {
-        let (Some(doc), Some(f)) = (&route.documented, route.handler_fn) else { continue };
-        let Some(security) = &doc.security else { continue };
+    let extractor = analysis
+        .config
+        .extractors
+        .first()
+        .map_or("RequireAuth", |e| {
+            e.value.rsplit("::").next().unwrap_or("RequireAuth")
+        });
+    for route in analysis
+        .routes
+        .iter()
+        .filter(|r| r.verdict.class == AuthClass::None)
+    {
+        let (Some(doc), Some(f)) = (&route.documented, route.handler_fn) else {
+            continue;
+        };
+        let Some(security) = &doc.security else {
+            continue;
+        };
         if security.is_empty() || security.iter().any(Vec::is_empty) {
             continue;
         }
-        let Some(attr) = &analysis.index.fns[f.0].utoipa else { continue };
+        let Some(attr) = &analysis.index.fns[f.0].utoipa else {
+            continue;
+        };
         let schemes: Vec<String> = security.iter().map(|alt| alt.join(" + ")).collect();
-        let source = if doc.own_security { String::new() } else { format!(" (the default of `{}`)", doc.documents.join("`, `")) };
+        let source = if doc.own_security {
+            String::new()
+        } else {
+            format!(" (the default of `{}`)", doc.documents.join("`, `"))
+        };
         let name = route_name(route);
         let fn_name = &analysis.index.fns[f.0].name;
         out.push(

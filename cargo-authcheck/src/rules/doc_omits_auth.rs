@@ -33,29 +33,59 @@ pub fn scheme_for(analysis: &Analysis, route: &Route) -> String {
         .config
         .schemes
         .iter()
-        .find(|(_, providers)| providers.iter().any(|p| route.verdict.providers.iter().any(|have| crate::auth::path_matches(&p.value, have) || *have == p.value)))
+        .find(|(_, providers)| {
+            providers.iter().any(|p| {
+                route
+                    .verdict
+                    .providers
+                    .iter()
+                    .any(|have| crate::auth::path_matches(&p.value, have) || *have == p.value)
+            })
+        })
         .map(|(scheme, _)| scheme.clone())
         .or_else(|| analysis.config.schemes.keys().next().cloned())
         .unwrap_or_else(|| "bearer_auth".to_string())
 }
 
 fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {
-    for route in analysis.routes.iter().filter(|r| r.verdict.class.is_protected()) {
-        let (Some(doc), Some(f)) = (&route.documented, route.handler_fn) else { continue };
-        let Some(attr) = &analysis.index.fns[f.0].utoipa else { continue };
+    for route in analysis
+        .routes
+        .iter()
+        .filter(|r| r.verdict.class.is_protected())
+    {
+        let (Some(doc), Some(f)) = (&route.documented, route.handler_fn) else {
+            continue;
+        };
+        let Some(attr) = &analysis.index.fns[f.0].utoipa else {
+            continue;
+        };
         let how = match &doc.security {
             None => "documents no security (and no document default)",
-            Some(alts) if alts.iter().any(Vec::is_empty) => "is documented as open to anonymous callers",
+            Some(alts) if alts.iter().any(Vec::is_empty) => {
+                "is documented as open to anonymous callers"
+            }
             Some(_) => continue,
         };
         let name = route_name(route);
         let scheme = scheme_for(analysis, route);
         out.push(
-            Diagnostic::new(RULE.code, attr.loc, format!("route `{name}` requires authentication but {how}"))
-                .label("documentation omits the requirement")
-                .secondary(route.defined_at, format!("protected: {}", route.verdict.evidence.clone().unwrap_or_default()))
-                .route(&name, &route.handler)
-                .help(format!("write `security((\"{scheme}\" = []))` in the `#[utoipa::path]` attribute")),
+            Diagnostic::new(
+                RULE.code,
+                attr.loc,
+                format!("route `{name}` requires authentication but {how}"),
+            )
+            .label("documentation omits the requirement")
+            .secondary(
+                route.defined_at,
+                format!(
+                    "protected: {}",
+                    route.verdict.evidence.clone().unwrap_or_default()
+                ),
+            )
+            .route(&name, &route.handler)
+            .help(format!(
+                "write `security((\"{scheme}\" = []))` in the `#[utoipa::path]` attribute"
+            )),
         );
     }
 }

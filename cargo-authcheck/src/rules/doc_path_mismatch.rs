@@ -33,35 +33,85 @@ pub const RULE: Rule = Rule {
 fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {
     let mut seen = BTreeSet::new();
     for route in &analysis.routes {
-        let (Some(doc), Some(f)) = (&route.documented, route.handler_fn) else { continue };
+        let (Some(doc), Some(f)) = (&route.documented, route.handler_fn) else {
+            continue;
+        };
         if route.entry.collected || !seen.insert(f) {
             continue;
         }
-        let Some(attr) = &analysis.index.fns[f.0].utoipa else { continue };
+        let Some(attr) = &analysis.index.fns[f.0].utoipa else {
+            continue;
+        };
         let Some(doc_path) = &doc.path else { continue };
-        let routed: Vec<_> = analysis.routes.iter().filter(|r| r.handler_fn == Some(f) && !r.entry.fallback).collect();
+        let routed: Vec<_> = analysis
+            .routes
+            .iter()
+            .filter(|r| r.handler_fn == Some(f) && !r.entry.fallback)
+            .collect();
         let doc_methods: BTreeSet<&str> = doc.methods.iter().map(String::as_str).collect();
-        let matching_path: Vec<_> = routed.iter().filter(|r| shape(&r.entry.path) == shape(doc_path)).collect();
-        let routed_text: Vec<String> = routed.iter().map(|r| format!("{} {}", r.entry.method, r.entry.path)).collect();
+        let matching_path: Vec<_> = routed
+            .iter()
+            .filter(|r| shape(&r.entry.path) == shape(doc_path))
+            .collect();
+        let routed_text: Vec<String> = routed
+            .iter()
+            .map(|r| format!("{} {}", r.entry.method, r.entry.path))
+            .collect();
         let documented_text = format!("{} {doc_path}", doc.methods.join("|"));
         let problem = if matching_path.is_empty() {
-            Some(format!("documented path `{doc_path}` differs from the routed path"))
+            Some(format!(
+                "documented path `{doc_path}` differs from the routed path"
+            ))
         } else {
-            let routed_methods: BTreeSet<&str> = matching_path.iter().map(|r| r.entry.method.as_str()).collect();
-            let missing: Vec<&str> = doc_methods.iter().filter(|m| !routed_methods.contains(*m) && !routed_methods.contains("ANY")).copied().collect();
-            (!missing.is_empty()).then(|| format!("documented method `{}` is not routed at `{doc_path}`", missing.join("`, `")))
+            let routed_methods: BTreeSet<&str> = matching_path
+                .iter()
+                .map(|r| r.entry.method.as_str())
+                .collect();
+            let missing: Vec<&str> = doc_methods
+                .iter()
+                .filter(|m| !routed_methods.contains(*m) && !routed_methods.contains("ANY"))
+                .copied()
+                .collect();
+            (!missing.is_empty()).then(|| {
+                format!(
+                    "documented method `{}` is not routed at `{doc_path}`",
+                    missing.join("`, `")
+                )
+            })
         };
         let Some(problem) = problem else { continue };
         let first = routed[0];
         let fn_name = &analysis.index.fns[f.0].name;
         let closest = matching_path.first().copied().copied().unwrap_or(first);
-        let suggestion = format!("`{}, path = \"{}\"`", closest.entry.method.to_ascii_lowercase(), closest.entry.path);
+        let suggestion = format!(
+            "`{}, path = \"{}\"`",
+            closest.entry.method.to_ascii_lowercase(),
+            closest.entry.path
+        );
         out.push(
-            Diagnostic::new(RULE.code, attr.loc, format!("`{fn_name}`: {problem} (documented `{documented_text}`, routed `{}`)", routed_text.join("`, `")))
-                .label("documented here")
-                .secondary(first.entry.registered_at, format!("routed here as `{} {}`", first.entry.method, first.entry.path))
-                .route(format!("{} {}", first.entry.method, first.entry.path), &first.handler)
-                .help(format!("document the route as it is registered: {suggestion}")),
+            Diagnostic::new(
+                RULE.code,
+                attr.loc,
+                format!(
+                    "`{fn_name}`: {problem} (documented `{documented_text}`, routed `{}`)",
+                    routed_text.join("`, `")
+                ),
+            )
+            .label("documented here")
+            .secondary(
+                first.entry.registered_at,
+                format!(
+                    "routed here as `{} {}`",
+                    first.entry.method, first.entry.path
+                ),
+            )
+            .route(
+                format!("{} {}", first.entry.method, first.entry.path),
+                &first.handler,
+            )
+            .help(format!(
+                "document the route as it is registered: {suggestion}"
+            )),
         );
     }
 }

@@ -35,10 +35,20 @@ fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {
     let schemes = &analysis.config.schemes;
     let defined = &analysis.index.defined_schemes;
     let mut reported_undefined = Vec::new();
-    for route in analysis.routes.iter().filter(|r| r.verdict.class.is_protected()) {
-        let (Some(doc), Some(f)) = (&route.documented, route.handler_fn) else { continue };
-        let Some(attr) = &analysis.index.fns[f.0].utoipa else { continue };
-        let Some(security) = &doc.security else { continue };
+    for route in analysis
+        .routes
+        .iter()
+        .filter(|r| r.verdict.class.is_protected())
+    {
+        let (Some(doc), Some(f)) = (&route.documented, route.handler_fn) else {
+            continue;
+        };
+        let Some(attr) = &analysis.index.fns[f.0].utoipa else {
+            continue;
+        };
+        let Some(security) = &doc.security else {
+            continue;
+        };
         let name = route_name(route);
         for scheme in security.iter().flatten() {
             if !defined.contains(scheme) && !reported_undefined.contains(&(f, scheme.clone())) {
@@ -56,7 +66,13 @@ fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {
         }
         let satisfied = |scheme: &String| {
             schemes.get(scheme).is_some_and(|providers| {
-                providers.iter().any(|p| route.verdict.providers.iter().any(|have| path_matches(&p.value, have) || *have == p.value))
+                providers.iter().any(|p| {
+                    route
+                        .verdict
+                        .providers
+                        .iter()
+                        .any(|have| path_matches(&p.value, have) || *have == p.value)
+                })
             })
         };
         if security.iter().any(|alt| alt.iter().all(satisfied)) {
@@ -70,14 +86,25 @@ fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {
         let documented: Vec<String> = security.iter().map(|alt| alt.join(" + ")).collect();
         let help = match enforced.first() {
             Some(s) => format!("document what is enforced: `security((\"{s}\" = []))`"),
-            None => "map the enforcing extractor to a scheme in `[openapi] schemes` of authcheck.toml".to_string(),
+            None => {
+                "map the enforcing extractor to a scheme in `[openapi] schemes` of authcheck.toml"
+                    .to_string()
+            }
         };
         out.push(
-            Diagnostic::new(RULE.code, attr.loc, format!("route `{name}` documents `{}` but the code enforces {}", documented.join("` or `"), route.verdict.evidence.clone().unwrap_or_default()))
-                .label("documented schemes")
-                .secondary(route.defined_at, "enforced here")
-                .route(&name, &route.handler)
-                .help(help),
+            Diagnostic::new(
+                RULE.code,
+                attr.loc,
+                format!(
+                    "route `{name}` documents `{}` but the code enforces {}",
+                    documented.join("` or `"),
+                    route.verdict.evidence.clone().unwrap_or_default()
+                ),
+            )
+            .label("documented schemes")
+            .secondary(route.defined_at, "enforced here")
+            .route(&name, &route.handler)
+            .help(help),
         );
     }
 }

@@ -34,19 +34,42 @@ fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {
     let mut seen = BTreeSet::new();
     for route in &analysis.routes {
         let Some(f) = route.handler_fn else { continue };
-        let Some(attr) = &analysis.index.fns[f.0].utoipa else { continue };
-        if route.listed || analysis.routes.iter().any(|r| r.handler_fn == Some(f) && r.listed) || !seen.insert(f) {
+        let Some(attr) = &analysis.index.fns[f.0].utoipa else {
+            continue;
+        };
+        if route.listed
+            || analysis
+                .routes
+                .iter()
+                .any(|r| r.handler_fn == Some(f) && r.listed)
+            || !seen.insert(f)
+        {
             continue;
         }
         let name = route_name(route);
         let fn_name = &analysis.index.fns[f.0].name;
-        let doc = analysis.index.openapi_docs.first().map_or("the `#[openapi]` document".to_string(), |(_, d)| format!("`{}`", d.name));
+        let doc = analysis
+            .index
+            .openapi_docs
+            .first()
+            .map_or("the `#[openapi]` document".to_string(), |(_, d)| {
+                format!("`{}`", d.name)
+            });
         out.push(
-            Diagnostic::new(RULE.code, attr.loc, format!("route `{name}` is annotated but missing from the published OpenAPI document"))
-                .label("annotated operation")
-                .secondary(route.entry.registered_at, format!("routed here as `{name}`"))
-                .route(&name, &route.handler)
-                .help(format!("add `{fn_name}` to `paths(...)` of {doc}")),
+            Diagnostic::new(
+                RULE.code,
+                attr.loc,
+                format!(
+                    "route `{name}` is annotated but missing from the published OpenAPI document"
+                ),
+            )
+            .label("annotated operation")
+            .secondary(
+                route.entry.registered_at,
+                format!("routed here as `{name}`"),
+            )
+            .route(&name, &route.handler)
+            .help(format!("add `{fn_name}` to `paths(...)` of {doc}")),
         );
     }
 }

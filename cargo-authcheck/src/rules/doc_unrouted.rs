@@ -35,13 +35,24 @@ fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {
         if !index.krate(index.module_of(f)).selected || analysis.table.routed_fns.contains(&f) {
             continue;
         }
-        let documented = format!("{} {}", attr.methods.join("|"), attr.full_path().unwrap_or_default());
+        let documented = format!(
+            "{} {}",
+            attr.methods.join("|"),
+            attr.full_path().unwrap_or_default()
+        );
         out.push(
-            Diagnostic::new(RULE.code, attr.loc, format!("`{}` documents `{documented}` but no router registers it", item.name))
-                .label("documented operation")
-                .secondary(item.name_loc, "never routed")
-                .route(documented, index.fn_display(f))
-                .help("register it with `.route(..)` (or `routes!`), or delete the handler"),
+            Diagnostic::new(
+                RULE.code,
+                attr.loc,
+                format!(
+                    "`{}` documents `{documented}` but no router registers it",
+                    item.name
+                ),
+            )
+            .label("documented operation")
+            .secondary(item.name_loc, "never routed")
+            .route(documented, index.fn_display(f))
+            .help("register it with `.route(..)` (or `routes!`), or delete the handler"),
         );
     }
 }

@@ -21,10 +21,18 @@ struct InlineAllow {
 pub fn apply(analysis: &Analysis, found: Vec<Diagnostic>) -> Vec<Diagnostic> {
     let sources = &analysis.index.sources;
     let mut files: Vec<FileId> = found.iter().map(|d| d.primary.loc.file).collect();
-    files.extend(analysis.routes.iter().flat_map(|r| [r.defined_at.file, r.entry.registered_at.file]));
+    files.extend(
+        analysis
+            .routes
+            .iter()
+            .flat_map(|r| [r.defined_at.file, r.entry.registered_at.file]),
+    );
     files.sort();
     files.dedup();
-    let mut allows: Vec<InlineAllow> = files.iter().flat_map(|&f| scan(f, &sources.get(f).text)).collect();
+    let mut allows: Vec<InlineAllow> = files
+        .iter()
+        .flat_map(|&f| scan(f, &sources.get(f).text))
+        .collect();
     let mut used = vec![false; allows.len()];
     let mut kept = Vec::new();
     for d in found {
@@ -33,7 +41,9 @@ pub fn apply(analysis: &Analysis, found: Vec<Diagnostic>) -> Vec<Diagnostic> {
         let hit = allows.iter().position(|a| {
             a.has_reason
                 && a.codes.iter().any(|c| c == d.code)
-                && places.iter().any(|p| p.file == a.comment.file && p.line == a.target_line)
+                && places
+                    .iter()
+                    .any(|p| p.file == a.comment.file && p.line == a.target_line)
         });
         match hit {
             Some(i) => used[i] = true,
@@ -47,7 +57,10 @@ pub fn apply(analysis: &Analysis, found: Vec<Diagnostic>) -> Vec<Diagnostic> {
         let message = if a.has_reason {
             format!("`allow({})` suppresses nothing here", a.codes.join(", "))
         } else {
-            format!("`allow({})` gives no reason, so it suppresses nothing", a.codes.join(", "))
+            format!(
+                "`allow({})` gives no reason, so it suppresses nothing",
+                a.codes.join(", ")
+            )
         };
         kept.push(
             Diagnostic::new("unused-allow", a.comment, message)
@@ -63,12 +76,25 @@ fn scan(file: FileId, text: &str) -> Vec<InlineAllow> {
     let mut out = Vec::new();
     for (i, line) in lines.iter().enumerate() {
         let trimmed = line.trim_start();
-        let Some(comment) = trimmed.strip_prefix("//") else { continue };
-        let Some(start) = comment.find(MARKER) else { continue };
+        let Some(comment) = trimmed.strip_prefix("//") else {
+            continue;
+        };
+        let Some(start) = comment.find(MARKER) else {
+            continue;
+        };
         let rest = &comment[start + MARKER.len()..];
-        let Some(close) = rest.find(')') else { continue };
-        let codes: Vec<String> = rest[..close].split(',').map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect();
-        let has_reason = rest[close + 1..].trim_start().strip_prefix("--").is_some_and(|r| !r.trim().is_empty());
+        let Some(close) = rest.find(')') else {
+            continue;
+        };
+        let codes: Vec<String> = rest[..close]
+            .split(',')
+            .map(|c| c.trim().to_string())
+            .filter(|c| !c.is_empty())
+            .collect();
+        let has_reason = rest[close + 1..]
+            .trim_start()
+            .strip_prefix("--")
+            .is_some_and(|r| !r.trim().is_empty());
         let target_line = lines
             .iter()
             .enumerate()
@@ -79,8 +105,19 @@ fn scan(file: FileId, text: &str) -> Vec<InlineAllow> {
             })
             .map_or(i + 2, |(j, _)| j + 1);
         let column = line.len() - trimmed.len() + 1;
-        let comment_loc = Loc { file, line: i + 1, column, end_line: i + 1, end_column: line.chars().count() + 1 };
-        out.push(InlineAllow { comment: comment_loc, codes, has_reason, target_line });
+        let comment_loc = Loc {
+            file,
+            line: i + 1,
+            column,
+            end_line: i + 1,
+            end_column: line.chars().count() + 1,
+        };
+        out.push(InlineAllow {
+            comment: comment_loc,
+            codes,
+            has_reason,
+            target_line,
+        });
     }
     out
 }

@@ -92,7 +92,15 @@ pub fn check(analysis: &Analysis, overrides: &LevelOverrides) -> Vec<Diagnostic>
     }
     let sources = &analysis.index.sources;
     found.sort_by(|a, b| {
-        let key = |d: &Diagnostic| (sources.get(d.primary.loc.file).display.clone(), d.primary.loc.line, d.primary.loc.column, d.code, d.message.clone());
+        let key = |d: &Diagnostic| {
+            (
+                sources.get(d.primary.loc.file).display.clone(),
+                d.primary.loc.line,
+                d.primary.loc.column,
+                d.code,
+                d.message.clone(),
+            )
+        };
         key(a).cmp(&key(b))
     });
     found.dedup();
@@ -106,8 +114,15 @@ pub fn route_name(route: &Route) -> String {
 
 /// The `[[allow]]` lines that would allowlist a route.
 pub fn allow_snippet(route: &Route) -> String {
-    let method = if route.entry.method == "ANY" { "*" } else { &route.entry.method };
-    format!("[[allow]]\nroute = \"{method} {}\"\nreason = \"...\"", route.entry.path)
+    let method = if route.entry.method == "ANY" {
+        "*"
+    } else {
+        &route.entry.method
+    };
+    format!(
+        "[[allow]]\nroute = \"{method} {}\"\nreason = \"...\"",
+        route.entry.path
+    )
 }
 
 #[cfg(test)]
@@ -117,20 +132,41 @@ mod tests {
     #[test]
     fn every_rule_file_is_registered_and_documented() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/rules");
-        let readme = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md")).unwrap_or_default();
+        let readme = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"),
+        )
+        .unwrap_or_default();
         for file in std::fs::read_dir(&dir).unwrap() {
-            let name = file.unwrap().file_name().to_string_lossy().trim_end_matches(".rs").to_string();
+            let name = file
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .trim_end_matches(".rs")
+                .to_string();
             if name == "mod" || name == "inline_allow" {
                 continue;
             }
             let code = name.replace('_', "-");
-            assert!(codes().contains(&code.as_str()), "rules/{name}.rs is not registered in RULES");
+            assert!(
+                codes().contains(&code.as_str()),
+                "rules/{name}.rs is not registered in RULES"
+            );
             let text = std::fs::read_to_string(dir.join(format!("{name}.rs"))).unwrap();
             for section in ["## What it does", "## Why is this bad", "## Example"] {
-                assert!(text.contains(section), "rules/{name}.rs has no `{section}` section");
+                assert!(
+                    text.contains(section),
+                    "rules/{name}.rs has no `{section}` section"
+                );
             }
-            assert!(readme.contains(&format!("`{code}`")), "README.md does not document `{code}`");
+            assert!(
+                readme.contains(&format!("`{code}`")),
+                "README.md does not document `{code}`"
+            );
         }
-        assert_eq!(RULES.len(), std::fs::read_dir(&dir).unwrap().count() - 2, "a registered rule has no file");
+        assert_eq!(
+            RULES.len(),
+            std::fs::read_dir(&dir).unwrap().count() - 2,
+            "a registered rule has no file"
+        );
     }
 }

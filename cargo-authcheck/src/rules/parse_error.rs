@@ -27,6 +27,9 @@ pub const RULE: Rule = Rule {
 
 fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {
     for p in &analysis.index.problems {
-        out.push(Diagnostic::new(RULE.code, p.loc, p.message.clone()).help("fix the file, or list it in `[analysis] exclude` of authcheck.toml"));
+        out.push(
+            Diagnostic::new(RULE.code, p.loc, p.message.clone())
+                .help("fix the file, or list it in `[analysis] exclude` of authcheck.toml"),
+        );
     }
 }

@@ -29,9 +29,15 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {
-    for route in analysis.routes.iter().filter(|r| !r.verdict.class.is_protected()) {
+    for route in analysis
+        .routes
+        .iter()
+        .filter(|r| !r.verdict.class.is_protected())
+    {
         let Some(f) = route.handler_fn else { continue };
-        let Some(at) = analysis.index.fns[f.0].intent.protected else { continue };
+        let Some(at) = analysis.index.fns[f.0].intent.protected else {
+            continue;
+        };
         let name = route_name(route);
         let mut d = Diagnostic::new(RULE.code, at, format!("route `{name}` is `#[protected]` but can be called without authentication"))
             .label("protection promised here")

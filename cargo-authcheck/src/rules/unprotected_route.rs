@@ -26,13 +26,24 @@ use crate::router::Target;
 pub const RULE: Rule = Rule {
     code: "unprotected-route",
     default: Level::Deny,
-    summary: "a route anyone can call: no auth extractor, no auth layer, not #[public], not allowlisted",
+    summary:
+        "a route anyone can call: no auth extractor, no auth layer, not #[public], not allowlisted",
     check,
 };
 
 fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {
-    let extractor = analysis.config.extractors.first().map_or("RequireAuth", |e| e.value.rsplit("::").next().unwrap_or("RequireAuth"));
-    for route in analysis.routes.iter().filter(|r| r.verdict.class == AuthClass::None) {
+    let extractor = analysis
+        .config
+        .extractors
+        .first()
+        .map_or("RequireAuth", |e| {
+            e.value.rsplit("::").next().unwrap_or("RequireAuth")
+        });
+    for route in analysis
+        .routes
+        .iter()
+        .filter(|r| r.verdict.class == AuthClass::None)
+    {
         if matches!(route.entry.target, Target::Unresolved { .. }) {
             continue; // reported by `unresolved-handler`
         }
@@ -41,10 +52,16 @@ fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {
             "service" => "service".to_string(),
             "fallback" => "fallback".to_string(),
             "closure" => "closure handler".to_string(),
-            _ => format!("handler `{}`", route.handler.rsplit("::").next().unwrap_or(&route.handler)),
+            _ => format!(
+                "handler `{}`",
+                route.handler.rsplit("::").next().unwrap_or(&route.handler)
+            ),
         };
         let fix = match (route.kind, route.handler_fn) {
-            ("service", _) | (_, None) => format!("cover it with an auth layer, or allowlist it in authcheck.toml:\n{}", allow_snippet(route)),
+            ("service", _) | (_, None) => format!(
+                "cover it with an auth layer, or allowlist it in authcheck.toml:\n{}",
+                allow_snippet(route)
+            ),
             (_, Some(f)) => {
                 let fn_name = &analysis.index.fns[f.0].name;
                 format!(
@@ -53,11 +70,18 @@ fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {
                 )
             }
         };
-        let mut d = Diagnostic::new(RULE.code, route.defined_at, format!("route `{name}` can be called without authentication"))
-            .label(format!("{what} requires no authentication"))
-            .secondary(route.entry.registered_at, format!("routed here as `{name}`"))
-            .route(&name, &route.handler)
-            .help(fix);
+        let mut d = Diagnostic::new(
+            RULE.code,
+            route.defined_at,
+            format!("route `{name}` can be called without authentication"),
+        )
+        .label(format!("{what} requires no authentication"))
+        .secondary(
+            route.entry.registered_at,
+            format!("routed here as `{name}`"),
+        )
+        .route(&name, &route.handler)
+        .help(fix);
         for miss in &route.verdict.near_misses {
             d = d.note(miss.clone());
         }

@@ -29,17 +29,26 @@ pub const RULE: Rule = Rule {
 
 fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {
     for route in &analysis.routes {
-        let Target::Unresolved { text } = &route.entry.target else { continue };
+        let Target::Unresolved { text } = &route.entry.target else {
+            continue;
+        };
         if route.verdict.class.is_protected() || route.verdict.allow.is_some() {
             continue;
         }
         let name = route_name(route);
         out.push(
-            Diagnostic::new(RULE.code, route.entry.handler_at, format!("the handler of `{name}` resolves to no definition: `{text}`"))
-                .label("cannot find this handler")
-                .secondary(route.entry.registered_at, format!("routed here as `{name}`"))
-                .route(&name, text)
-                .help("route a fn defined in the workspace, or cover the route with an auth layer"),
+            Diagnostic::new(
+                RULE.code,
+                route.entry.handler_at,
+                format!("the handler of `{name}` resolves to no definition: `{text}`"),
+            )
+            .label("cannot find this handler")
+            .secondary(
+                route.entry.registered_at,
+                format!("routed here as `{name}`"),
+            )
+            .route(&name, text)
+            .help("route a fn defined in the workspace, or cover the route with an auth layer"),
         );
     }
 }

@@ -30,15 +30,23 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {
-    let Some(file) = analysis.config_file else { return };
+    let Some(file) = analysis.config_file else {
+        return;
+    };
     for (i, allow) in analysis.config.allow.iter().enumerate() {
         if analysis.routes.iter().any(|r| r.verdict.allow == Some(i)) {
             continue;
         }
         // A route that is protected anyway still "uses" the entry (it is reported by public-with-auth).
         let used = analysis.routes.iter().any(|r| {
-            let handler_ok = allow.handler.as_ref().is_none_or(|h| crate::auth::path_matches(h, &r.handler));
-            let route_ok = allow.route.as_ref().is_none_or(|p| p.matches(&r.entry.method, &r.entry.path));
+            let handler_ok = allow
+                .handler
+                .as_ref()
+                .is_none_or(|h| crate::auth::path_matches(h, &r.handler));
+            let route_ok = allow
+                .route
+                .as_ref()
+                .is_none_or(|p| p.matches(&r.entry.method, &r.entry.path));
             handler_ok && route_ok
         });
         if used {
@@ -49,7 +57,13 @@ fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {
             (None, Some(h)) => format!("handler `{h}`"),
             (None, None) => "entry".to_string(),
         };
-        let loc = Loc { file, line: allow.line, column: allow.column, end_line: allow.line, end_column: allow.column + 9 };
+        let loc = Loc {
+            file,
+            line: allow.line,
+            column: allow.column,
+            end_line: allow.line,
+            end_column: allow.column + 9,
+        };
         out.push(
             Diagnostic::new(RULE.code, loc, format!("the allowlist entry for {target} matches no route"))
                 .label("matches nothing")
