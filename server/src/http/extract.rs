@@ -7,8 +7,8 @@ use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::error::Error;
 
@@ -167,15 +167,4 @@ pub struct Page<T> {
     pub per_page: u32,
     /// Items matching the filters, on all pages.
     pub total: i64,
-}
-
-/// Query parameters of lists without filters.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct PageParams {
-    /// Page number, from 1.
-    pub page: Option<u32>,
-    /// Page size, 1 to 100 (larger values are capped).
-    pub per_page: Option<u32>,
 }

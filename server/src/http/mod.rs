@@ -7,10 +7,14 @@ pub mod openapi;
 pub mod validate;
 
 mod actions;
+mod audit_log;
 mod auth;
+mod enforcements;
+mod events;
 mod executions;
 mod health;
 mod inquiries;
+mod keys;
 mod packs;
 mod rules;
 mod sensors;
@@ -44,7 +48,11 @@ pub fn app(state: AppState) -> Router {
         .merge(rules::router())
         .merge(workflows::router())
         .merge(executions::router())
-        .merge(inquiries::router());
+        .merge(inquiries::router())
+        .merge(events::router())
+        .merge(enforcements::router())
+        .merge(keys::router())
+        .merge(audit_log::router());
     let request_id = HeaderName::from_static("x-request-id");
     let cors = cors(&state.config.cors_origins);
     let body_limit = state.config.body_limit_bytes;

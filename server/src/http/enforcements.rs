@@ -1,0 +1,281 @@
+//! Enforcements: a rule applied to an event, and the execution it started.
+
+use authcheck::protected;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::Router;
+use serde::{Deserialize, Serialize};
+use sqlx::any::AnyRow;
+use sqlx::Row as _;
+use utoipa::{IntoParams, ToSchema};
+
+use super::error::{Error, ErrorEnvelope, Result};
+use super::extract::{Json, Page, Paging, Path, Query};
+use crate::auth::{EnforcementsWrite, RequireAuth, RequirePermission};
+use crate::db::query::{page, Filters};
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/enforcements",
+            get(list_enforcements).post(create_enforcement),
+        )
+        .route(
+            "/enforcements/{id}",
+            get(get_enforcement)
+                .put(update_enforcement)
+                .delete(delete_enforcement),
+        )
+}
+
+/// Where an enforcement stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum EnforcementStatus {
+    Created,
+    Scheduled,
+    Succeeded,
+    Failed,
+}
+
+impl EnforcementStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            EnforcementStatus::Created => "created",
+            EnforcementStatus::Scheduled => "scheduled",
+            EnforcementStatus::Succeeded => "succeeded",
+            EnforcementStatus::Failed => "failed",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Self> {
+        serde_json::from_value(serde_json::Value::String(s.to_owned()))
+            .map_err(|_| Error::Internal(format!("bad enforcement status {s}")))
+    }
+}
+
+/// An enforcement.
+#[derive(Serialize, ToSchema)]
+pub struct Enforcement {
+    pub id: i64,
+    pub rule_id: i64,
+    pub event_id: Option<i64>,
+    pub execution_id: Option<i64>,
+    pub status: EnforcementStatus,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+const COLUMNS: &str = "id, rule_id, event_id, execution_id, status, created_at, updated_at";
+
+fn from_row(row: &AnyRow) -> Result<Enforcement> {
+    Ok(Enforcement {
+        id: row.try_get("id")?,
+        rule_id: row.try_get("rule_id")?,
+        event_id: row.try_get("event_id")?,
+        execution_id: row.try_get("execution_id")?,
+        status: EnforcementStatus::parse(&row.try_get::<String, _>("status")?)?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+async fn find(state: &AppState, id: i64) -> Result<Enforcement> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM enforcements WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&state.db.pool)
+        .await?
+        .ok_or(Error::NotFound("enforcement"))?;
+    from_row(&row)
+}
+
+/// Each referenced row must exist (422 naming the field otherwise).
+async fn check_refs(state: &AppState, refs: &[(&str, &str, Option<i64>)]) -> Result<()> {
+    for (field, table, id) in refs {
+        if let Some(id) = id {
+            let n: i64 = sqlx::query(&format!("SELECT COUNT(*) AS n FROM {table} WHERE id = $1"))
+                .bind(*id)
+                .fetch_one(&state.db.pool)
+                .await?
+                .try_get("n")?;
+            if n == 0 {
+                return Err(Error::invalid(
+                    field,
+                    format!("no such {}", &table[..table.len() - 1]),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A new enforcement.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewEnforcement {
+    pub rule_id: i64,
+    pub event_id: Option<i64>,
+    pub execution_id: Option<i64>,
+    pub status: Option<EnforcementStatus>,
+}
+
+/// Changes to an enforcement.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnforcementUpdate {
+    pub execution_id: Option<i64>,
+    pub status: Option<EnforcementStatus>,
+}
+
+/// Filters of the enforcement list.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct EnforcementQuery {
+    pub page: Option<u32>,
+    pub per_page: Option<u32>,
+    pub rule_id: Option<i64>,
+    pub event_id: Option<i64>,
+    pub status: Option<EnforcementStatus>,
+}
+
+/// List enforcements, newest first.
+#[utoipa::path(get, path = "/api/v1/enforcements", tag = "enforcements", params(EnforcementQuery), security(("bearer_auth" = [])),
+    responses((status = 200, body = Page<Enforcement>), (status = 401, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+#[protected]
+pub async fn list_enforcements(
+    RequireAuth(_principal): RequireAuth,
+    State(state): State<AppState>,
+    Query(q): Query<EnforcementQuery>,
+) -> Result<Json<Page<Enforcement>>> {
+    let paging = Paging::new(q.page, q.per_page)?;
+    let filters = Filters::default()
+        .int("rule_id", q.rule_id)
+        .int("event_id", q.event_id)
+        .text("status", q.status.map(|s| s.as_str().to_owned()));
+    Ok(Json(
+        page(
+            &state.db,
+            COLUMNS,
+            "enforcements",
+            filters,
+            "id DESC",
+            paging,
+            from_row,
+        )
+        .await?,
+    ))
+}
+
+/// Record an enforcement.
+#[utoipa::path(post, path = "/api/v1/enforcements", tag = "enforcements", request_body = NewEnforcement, security(("bearer_auth" = [])),
+    responses((status = 201, body = Enforcement), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
+        (status = 422, body = ErrorEnvelope)))]
+#[protected(with = RequirePermission)]
+pub async fn create_enforcement(
+    RequirePermission(principal, _): RequirePermission<EnforcementsWrite>,
+    State(state): State<AppState>,
+    Json(new): Json<NewEnforcement>,
+) -> Result<(StatusCode, Json<Enforcement>)> {
+    check_refs(
+        &state,
+        &[
+            ("rule_id", "rules", Some(new.rule_id)),
+            ("event_id", "events", new.event_id),
+            ("execution_id", "executions", new.execution_id),
+        ],
+    )
+    .await?;
+    let status = new.status.unwrap_or(EnforcementStatus::Created);
+    let row = sqlx::query(&format!(
+        "INSERT INTO enforcements (rule_id, event_id, execution_id, status, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $5) RETURNING {COLUMNS}"
+    ))
+    .bind(new.rule_id)
+    .bind(new.event_id)
+    .bind(new.execution_id)
+    .bind(status.as_str())
+    .bind(crate::db::now())
+    .fetch_one(&state.db.pool)
+    .await?;
+    let enforcement = from_row(&row)?;
+    principal
+        .audit(
+            &state,
+            "enforcement.create",
+            &format!("enforcement:{}", enforcement.id),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(enforcement)))
+}
+
+/// Get an enforcement.
+#[utoipa::path(get, path = "/api/v1/enforcements/{id}", tag = "enforcements", params(("id" = i64, Path)), security(("bearer_auth" = [])),
+    responses((status = 200, body = Enforcement), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
+#[protected]
+pub async fn get_enforcement(
+    RequireAuth(_principal): RequireAuth,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<Enforcement>> {
+    Ok(Json(find(&state, id).await?))
+}
+
+/// Update an enforcement's status or execution.
+#[utoipa::path(put, path = "/api/v1/enforcements/{id}", tag = "enforcements", request_body = EnforcementUpdate,
+    params(("id" = i64, Path)), security(("bearer_auth" = [])),
+    responses((status = 200, body = Enforcement), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
+        (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+#[protected(with = RequirePermission)]
+pub async fn update_enforcement(
+    RequirePermission(principal, _): RequirePermission<EnforcementsWrite>,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Json(update): Json<EnforcementUpdate>,
+) -> Result<Json<Enforcement>> {
+    let current = find(&state, id).await?;
+    check_refs(
+        &state,
+        &[("execution_id", "executions", update.execution_id)],
+    )
+    .await?;
+    let execution_id = update.execution_id.or(current.execution_id);
+    let status = update.status.unwrap_or(current.status);
+    sqlx::query(
+        "UPDATE enforcements SET execution_id = $1, status = $2, updated_at = $3 WHERE id = $4",
+    )
+    .bind(execution_id)
+    .bind(status.as_str())
+    .bind(crate::db::now())
+    .bind(id)
+    .execute(&state.db.pool)
+    .await?;
+    principal
+        .audit(&state, "enforcement.update", &format!("enforcement:{id}"))
+        .await?;
+    Ok(Json(find(&state, id).await?))
+}
+
+/// Delete an enforcement.
+#[utoipa::path(delete, path = "/api/v1/enforcements/{id}", tag = "enforcements", params(("id" = i64, Path)), security(("bearer_auth" = [])),
+    responses((status = 204), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
+#[protected(with = RequirePermission)]
+pub async fn delete_enforcement(
+    RequirePermission(principal, _): RequirePermission<EnforcementsWrite>,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<StatusCode> {
+    let done = sqlx::query("DELETE FROM enforcements WHERE id = $1")
+        .bind(id)
+        .execute(&state.db.pool)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(Error::NotFound("enforcement"));
+    }
+    principal
+        .audit(&state, "enforcement.delete", &format!("enforcement:{id}"))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
