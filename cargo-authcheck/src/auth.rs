@@ -320,10 +320,11 @@ impl<'a> Classifier<'a> {
             }),
             LayerSpec::Constructed { path, text } => {
                 let joined = path.join("::");
-                let builtin = ["ValidateRequestHeaderLayer", "RequireAuthorizationLayer"]
+                let builtin = (["ValidateRequestHeaderLayer", "RequireAuthorizationLayer"]
                     .iter()
                     .any(|ty| path.iter().any(|s| s == ty))
-                    && path.last().is_some_and(|m| m == "bearer" || m == "basic");
+                    && path.last().is_some_and(|m| m == "bearer" || m == "basic"))
+                    || path.ends_with(&["Config".to_string(), "basic_auth".to_string()]);
                 if builtin {
                     return Some((
                         text.clone(),

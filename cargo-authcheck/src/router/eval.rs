@@ -545,22 +545,31 @@ impl Evaluator<'_> {
                 }
             }
             (Some("ServiceBuilder"), "new") => Value::Layer(LayerSpec::Stack(Vec::new())),
-            (Some("SwaggerUi" | "RapiDoc"), "new") | (Some("Redoc" | "Scalar"), "with_url") => {
+            // utoipa's UI crates become routers (`impl From<SwaggerUi> for Router`).
+            (Some("SwaggerUi"), "new")
+            | (Some("Redoc" | "Scalar"), "with_url")
+            | (Some("RapiDoc"), "new" | "with_openapi") => {
                 let mut router = RouterValue::default();
+                let text = text_of(call);
                 if let Some(Value::Str(path)) = args.first() {
-                    let ui_paths = if owner == Some("SwaggerUi") {
-                        vec![
-                            path.clone(),
-                            paths::join(path, "/"),
-                            paths::join(path, "/{*rest}"),
-                        ]
-                    } else {
-                        vec![path.clone()]
+                    let ui_paths = match owner {
+                        Some("SwaggerUi") if path == "/" => {
+                            vec!["/".to_string(), "/{*rest}".to_string()]
+                        }
+                        Some("SwaggerUi") => {
+                            let base = path.trim_end_matches('/');
+                            vec![
+                                base.to_string(),
+                                format!("{base}/"),
+                                format!("{base}/{{*rest}}"),
+                            ]
+                        }
+                        // RapiDoc's argument is the spec's URL; its UI path comes from `.path(..)`.
+                        Some("RapiDoc") if last == "new" => Vec::new(),
+                        _ => vec![path.clone()],
                     };
                     for p in ui_paths {
-                        router
-                            .entries
-                            .push(service_entry("GET", &p, at, &text_of(call)));
+                        router.entries.push(service_entry("GET", &p, at, &text));
                     }
                 }
                 Value::Router(router)
@@ -928,6 +937,42 @@ impl Evaluator<'_> {
             "get_openapi" | "get_openapi_mut" | "to_openapi" | "into_openapi" => {
                 return Value::Opaque
             }
+            // utoipa UI builders (SwaggerUi, RapiDoc): each spec URL and UI path is a GET route.
+            "url" | "path" | "external_url_unchecked" => match args.next() {
+                Some(Value::Str(path)) => {
+                    let path = paths::normalize(&path);
+                    router
+                        .entries
+                        .push(service_entry("GET", &path, at, &text_of(m)));
+                }
+                _ => self.unanalyzable(
+                    at,
+                    format!("the path given to `.{name}(..)` is computed at run time"),
+                ),
+            },
+            "urls" | "external_urls" => self.unanalyzable(
+                at,
+                format!("the paths given to `.{name}(..)` cannot be followed"),
+            ),
+            // `Config::new(..).basic_auth(BasicAuth { .. })` puts HTTP basic auth in front of the UI.
+            "config" if text_of(&m.args[0]).contains("basic_auth") => {
+                let layer = Layer {
+                    spec: LayerSpec::Constructed {
+                        path: vec![
+                            "utoipa_swagger_ui".into(),
+                            "Config".into(),
+                            "basic_auth".into(),
+                        ],
+                        text: "SwaggerUi basic_auth".into(),
+                    },
+                    at,
+                    text: text_of(&m.args[0]),
+                };
+                for e in &mut router.entries {
+                    e.layers.push(layer.clone());
+                }
+            }
+            "config" => {}
             _ => {
                 let value = self.user_method(name, args.collect(), Value::Router(router.clone()));
                 if is_router_value(&value) {
