@@ -77,7 +77,7 @@ impl TestApp {
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config::for_data_dir(dir.path()).unwrap();
         config.database_url = database_url(dir.path()).await;
-        config.jwt_secret = b"test secret test secret test secret!!".to_vec();
+        config.jwt_secret = TEST_SECRET.to_vec();
         tweak(&mut config);
         let state = AppState::new(config).await.unwrap();
         let app = server::app(state.clone());
@@ -196,3 +196,63 @@ impl TestApp {
             .unwrap()
     }
 }
+
+/// Every operation of the served OpenAPI document: (method, path template, protected).
+pub async fn operations(t: &TestApp) -> Vec<(String, String, bool)> {
+    let r = t.call("GET", "/api-docs/openapi.json", None, None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let mut ops = Vec::new();
+    for (path, item) in r.body["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().unwrap() {
+            let security = op["security"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{method} {path} documents no security"));
+            let protected = security
+                .iter()
+                .any(|s| s.as_object().is_some_and(|o| o.contains_key("bearer_auth")));
+            ops.push((method.to_uppercase(), path.clone(), protected));
+        }
+    }
+    ops.sort();
+    ops
+}
+
+/// A concrete URI for a path template.
+pub fn concrete(path: &str) -> String {
+    path.replace("{pack_ref}", "core")
+        .replace("{id}", "1")
+        .replace("{name}", "api_token")
+}
+
+/// Signs arbitrary claims with the test secret (or another).
+pub fn forge(secret: &[u8], typ: &str, exp_offset: i64, sub: &str) -> String {
+    let now = chrono::Utc::now().timestamp();
+    let claims = json!({
+        "iss": "authcheck-server", "aud": "authcheck-api", "sub": sub,
+        "iat": now, "exp": now + exp_offset, "jti": uuid::Uuid::new_v4().to_string(),
+        "typ": typ, "ver": 0
+    });
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(secret),
+    )
+    .unwrap()
+}
+
+/// An unsigned token (`alg: none`) with otherwise valid claims.
+pub fn alg_none(sub: &str) -> String {
+    use base64::Engine as _;
+    let b64 = |v: Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+    let now = chrono::Utc::now().timestamp();
+    format!(
+        "{}.{}.",
+        b64(json!({"alg": "none", "typ": "JWT"})),
+        b64(
+            json!({"iss": "authcheck-server", "aud": "authcheck-api", "sub": sub, "iat": now,
+                   "exp": now + 600, "jti": "x", "typ": "access", "ver": 0})
+        )
+    )
+}
+
+pub const TEST_SECRET: &[u8] = b"test secret test secret test secret!!";
