@@ -9,17 +9,40 @@ use cargo_authcheck::rules::{self, LevelOverrides};
 
 fn server_analysis() -> cargo_authcheck::analysis::Analysis {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/Cargo.toml");
-    let options = Options { selection: Selection { manifest_path: Some(manifest), ..Default::default() }, config: None };
+    let options = Options {
+        selection: Selection {
+            manifest_path: Some(manifest),
+            ..Default::default()
+        },
+        config: None,
+    };
     analyze(&options, &rules::codes()).expect("the server can be analysed")
 }
 
 #[test]
 fn the_server_has_no_findings_at_all() {
     let analysis = server_analysis();
-    let found = rules::check(&analysis, &LevelOverrides { levels: Vec::new(), deny_warnings: true });
-    let text: Vec<String> = found.iter().map(|d| format!("{}: {}", d.code, d.message)).collect();
-    assert!(found.is_empty(), "findings on the server:\n{}", text.join("\n"));
-    assert!(analysis.routes.len() >= 80, "only {} routes found", analysis.routes.len());
+    let found = rules::check(
+        &analysis,
+        &LevelOverrides {
+            levels: Vec::new(),
+            deny_warnings: true,
+        },
+    );
+    let text: Vec<String> = found
+        .iter()
+        .map(|d| format!("{}: {}", d.code, d.message))
+        .collect();
+    assert!(
+        found.is_empty(),
+        "findings on the server:\n{}",
+        text.join("\n")
+    );
+    assert!(
+        analysis.routes.len() >= 80,
+        "only {} routes found",
+        analysis.routes.len()
+    );
     assert!(analysis.table.unanalyzable.is_empty());
 }
 
@@ -37,7 +60,12 @@ fn every_server_handler_states_its_intent() {
             route.handler
         );
         if intent.protected.is_some() {
-            assert!(route.verdict.class.is_protected(), "{} is #[protected] but classified {:?}", route.handler, route.verdict.class);
+            assert!(
+                route.verdict.class.is_protected(),
+                "{} is #[protected] but classified {:?}",
+                route.handler,
+                route.verdict.class
+            );
         }
     }
 }
