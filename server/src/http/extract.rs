@@ -74,17 +74,18 @@ impl<T: Serialize> IntoResponse for Json<T> {
     }
 }
 
-/// The field a deserialization error is about: the path, or the name in "unknown field `x`".
+/// The field a deserialization error is about: the path, or the name in "unknown field `x`" /
+/// "missing field `x`".
 fn field_of(path: &serde_path_to_error::Path, message: &str) -> String {
     let path = path.to_string();
     let unknown = message
         .strip_prefix("unknown field `")
+        .or_else(|| message.strip_prefix("missing field `"))
         .and_then(|rest| rest.split('`').next());
     match unknown {
-        Some(name) if path == "." => name.to_owned(),
-        Some(name) => format!("{path}.{name}"),
-        None if path == "." => "body".to_owned(),
-        None => path,
+        _ if path != "." => path,
+        Some(name) => name.to_owned(),
+        None => "body".to_owned(),
     }
 }
 

@@ -16,7 +16,7 @@ pub const PASSWORD: &str = "correct horse battery staple";
 pub struct TestApp {
     pub app: Router,
     pub state: AppState,
-    _dir: tempfile::TempDir,
+    pub _dir: tempfile::TempDir,
 }
 
 /// A response: status, headers and JSON body (Null when empty).
