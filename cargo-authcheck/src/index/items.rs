@@ -121,6 +121,8 @@ pub struct FnItem {
     pub utoipa: Option<UtoipaPath>,
     /// The body hands a router to `serve` or turns it into a service (`into_make_service`).
     pub serves: bool,
+    /// False for a trait method declared without a default body.
+    pub has_body: bool,
 }
 
 /// An impl of `FromRequestParts`/`FromRequest` (or a derive of them): which extractors its

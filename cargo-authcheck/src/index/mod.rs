@@ -219,13 +219,17 @@ impl Index {
                 Resolved::Type { module, ref name } => {
                     Resolved::Fn(self.assoc_fn(self.modules[module.0].krate, name, segment)?)
                 }
-                Resolved::Alias { module, ref ty } => {
-                    let target = self.resolve_type(module, ty)?;
-                    let Resolved::Type { module, name } = target else {
-                        return None;
-                    };
-                    Resolved::Fn(self.assoc_fn(self.modules[module.0].krate, &name, segment)?)
-                }
+                Resolved::Alias { module, ref ty } => match self.resolve_type(module, ty)? {
+                    Resolved::Type { module, name } => {
+                        Resolved::Fn(self.assoc_fn(self.modules[module.0].krate, &name, segment)?)
+                    }
+                    // `type AppRouter = axum::Router<AppState>; AppRouter::new()`
+                    Resolved::External(mut p) => {
+                        p.push(segment.clone());
+                        Resolved::External(p)
+                    }
+                    _ => return None,
+                },
                 Resolved::External(mut p) => {
                     p.push(segment.clone());
                     Resolved::External(p)

@@ -62,6 +62,8 @@ pub struct Evaluator<'a> {
     /// Fns whose result some evaluated code used.
     pub called: BTreeSet<FnId>,
     memo: HashMap<FnId, Value>,
+    /// Router-building methods of the workspace's own types, by name (built on first use).
+    methods: Option<HashMap<String, Vec<FnId>>>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -74,12 +76,25 @@ impl<'a> Evaluator<'a> {
             served: Vec::new(),
             called: BTreeSet::new(),
             memo: HashMap::new(),
+            methods: None,
         }
     }
 
     /// Whether a fn's return type makes it worth evaluating.
     pub fn is_router_fn(&self, f: FnId) -> bool {
-        let returns = &self.index.fns[f.0].returns;
+        let item = &self.index.fns[f.0];
+        // `fn with_admin(self) -> Self` in `impl AdminRoutes for AppRouter`
+        let returns = match &item.self_type {
+            Some(ty)
+                if item
+                    .returns
+                    .split(|c: char| !c.is_alphanumeric())
+                    .any(|w| w == "Self") =>
+            {
+                item.returns.replace("Self", ty)
+            }
+            _ => item.returns.clone(),
+        };
         ["Router", "Layer", "ServiceBuilder", "Routes", "Stack"]
             .iter()
             .any(|k| returns.contains(k))
@@ -219,6 +234,13 @@ impl<'a> Evaluator<'a> {
             syn::Expr::Try(t) => self.eval(&t.expr, scope),
             syn::Expr::Block(b) => self.eval_block(&b.block, scope),
             syn::Expr::Unsafe(u) => self.eval_block(&u.block, scope),
+            // `tokio::spawn(async move { axum::serve(listener, app).await })`: run it for what it
+            // serves; the future itself is no router.
+            syn::Expr::Async(a) => {
+                let mut inner = scope.clone();
+                self.eval_block(&a.block, &mut inner);
+                Value::Opaque
+            }
             syn::Expr::Tuple(t) => {
                 Value::Tuple(t.elems.iter().map(|e| self.eval(e, scope)).collect())
             }
@@ -420,10 +442,21 @@ impl Evaluator<'_> {
                     text: text_of(mac),
                 })
             }
-            _ => Value::External {
-                path: vec![format!("{name}!")],
-                text: text_of(mac),
-            },
+            _ => {
+                // `tokio::join!(serve(a), serve(b))`, `vec![..]`: evaluate comma-separated
+                // arguments for what they serve; the macro's value stays unknown.
+                type Args = syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>;
+                if let Ok(args) = mac.parse_body_with(Args::parse_terminated) {
+                    let mut inner = scope.clone();
+                    for arg in &args {
+                        self.eval(arg, &mut inner);
+                    }
+                }
+                Value::External {
+                    path: vec![format!("{name}!")],
+                    text: text_of(mac),
+                }
+            }
         }
     }
 
@@ -441,12 +474,19 @@ impl Evaluator<'_> {
             }
             return Value::Opaque;
         }
-        let segments: Vec<String> = func
-            .path
-            .segments
-            .iter()
-            .map(|s| s.ident.to_string())
-            .collect();
+        // Match well-known constructors by the path they resolve to, so that renames
+        // (`use axum::Router as AxRouter`) and aliases (`type AppRouter = Router<S>`) work.
+        let segments: Vec<String> = match &resolved {
+            Some(Resolved::External(p)) if p.len() >= 2 || func.path.segments.len() == 1 => {
+                p.clone()
+            }
+            _ => func
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect(),
+        };
         let last = segments.last().map(String::as_str).unwrap_or_default();
         let owner = segments.len().checked_sub(2).map(|i| segments[i].as_str());
         match (owner, last) {
@@ -729,14 +769,22 @@ impl Evaluator<'_> {
 
     /// A method of the workspace's own types that builds routers (`app.router()`), found by name.
     fn user_method(&mut self, name: &str, args: Vec<Value>, receiver: Value) -> Value {
-        let candidates: Vec<FnId> = (0..self.index.fns.len())
-            .map(FnId)
-            .filter(|f| {
+        if self.methods.is_none() {
+            let mut methods: HashMap<String, Vec<FnId>> = HashMap::new();
+            for f in (0..self.index.fns.len()).map(FnId) {
                 let item = &self.index.fns[f.0];
-                item.name == name && item.self_type.is_some() && item.locator.len() > 1
-            })
-            .filter(|f| self.is_router_fn(*f))
-            .collect();
+                if item.self_type.is_some() && item.has_body && self.is_router_fn(f) {
+                    methods.entry(item.name.clone()).or_default().push(f);
+                }
+            }
+            self.methods = Some(methods);
+        }
+        let candidates = self
+            .methods
+            .as_ref()
+            .and_then(|m| m.get(name))
+            .cloned()
+            .unwrap_or_default();
         match candidates.as_slice() {
             [f] => {
                 self.called.insert(*f);
