@@ -321,6 +321,7 @@ impl Walker<'_, '_> {
             intent: intent_attrs(attrs, self.cx.file),
             utoipa: utoipa::path_attr(attrs, self.cx.file),
             serves: body.is_some_and(serves_router),
+            has_body: body.is_some(),
         }
     }
 }
