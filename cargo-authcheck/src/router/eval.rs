@@ -675,7 +675,7 @@ impl Evaluator<'_> {
             earlier_layers: Vec::new(),
             fallback: false,
             router_fallback: false,
-            collected: false,
+            collected: None,
         }
     }
 
@@ -917,7 +917,7 @@ impl Evaluator<'_> {
                     earlier_layers: Vec::new(),
                     fallback: true,
                     router_fallback: true,
-                    collected: false,
+                    collected: None,
                 });
             }
             "routes" => match args.next() {
@@ -933,11 +933,7 @@ impl Evaluator<'_> {
                     }
                     let mut all_paths: Vec<String> = Vec::new();
                     for (_, _, doc) in &documented {
-                        let path = doc
-                            .path
-                            .as_deref()
-                            .map(paths::normalize)
-                            .unwrap_or_else(|| "/".into());
+                        let path = doc.full_path().unwrap_or_else(|| "/".into());
                         if !all_paths.contains(&path) {
                             all_paths.push(path);
                         }
@@ -956,7 +952,7 @@ impl Evaluator<'_> {
                                     earlier_layers: Vec::new(),
                                     fallback: false,
                                     router_fallback: false,
-                                    collected: true,
+                                    collected: Some(path.clone()),
                                 });
                             }
                         }
@@ -1129,7 +1125,7 @@ fn service_entry(method: &str, path: &str, at: Loc, text: &str) -> Entry {
         earlier_layers: Vec::new(),
         fallback: false,
         router_fallback: false,
-        collected: false,
+        collected: None,
     }
 }
 

@@ -82,8 +82,9 @@ pub struct Entry {
     /// Whether it is a router-level fallback (`Router::fallback`, also once nested): a
     /// `route_layer` never covers it, and a later `.fallback` replaces the router's own.
     pub router_fallback: bool,
-    /// Registered through utoipa-axum's `routes!` (and so in that router's OpenAPI document).
-    pub collected: bool,
+    /// Registered through utoipa-axum's `routes!` (and so in that router's OpenAPI document): the
+    /// path it was registered at before any nest prefix.
+    pub collected: Option<String>,
 }
 
 impl Entry {

@@ -18,9 +18,10 @@
 use std::collections::BTreeSet;
 
 use super::Rule;
-use crate::analysis::Analysis;
+use crate::analysis::{Analysis, Route};
 use crate::config::Level;
 use crate::diagnostic::Diagnostic;
+use crate::index::UtoipaPath;
 use crate::router::paths::shape;
 
 pub const RULE: Rule = Rule {
@@ -36,21 +37,23 @@ fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {
         let (Some(doc), Some(f)) = (&route.documented, route.handler_fn) else {
             continue;
         };
-        if route.entry.collected || !seen.insert(f) {
+        // utoipa-axum documents collected routes where they are served; an operation in no
+        // document is reported by `doc-unlisted` instead.
+        if route.entry.collected.is_some() || !route.listed || !seen.insert(f) {
             continue;
         }
         let Some(attr) = &analysis.index.fns[f.0].utoipa else {
             continue;
         };
         let Some(doc_path) = &doc.path else { continue };
-        let routed: Vec<_> = analysis
+        let routed: Vec<&Route> = analysis
             .routes
             .iter()
             .filter(|r| r.handler_fn == Some(f) && !r.entry.fallback)
             .collect();
-        let doc_methods: BTreeSet<&str> = doc.methods.iter().map(String::as_str).collect();
-        let matching_path: Vec<_> = routed
+        let matching_path: Vec<&Route> = routed
             .iter()
+            .copied()
             .filter(|r| shape(&r.entry.path) == shape(doc_path))
             .collect();
         let routed_text: Vec<String> = routed
@@ -58,36 +61,50 @@ fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {
             .map(|r| format!("{} {}", r.entry.method, r.entry.path))
             .collect();
         let documented_text = format!("{} {doc_path}", doc.methods.join("|"));
-        let problem = if matching_path.is_empty() {
-            Some(format!(
-                "documented path `{doc_path}` differs from the routed path"
-            ))
-        } else {
+        let (problem, fix) = if !matching_path.is_empty() {
             let routed_methods: BTreeSet<&str> = matching_path
                 .iter()
                 .map(|r| r.entry.method.as_str())
                 .collect();
-            let missing: Vec<&str> = doc_methods
+            let missing: Vec<&str> = doc
+                .methods
                 .iter()
-                .filter(|m| !routed_methods.contains(*m) && !routed_methods.contains("ANY"))
-                .copied()
+                .map(String::as_str)
+                .filter(|m| !routed_methods.contains(m) && !routed_methods.contains("ANY"))
                 .collect();
-            (!missing.is_empty()).then(|| {
+            if missing.is_empty() {
+                continue;
+            }
+            let methods: Vec<String> = routed_methods
+                .iter()
+                .map(|m| m.to_ascii_lowercase())
+                .collect();
+            let method_arg = if methods.len() == 1 {
+                methods[0].clone()
+            } else {
+                format!("method({})", methods.join(", "))
+            };
+            (
                 format!(
                     "documented method `{}` is not routed at `{doc_path}`",
                     missing.join("`, `")
-                )
-            })
+                ),
+                attribute_args(
+                    &method_arg,
+                    attr.path.as_deref().unwrap_or(doc_path),
+                    attr.context_path.as_deref(),
+                ),
+            )
+        } else {
+            let (path, context) = path_fix(attr, &routed[0].entry.path);
+            let method = routed[0].entry.method.to_ascii_lowercase();
+            (
+                format!("documented path `{doc_path}` differs from the routed path"),
+                attribute_args(&method, &path, context.as_deref()),
+            )
         };
-        let Some(problem) = problem else { continue };
         let first = routed[0];
         let fn_name = &analysis.index.fns[f.0].name;
-        let closest = matching_path.first().copied().copied().unwrap_or(first);
-        let suggestion = format!(
-            "`{}, path = \"{}\"`",
-            closest.entry.method.to_ascii_lowercase(),
-            closest.entry.path
-        );
         out.push(
             Diagnostic::new(
                 RULE.code,
@@ -109,9 +126,42 @@ fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {
                 format!("{} {}", first.entry.method, first.entry.path),
                 &first.handler,
             )
-            .help(format!(
-                "document the route as it is registered: {suggestion}"
-            )),
+            .help(format!("document the route as it is registered: {fix}")),
         );
+    }
+}
+
+/// The attribute arguments that document `routed`: the path, and `context_path` when it
+/// still fits (keeping the annotation's own parameter names where its path was right).
+fn path_fix(attr: &UtoipaPath, routed: &str) -> (String, Option<String>) {
+    let own = attr.path.as_deref().map(crate::router::paths::normalize);
+    match (&attr.context_path, own) {
+        (Some(_), Some(own))
+            if routed.len() > own.len()
+                && shape(&routed[routed.len() - own.len()..]) == shape(&own) =>
+        {
+            (
+                own.clone(),
+                Some(routed[..routed.len() - own.len()].to_string()),
+            )
+        }
+        (Some(context), _)
+            if routed.starts_with(context.trim_end_matches('/'))
+                && routed.len() > context.trim_end_matches('/').len() =>
+        {
+            (
+                routed[context.trim_end_matches('/').len()..].to_string(),
+                Some(context.clone()),
+            )
+        }
+        _ => (routed.to_string(), None),
+    }
+}
+
+/// `` `get, path = "/x", context_path = "/api"` ``
+fn attribute_args(method: &str, path: &str, context: Option<&str>) -> String {
+    match context {
+        Some(c) => format!("`{method}, path = \"{path}\", context_path = \"{c}\"`"),
+        None => format!("`{method}, path = \"{path}\"`"),
     }
 }

@@ -61,7 +61,8 @@ fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {
                 );
             }
         }
-        if schemes.is_empty() || security.iter().any(Vec::is_empty) {
+        let undefined_here = reported_undefined.iter().any(|(g, _)| *g == f);
+        if schemes.is_empty() || undefined_here || security.iter().any(Vec::is_empty) {
             continue;
         }
         let satisfied = |scheme: &String| {

@@ -48,13 +48,18 @@ fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {
         }
         let name = route_name(route);
         let fn_name = &analysis.index.fns[f.0].name;
-        let doc = analysis
-            .index
-            .openapi_docs
-            .first()
-            .map_or("the `#[openapi]` document".to_string(), |(_, d)| {
-                format!("`{}`", d.name)
-            });
+        let fix = if analysis.table.docs.is_empty() {
+            let doc = analysis
+                .index
+                .openapi_docs
+                .first()
+                .map_or("the `#[openapi]` document".to_string(), |(_, d)| {
+                    format!("`{}`", d.name)
+                });
+            format!("add `{fn_name}` to `paths(...)` of {doc}")
+        } else {
+            format!("register it on the `OpenApiRouter` with `.routes(routes!({fn_name}))` instead of `.route(..)`, or add it to `paths(...)` of the document")
+        };
         out.push(
             Diagnostic::new(
                 RULE.code,
@@ -69,7 +74,7 @@ fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {
                 format!("routed here as `{name}`"),
             )
             .route(&name, &route.handler)
-            .help(format!("add `{fn_name}` to `paths(...)` of {doc}")),
+            .help(fix),
         );
     }
 }
