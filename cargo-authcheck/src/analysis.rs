@@ -65,22 +65,8 @@ pub fn analyze(options: &Options, known_lints: &[&str]) -> Result<Analysis, Anal
         workspace_root: &workspace.root,
     };
     let config = config::load(&lookup, known_lints)?;
-    let rss = |l: &str| {
-        let s = std::fs::read_to_string("/proc/self/status").unwrap();
-        let v: Vec<_> = s
-            .lines()
-            .filter(|x| x.starts_with("VmRSS") || x.starts_with("VmHWM"))
-            .collect();
-        eprintln!("{l}: {v:?}");
-    };
-    let t = std::time::Instant::now();
-    rss("start");
     let mut index = crate::parse::index_workspace(&workspace, &config.exclude);
-    rss("indexed");
-    eprintln!("{:?}", t.elapsed());
     let table = router::build(&index, &config.roots)?;
-    rss("routed");
-    eprintln!("{:?}", t.elapsed());
     let routes = describe_routes(&index, &config, &table);
     let config_file = config.source.clone().map(|path| {
         index
