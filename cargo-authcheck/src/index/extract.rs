@@ -71,6 +71,7 @@ impl Walker<'_, '_> {
                 let id = self.out.fns.len();
                 self.out.fns.push(fn_item);
                 self.add(module, f.sig.ident.to_string(), Entry::Fn(id));
+                self.local_fns(&f.block, module, id, locator);
             }
             syn::Item::Mod(m) => self.module(m, module, child_dir, locator),
             syn::Item::Use(u) => {
@@ -208,6 +209,28 @@ impl Walker<'_, '_> {
         }
     }
 
+    /// Fns declared inside a fn body (`fn root() -> Router { async fn handler() {..} .. }`).
+    fn local_fns(
+        &mut self,
+        block: &syn::Block,
+        module: usize,
+        parent: usize,
+        locator: &mut Locator,
+    ) {
+        for (index, stmt) in block.stmts.iter().enumerate() {
+            let syn::Stmt::Item(syn::Item::Fn(f)) = stmt else {
+                continue;
+            };
+            locator.push(index);
+            let mut fn_item = self.fn_item(&f.sig, &f.attrs, module, None, Some(&f.block), locator);
+            let id = self.out.fns.len();
+            fn_item.local_to = Some(id - parent);
+            self.out.fns.push(fn_item);
+            self.local_fns(&f.block, module, id, locator);
+            locator.pop();
+        }
+    }
+
     fn impl_block(&mut self, i: &syn::ItemImpl, module: usize, locator: &mut Locator) {
         let Some(self_name) = type_ref(&i.self_ty).last_name().map(str::to_string) else {
             return;
@@ -230,8 +253,10 @@ impl Walker<'_, '_> {
                 Some(&f.block),
                 locator,
             );
-            locator.pop();
+            let id = self.out.fns.len();
             self.out.fns.push(fn_item);
+            self.local_fns(&f.block, module, id, locator);
+            locator.pop();
             if let Some(trait_name) = &trait_name {
                 let is_extraction = matches!(
                     (trait_name.as_str(), f.sig.ident.to_string().as_str()),
@@ -322,6 +347,7 @@ impl Walker<'_, '_> {
             utoipa: utoipa::path_attr(attrs, self.cx.file),
             serves: body.is_some_and(serves_router),
             has_body: body.is_some(),
+            local_to: None,
         }
     }
 }

@@ -99,7 +99,8 @@ pub struct OpenApiDoc {
 }
 
 /// Where a function's `syn` item sits in its file: item indices from the file's top, through
-/// inline modules and impl blocks, so the evaluator can find it again after re-parsing.
+/// inline modules and impl blocks (and statement indices into a fn body for a fn declared
+/// inside another), so the evaluator can find it again after re-parsing.
 pub type Locator = Vec<usize>;
 
 /// A function: free, or associated to a type in an impl block.
@@ -123,6 +124,9 @@ pub struct FnItem {
     pub serves: bool,
     /// False for a trait method declared without a default body.
     pub has_body: bool,
+    /// For a fn declared inside another fn's body: how many fns earlier the enclosing fn was
+    /// indexed (it is visible only there).
+    pub local_to: Option<usize>,
 }
 
 /// An impl of `FromRequestParts`/`FromRequest` (or a derive of them): which extractors its

@@ -125,6 +125,8 @@ pub struct Index {
     pub lines: usize,
     /// (crate, self type, fn name) -> associated fn.
     assoc: HashMap<(CrateId, String, String), FnId>,
+    /// (enclosing fn, name) -> fn declared in its body.
+    local: HashMap<(FnId, String), FnId>,
 }
 
 impl Index {
@@ -139,6 +141,11 @@ impl Index {
     /// `crate::module::Type::name` of a fn, for output.
     pub fn fn_path(&self, f: FnId) -> Vec<String> {
         let item = &self.fns[f.0];
+        if let Some(offset) = item.local_to {
+            let mut path = self.fn_path(FnId(f.0 - offset));
+            path.push(item.name.clone());
+            return path;
+        }
         let mut path = self.modules[item.module].path.clone();
         path.extend(item.self_type.clone());
         path.push(item.name.clone());
@@ -152,6 +159,10 @@ impl Index {
     /// Registers a linked fn (with a global module index).
     pub fn push_fn(&mut self, item: FnItem) -> FnId {
         let id = FnId(self.fns.len());
+        if let Some(offset) = item.local_to {
+            self.local
+                .insert((FnId(id.0 - offset), item.name.clone()), id);
+        }
         if let Some(ty) = &item.self_type {
             let krate = self.modules[item.module].krate;
             self.assoc
@@ -160,6 +171,11 @@ impl Index {
         }
         self.fns.push(item);
         id
+    }
+
+    /// The fn `name` declared in the body of `parent`.
+    pub fn local_fn(&self, parent: FnId, name: &str) -> Option<FnId> {
+        self.local.get(&(parent, name.to_string())).copied()
     }
 
     /// The associated fn `name` of type `ty` in `krate`.

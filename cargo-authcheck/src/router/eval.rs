@@ -38,6 +38,8 @@ pub enum Value {
         path: Vec<String>,
         text: String,
     },
+    /// A parameter of a fn evaluated without a caller (its callers supply the real value).
+    Param,
     Opaque,
 }
 
@@ -163,7 +165,7 @@ impl<'a> Evaluator<'a> {
                         .insert("self".into(), receiver.clone().unwrap_or(Value::Opaque));
                 }
                 syn::FnArg::Typed(pt) => {
-                    bind(&mut scope, &pt.pat, args.next().unwrap_or(Value::Opaque))
+                    bind(&mut scope, &pt.pat, args.next().unwrap_or(Value::Param))
                 }
             }
         }
@@ -180,6 +182,24 @@ impl<'a> Evaluator<'a> {
     }
 
     fn eval_block(&mut self, block: &syn::Block, scope: &mut Scope) -> Value {
+        // Fns declared in the block are visible in all of it.
+        if let Some(&current) = self.stack.last() {
+            for stmt in &block.stmts {
+                if let syn::Stmt::Item(syn::Item::Fn(f)) = stmt {
+                    if let Some(local) = self.index.local_fn(current, &f.sig.ident.to_string()) {
+                        let at = self.loc(scope, &f.sig.ident);
+                        scope.vars.insert(
+                            f.sig.ident.to_string(),
+                            Value::Handler {
+                                target: Target::Fn(local),
+                                layers: Vec::new(),
+                                at,
+                            },
+                        );
+                    }
+                }
+            }
+        }
         let mut last = Value::Opaque;
         for stmt in &block.stmts {
             last = match stmt {
@@ -489,6 +509,8 @@ impl Evaluator<'_> {
         };
         let last = segments.last().map(String::as_str).unwrap_or_default();
         let owner = segments.len().checked_sub(2).map(|i| segments[i].as_str());
+        // `get(h)`, `routing::get(h)`, `axum::routing::get(h)`, but not `Request::get(uri)`.
+        let routing_fn = matches!(owner, None | Some("routing" | "method_routing"));
         match (owner, last) {
             (Some("Router" | "OpenApiRouter"), "new" | "default") => {
                 Value::Router(RouterValue::default())
@@ -512,6 +534,26 @@ impl Evaluator<'_> {
             (_, "serve") if args.len() >= 2 => {
                 match &args[1] {
                     Value::Router(r) => self.served.push(r.clone()),
+                    // `serve(listener, handler.into_make_service())`: the handler answers every path.
+                    Value::Handler {
+                        target,
+                        layers,
+                        at: handler_at,
+                    } => {
+                        let mut entry =
+                            service_entry("ANY", "/{*fallback}", at, &text_of(&call.args[1]));
+                        entry.target = target.clone();
+                        entry.layers = layers.clone();
+                        entry.handler_at = *handler_at;
+                        entry.fallback = true;
+                        entry.router_fallback = true;
+                        self.served.push(RouterValue {
+                            entries: vec![entry],
+                            ..Default::default()
+                        });
+                    }
+                    // A parameter of a helper evaluated without a caller: its callers are evaluated too.
+                    Value::Param => {}
                     _ => self.unanalyzable(
                         at,
                         "the value handed to `serve` is not a router the analysis can follow",
@@ -519,11 +561,11 @@ impl Evaluator<'_> {
                 }
                 Value::Opaque
             }
-            (_, m) if METHOD_FNS.contains(&m) && args.len() == 1 => {
+            (_, m) if routing_fn && METHOD_FNS.contains(&m) && args.len() == 1 => {
                 let entry = self.method_entry(m, &call.args[0], &args[0], scope, false);
                 Value::MethodRouter(vec![entry])
             }
-            (_, "on") if args.len() == 2 => {
+            (_, "on") if routing_fn && args.len() == 2 => {
                 let entries = filter_methods(&call.args[0])
                     .into_iter()
                     .map(|m| self.method_entry(&m, &call.args[1], &args[1], scope, false))
@@ -531,7 +573,8 @@ impl Evaluator<'_> {
                 Value::MethodRouter(entries)
             }
             (_, m)
-                if m.ends_with("_service")
+                if routing_fn
+                    && m.ends_with("_service")
                     && METHOD_FNS.contains(&m.trim_end_matches("_service"))
                     && args.len() == 1 =>
             {
@@ -544,7 +587,7 @@ impl Evaluator<'_> {
                 );
                 Value::MethodRouter(vec![entry])
             }
-            (_, "on_service") if args.len() == 2 => {
+            (_, "on_service") if routing_fn && args.len() == 2 => {
                 let entries = filter_methods(&call.args[0])
                     .into_iter()
                     .map(|m| self.method_entry(&m, &call.args[1], &args[1], scope, true))
@@ -761,6 +804,11 @@ impl Evaluator<'_> {
                     text,
                 }
             }
+            // A method on a caller-supplied value: the callers are evaluated with the real one.
+            Value::Param => match self.user_method(&name, args, Value::Param) {
+                Value::Opaque => Value::Param,
+                other => other,
+            },
             Value::Opaque | Value::Str(_) | Value::Tuple(_) | Value::Routes(_) => {
                 self.user_method(&name, args, Value::Opaque)
             }
@@ -803,6 +851,18 @@ impl Evaluator<'_> {
         at: Loc,
         scope: &mut Scope,
     ) -> Value {
+        // Built from a parameter of a fn evaluated without a caller: the callers are evaluated
+        // with the real value, so nothing is known (or wrong) here.
+        if args.iter().any(|a| matches!(a, Value::Param)) {
+            return Value::Router(router);
+        }
+        // Using the router as a tower service does not change its routes.
+        if matches!(
+            name,
+            "call" | "oneshot" | "ready" | "poll_ready" | "as_service" | "into_future"
+        ) {
+            return Value::Opaque;
+        }
         let mut args = args.into_iter();
         match name {
             "route" => {
@@ -1336,29 +1396,48 @@ fn find_fn<'f>(
 ) -> Option<(&'f syn::Signature, &'f syn::Block)> {
     let mut items = &file.items;
     let mut i = 0;
-    while i < locator.len() {
-        let item = items.get(locator[i])?;
-        let last = i + 1 == locator.len();
-        match item {
-            syn::Item::Fn(f) if last => return Some((&f.sig, &f.block)),
-            syn::Item::Mod(m) => items = &m.content.as_ref()?.1,
+    loop {
+        let item = items.get(*locator.get(i)?)?;
+        let (sig, block, rest) = match item {
+            syn::Item::Fn(f) => (&f.sig, &*f.block, &locator[i + 1..]),
+            syn::Item::Mod(m) => {
+                items = &m.content.as_ref()?.1;
+                i += 1;
+                continue;
+            }
             syn::Item::Impl(imp) => {
                 let syn::ImplItem::Fn(f) = imp.items.get(*locator.get(i + 1)?)? else {
                     return None;
                 };
-                return Some((&f.sig, &f.block));
+                (&f.sig, &f.block, &locator[i + 2..])
             }
             syn::Item::Trait(t) => {
                 let syn::TraitItem::Fn(f) = t.items.get(*locator.get(i + 1)?)? else {
                     return None;
                 };
-                return Some((&f.sig, f.default.as_ref()?));
+                (&f.sig, f.default.as_ref()?, &locator[i + 2..])
             }
             _ => return None,
-        }
-        i += 1;
+        };
+        return local_fn(sig, block, rest);
     }
-    None
+}
+
+/// Descends into fn bodies by statement index (fns declared inside fns).
+fn local_fn<'f>(
+    sig: &'f syn::Signature,
+    block: &'f syn::Block,
+    rest: &[usize],
+) -> Option<(&'f syn::Signature, &'f syn::Block)> {
+    match rest.split_first() {
+        None => Some((sig, block)),
+        Some((stmt, rest)) => {
+            let syn::Stmt::Item(syn::Item::Fn(f)) = block.stmts.get(*stmt)? else {
+                return None;
+            };
+            local_fn(&f.sig, &f.block, rest)
+        }
+    }
 }
 
 /// Compact source text of a syntax node, for messages.
