@@ -263,3 +263,23 @@ pub fn app(minimal: bool) -> Router {
         ]
     );
 }
+
+#[test]
+fn handlers_declared_inside_router_fns() {
+    let lib = r#"
+use axum::{routing::{get, post, MethodRouter}, Router};
+fn root() -> Router {
+    async fn handler() -> &'static str { "hi" }
+    route("/", get(handler))
+}
+fn create() -> Router {
+    async fn handler(_a: RequireAuth) {}
+    route("/items", post(handler))
+}
+fn route(path: &str, method_router: MethodRouter<()>) -> Router { Router::new().route(path, method_router) }
+pub fn app() -> Router { Router::new().merge(root()).merge(create()) }
+"#;
+    let (rows, code, problems) = table(lib, None, None);
+    assert_eq!(code, 0);
+    assert_eq!(rows, vec![row("GET", "/", "none"), row("POST", "/items", "extractor")], "{problems}");
+}
