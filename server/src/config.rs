@@ -62,6 +62,7 @@ struct FileConfig {
     refresh_token_ttl_secs: Option<i64>,
     body_limit_bytes: Option<usize>,
     cors_origins: Option<Vec<String>>,
+    auth_rate_limit_per_min: Option<u32>,
 }
 
 /// The effective configuration.
@@ -79,6 +80,8 @@ pub struct Config {
     pub refresh_token_ttl_secs: i64,
     pub body_limit_bytes: usize,
     pub cors_origins: Vec<String>,
+    /// Requests per minute per client IP on `/auth/*`.
+    pub auth_rate_limit_per_min: u32,
 }
 
 impl std::fmt::Debug for Config {
@@ -215,6 +218,9 @@ impl Config {
             Some(v) => v.split(',').map(|s| s.trim().to_owned()).collect(),
             None => file.cors_origins.unwrap_or_default(),
         };
+        let auth_rate_limit_per_min = env_num("AUTHCHECK_AUTH_RATE_LIMIT_PER_MIN", env)?
+            .or(file.auth_rate_limit_per_min)
+            .unwrap_or(20);
         Ok(Self {
             mode,
             listen,
@@ -227,6 +233,7 @@ impl Config {
             refresh_token_ttl_secs,
             body_limit_bytes,
             cors_origins,
+            auth_rate_limit_per_min,
         })
     }
 }

@@ -10,6 +10,7 @@ pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod http;
+pub mod ratelimit;
 
 use std::sync::Arc;
 
@@ -22,6 +23,10 @@ pub struct AppState {
     pub config: Arc<config::Config>,
     pub tokens: Arc<auth::token::Keys>,
     pub cipher: Arc<crypto::KeyCipher>,
+    /// Requests per minute per client IP on `/auth/*`.
+    pub auth_limiter: Arc<ratelimit::RateLimiter>,
+    /// Requests per minute per service API key.
+    pub key_limiter: Arc<ratelimit::RateLimiter>,
 }
 
 impl AppState {
@@ -32,6 +37,8 @@ impl AppState {
             db,
             tokens: Arc::new(auth::token::Keys::new(&config.jwt_secret)),
             cipher: Arc::new(crypto::KeyCipher::new(&config.keys_secret)),
+            auth_limiter: Arc::default(),
+            key_limiter: Arc::default(),
             config: Arc::new(config),
         })
     }

@@ -1,10 +1,15 @@
-//! Authentication and authorization: the `Principal`, the `RequireAuth` extractor that yields it,
-//! and `RequirePermission<P>` that wraps it with a role check.
+//! Authentication and authorization: the `Principal` and the extractors that yield it.
 //!
-//! Credential kinds plug in behind `RequireAuth`: today a JWT access token in `Authorization: Bearer`.
+//! One extractor per credential kind — `RequireAuth` (JWT access token), `PatAuth` (personal access
+//! token), `ApiKeyAuth` (service API key in `X-API-Key`) — and `AnyAuth`, which accepts any of the
+//! three. `RequirePermission<P>` (JWT) and `AnyPermission<P>` (any credential) add a role check.
 
+pub mod credentials;
+pub mod machine;
 pub mod password;
 pub mod token;
+
+pub use machine::{AnyAuth, AnyPermission, ApiKeyAuth, PatAuth};
 
 use std::marker::PhantomData;
 
@@ -31,7 +36,7 @@ pub enum Role {
 }
 
 /// Permissions only admins hold.
-const ADMIN_ONLY: &[&str] = &["users:admin", "audit:read", "keys:decrypt"];
+const ADMIN_ONLY: &[&str] = &["users:admin", "apikeys:admin", "audit:read", "keys:decrypt"];
 
 impl Role {
     pub fn as_str(self) -> &'static str {
@@ -66,19 +71,65 @@ impl Role {
 pub enum Credential {
     /// A JWT access token, with its id and expiry (for logout).
     Jwt { jti: String, exp: i64 },
+    /// A personal access token (row id).
+    Pat { id: i64 },
+    /// A service API key (row id).
+    ApiKey { id: i64 },
 }
 
 /// The authenticated caller, with where the request came from (for the audit log).
 #[derive(Debug, Clone)]
 pub struct Principal {
-    pub user_id: i64,
+    /// The user; `None` for service API keys, which belong to no user.
+    pub user_id: Option<i64>,
+    /// Who acts, as the audit log shows it: the login, `login (pat:ID)` or `apikey:NAME`.
     pub login: String,
     pub role: Role,
     pub credential: Credential,
+    /// Packs the credential is limited to; `None` for all.
+    pub packs: Option<Vec<String>>,
     pub origin: audit::Origin,
 }
 
 impl Principal {
+    /// The user behind a JWT (the only kind `RequireAuth` yields).
+    pub fn user(&self) -> Result<i64, Error> {
+        self.user_id
+            .ok_or(Error::Forbidden("a user credential (not a service key)"))
+    }
+
+    /// 403 unless the credential may act on `pack` (audited).
+    pub async fn check_pack(&self, state: &AppState, pack: &str) -> Result<(), Error> {
+        match &self.packs {
+            Some(packs) if !packs.iter().any(|p| p == pack) => {
+                self.deny(state, &format!("pack:{pack}")).await?;
+                Err(Error::Forbidden("access to this pack"))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// 403 for credentials limited to packs, on resources outside any pack (audited).
+    pub async fn check_unscoped(&self, state: &AppState, target: &str) -> Result<(), Error> {
+        if self.packs.is_some() {
+            self.deny(state, target).await?;
+            return Err(Error::Forbidden("an unscoped credential"));
+        }
+        Ok(())
+    }
+
+    async fn deny(&self, state: &AppState, target: &str) -> Result<(), Error> {
+        audit::record(
+            &state.db,
+            &self.login,
+            "scope.denied",
+            target,
+            "denied",
+            &self.origin,
+        )
+        .await
+    }
+
     /// Checks a permission, auditing a denial.
     pub async fn require<P: Permission>(&self, state: &AppState) -> Result<(), Error> {
         if self.role.grants(P::NAME) {
@@ -164,13 +215,14 @@ impl FromRequestParts<AppState> for RequireAuth {
         }
         let role: String = row.try_get("role")?;
         Ok(RequireAuth(Principal {
-            user_id,
+            user_id: Some(user_id),
             login: row.try_get("login")?,
             role: Role::parse(&role).ok_or_else(|| Error::Internal(format!("bad role {role}")))?,
             credential: Credential::Jwt {
                 jti: claims.jti,
                 exp: claims.exp,
             },
+            packs: None,
             origin: origin(parts),
         }))
     }
@@ -216,8 +268,10 @@ permissions! {
     KeysWrite = "keys:write";
     /// Read key values in clear.
     KeysDecrypt = "keys:decrypt";
-    /// Manage users.
+    /// Manage users and revoke anyone's tokens.
     UsersAdmin = "users:admin";
+    /// Register, list and revoke service API keys.
+    ApiKeysAdmin = "apikeys:admin";
     /// Read the audit log.
     AuditRead = "audit:read";
 }

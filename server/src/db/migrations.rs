@@ -8,9 +8,10 @@ use sqlx::Row as _;
 use super::{Backend, Db};
 
 /// `(version, statements)`, oldest first. Never edit a released migration: add one.
-const MIGRATIONS: &[(i64, &str)] = &[(
-    1,
-    r#"
+const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        r#"
 CREATE TABLE users (
     id {pk},
     login TEXT NOT NULL UNIQUE,
@@ -164,7 +165,40 @@ CREATE TABLE audit_log (
 );
 CREATE INDEX audit_log_actor ON audit_log(actor);
 "#,
-)];
+    ),
+    (
+        2,
+        r#"
+CREATE TABLE personal_access_tokens (
+    id {pk},
+    public_id TEXT NOT NULL UNIQUE,
+    user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    secret_hash TEXT NOT NULL,
+    packs TEXT,
+    expires_at BIGINT,
+    revoked INTEGER NOT NULL DEFAULT 0,
+    last_used_at TEXT,
+    last_used_ip TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE api_keys (
+    id {pk},
+    public_id TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL,
+    secret_hash TEXT NOT NULL,
+    packs TEXT,
+    rate_limit_per_min BIGINT NOT NULL,
+    revoked INTEGER NOT NULL DEFAULT 0,
+    created_by TEXT NOT NULL,
+    last_used_at TEXT,
+    last_used_ip TEXT,
+    created_at TEXT NOT NULL
+);
+"#,
+    ),
+];
 
 /// Applies the migrations not yet recorded, each in a transaction.
 pub async fn migrate(db: &Db) -> Result<(), sqlx::Error> {

@@ -15,7 +15,7 @@ use super::error::{Error, ErrorEnvelope, Result};
 use super::extract::{Json, Page, Paging, Path, Query};
 use super::packs::pack_id;
 use super::validate;
-use crate::auth::{ActionsWrite, RequireAuth, RequirePermission};
+use crate::auth::{ActionsWrite, AnyAuth, AnyPermission};
 use crate::db::query::{page, Filters};
 use crate::AppState;
 
@@ -157,11 +157,11 @@ fn check(
 }
 
 /// List actions across packs.
-#[utoipa::path(get, path = "/api/v1/actions", tag = "actions", params(ActionQuery), security(("bearer_auth" = [])),
+#[utoipa::path(get, path = "/api/v1/actions", tag = "actions", params(ActionQuery), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 200, body = Page<Action>), (status = 401, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-#[protected]
+#[protected(with = AnyAuth)]
 pub async fn list_actions(
-    RequireAuth(_principal): RequireAuth,
+    AnyAuth(_principal): AnyAuth,
     State(state): State<AppState>,
     Query(q): Query<ActionQuery>,
 ) -> Result<Json<Page<Action>>> {
@@ -170,11 +170,11 @@ pub async fn list_actions(
 
 /// List a pack's actions.
 #[utoipa::path(get, path = "/api/v1/packs/{pack_ref}/actions", tag = "actions",
-    params(("pack_ref" = String, Path), ActionQuery), security(("bearer_auth" = [])),
+    params(("pack_ref" = String, Path), ActionQuery), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 200, body = Page<Action>), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
-#[protected]
+#[protected(with = AnyAuth)]
 pub async fn list_pack_actions(
-    RequireAuth(_principal): RequireAuth,
+    AnyAuth(_principal): AnyAuth,
     State(state): State<AppState>,
     Path(pack_ref): Path<String>,
     Query(q): Query<ActionQuery>,
@@ -185,12 +185,12 @@ pub async fn list_pack_actions(
 
 /// Create an action in a pack.
 #[utoipa::path(post, path = "/api/v1/packs/{pack_ref}/actions", tag = "actions", request_body = NewAction,
-    params(("pack_ref" = String, Path)), security(("bearer_auth" = [])),
+    params(("pack_ref" = String, Path)), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 201, body = Action), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
         (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-#[protected(with = RequirePermission)]
+#[protected(with = AnyPermission)]
 pub async fn create_action(
-    RequirePermission(principal, _): RequirePermission<ActionsWrite>,
+    AnyPermission(principal, _): AnyPermission<ActionsWrite>,
     State(state): State<AppState>,
     Path(pack_ref): Path<String>,
     Json(new): Json<NewAction>,
@@ -230,11 +230,11 @@ pub async fn create_action(
 }
 
 /// Get an action.
-#[utoipa::path(get, path = "/api/v1/actions/{id}", tag = "actions", params(("id" = i64, Path)), security(("bearer_auth" = [])),
+#[utoipa::path(get, path = "/api/v1/actions/{id}", tag = "actions", params(("id" = i64, Path)), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 200, body = Action), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
-#[protected]
+#[protected(with = AnyAuth)]
 pub async fn get_action(
-    RequireAuth(_principal): RequireAuth,
+    AnyAuth(_principal): AnyAuth,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<Action>> {
@@ -243,12 +243,12 @@ pub async fn get_action(
 
 /// Update an action.
 #[utoipa::path(put, path = "/api/v1/actions/{id}", tag = "actions", request_body = ActionUpdate,
-    params(("id" = i64, Path)), security(("bearer_auth" = [])),
+    params(("id" = i64, Path)), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 200, body = Action), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
         (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-#[protected(with = RequirePermission)]
+#[protected(with = AnyPermission)]
 pub async fn update_action(
-    RequirePermission(principal, _): RequirePermission<ActionsWrite>,
+    AnyPermission(principal, _): AnyPermission<ActionsWrite>,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Json(update): Json<ActionUpdate>,
@@ -284,11 +284,11 @@ pub async fn update_action(
 }
 
 /// Delete an action (its rules and executions go with it).
-#[utoipa::path(delete, path = "/api/v1/actions/{id}", tag = "actions", params(("id" = i64, Path)), security(("bearer_auth" = [])),
+#[utoipa::path(delete, path = "/api/v1/actions/{id}", tag = "actions", params(("id" = i64, Path)), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 204), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
-#[protected(with = RequirePermission)]
+#[protected(with = AnyPermission)]
 pub async fn delete_action(
-    RequirePermission(principal, _): RequirePermission<ActionsWrite>,
+    AnyPermission(principal, _): AnyPermission<ActionsWrite>,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<StatusCode> {

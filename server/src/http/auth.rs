@@ -188,6 +188,7 @@ async fn issue(
         (status = 422, body = ErrorEnvelope)))]
 #[public(reason = "self-service sign-up; creates viewers only and can be disabled")]
 pub async fn register(
+    _limit: AuthRateLimit,
     origin: ClientOrigin,
     State(state): State<AppState>,
     Json(body): Json<Credentials>,
@@ -210,9 +211,11 @@ pub async fn register(
 
 /// Exchange login and password for tokens. Unknown login and wrong password answer alike.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = Credentials, security(()),
-    responses((status = 200, body = TokenPair), (status = 401, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+    responses((status = 200, body = TokenPair), (status = 401, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope),
+        (status = 429, body = ErrorEnvelope)))]
 #[public(reason = "issues the tokens: the caller has none yet")]
 pub async fn login(
+    _limit: AuthRateLimit,
     origin: ClientOrigin,
     State(state): State<AppState>,
     Json(body): Json<Credentials>,
@@ -270,6 +273,7 @@ pub async fn login(
     responses((status = 200, body = TokenPair), (status = 401, body = ErrorEnvelope)))]
 #[public(reason = "the refresh token in the body is the credential; it is verified here")]
 pub async fn refresh(
+    _limit: AuthRateLimit,
     origin: ClientOrigin,
     State(state): State<AppState>,
     Json(body): Json<RefreshRequest>,
@@ -331,21 +335,24 @@ pub async fn refresh(
     responses((status = 204), (status = 401, body = ErrorEnvelope)))]
 #[protected]
 pub async fn logout(
+    _limit: AuthRateLimit,
     RequireAuth(principal): RequireAuth,
     State(state): State<AppState>,
     body: Option<Json<LogoutRequest>>,
 ) -> Result<StatusCode> {
-    let Credential::Jwt { jti, exp } = &principal.credential;
+    let user_id = principal.user()?;
     let now = crate::db::unix_now();
     sqlx::query("DELETE FROM revoked_access_tokens WHERE expires_at < $1")
         .bind(now)
         .execute(&state.db.pool)
         .await?;
-    sqlx::query("INSERT INTO revoked_access_tokens (jti, expires_at) VALUES ($1, $2)")
-        .bind(jti.clone())
-        .bind(*exp)
-        .execute(&state.db.pool)
-        .await?;
+    if let Credential::Jwt { jti, exp } = &principal.credential {
+        sqlx::query("INSERT INTO revoked_access_tokens (jti, expires_at) VALUES ($1, $2)")
+            .bind(jti.clone())
+            .bind(*exp)
+            .execute(&state.db.pool)
+            .await?;
+    }
     if let Some(Json(LogoutRequest {
         refresh_token: Some(token),
     })) = body
@@ -354,17 +361,13 @@ pub async fn logout(
             "UPDATE refresh_tokens SET revoked = 1 WHERE user_id = $1 AND family IN \
              (SELECT family FROM refresh_tokens WHERE token_hash = $2)",
         )
-        .bind(principal.user_id)
+        .bind(user_id)
         .bind(digest(&token))
         .execute(&state.db.pool)
         .await?;
     }
     principal
-        .audit(
-            &state,
-            "auth.logout",
-            &format!("user:{}", principal.user_id),
-        )
+        .audit(&state, "auth.logout", &format!("user:{}", user_id))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -374,10 +377,11 @@ pub async fn logout(
     responses((status = 200, body = User), (status = 401, body = ErrorEnvelope)))]
 #[protected]
 pub async fn me(
+    _limit: AuthRateLimit,
     RequireAuth(principal): RequireAuth,
     State(state): State<AppState>,
 ) -> Result<Json<User>> {
-    Ok(Json(users::find(&state, principal.user_id).await?))
+    Ok(Json(users::find(&state, principal.user()?).await?))
 }
 
 /// Change the caller's password; every session of the account ends.
@@ -386,18 +390,20 @@ pub async fn me(
     responses((status = 204), (status = 401, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
 #[protected]
 pub async fn change_password(
+    _limit: AuthRateLimit,
     RequireAuth(principal): RequireAuth,
     State(state): State<AppState>,
     Json(body): Json<ChangePassword>,
 ) -> Result<StatusCode> {
+    let user_id = principal.user()?;
     password::validate("new_password", &body.new_password)?;
     let stored: String = sqlx::query("SELECT password_hash FROM users WHERE id = $1")
-        .bind(principal.user_id)
+        .bind(user_id)
         .fetch_one(&state.db.pool)
         .await?
         .try_get("password_hash")?;
     if !password::verify(body.current_password, Some(stored)).await? {
-        let target = format!("user:{}", principal.user_id);
+        let target = format!("user:{}", user_id);
         audit::record(
             &state.db,
             &principal.login,
@@ -415,21 +421,36 @@ pub async fn change_password(
     )
     .bind(hash)
     .bind(crate::db::now())
-    .bind(principal.user_id)
+    .bind(user_id)
     .execute(&state.db.pool)
     .await?;
     sqlx::query("UPDATE refresh_tokens SET revoked = 1 WHERE user_id = $1")
-        .bind(principal.user_id)
+        .bind(user_id)
         .execute(&state.db.pool)
         .await?;
     principal
-        .audit(
-            &state,
-            "auth.change_password",
-            &format!("user:{}", principal.user_id),
-        )
+        .audit(&state, "auth.change_password", &format!("user:{}", user_id))
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Counts the request against the per-IP limit of `/auth/*`; beyond it, 429 with `Retry-After`.
+pub struct AuthRateLimit;
+
+impl axum::extract::FromRequestParts<AppState> for AuthRateLimit {
+    type Rejection = Error;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self> {
+        let ip = crate::auth::origin(parts).ip;
+        state
+            .auth_limiter
+            .check(&ip, state.config.auth_rate_limit_per_min)
+            .map_err(Error::TooManyRequests)?;
+        Ok(AuthRateLimit)
+    }
 }
 
 /// Where an anonymous request came from (for the audit log of public endpoints).

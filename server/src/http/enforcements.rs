@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::error::{Error, ErrorEnvelope, Result};
 use super::extract::{Json, Page, Paging, Path, Query};
-use crate::auth::{EnforcementsWrite, RequireAuth, RequirePermission};
+use crate::auth::{AnyAuth, AnyPermission, EnforcementsWrite};
 use crate::db::query::{page, Filters};
 use crate::AppState;
 
@@ -142,11 +142,11 @@ pub struct EnforcementQuery {
 }
 
 /// List enforcements, newest first.
-#[utoipa::path(get, path = "/api/v1/enforcements", tag = "enforcements", params(EnforcementQuery), security(("bearer_auth" = [])),
+#[utoipa::path(get, path = "/api/v1/enforcements", tag = "enforcements", params(EnforcementQuery), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 200, body = Page<Enforcement>), (status = 401, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-#[protected]
+#[protected(with = AnyAuth)]
 pub async fn list_enforcements(
-    RequireAuth(_principal): RequireAuth,
+    AnyAuth(_principal): AnyAuth,
     State(state): State<AppState>,
     Query(q): Query<EnforcementQuery>,
 ) -> Result<Json<Page<Enforcement>>> {
@@ -170,12 +170,12 @@ pub async fn list_enforcements(
 }
 
 /// Record an enforcement.
-#[utoipa::path(post, path = "/api/v1/enforcements", tag = "enforcements", request_body = NewEnforcement, security(("bearer_auth" = [])),
+#[utoipa::path(post, path = "/api/v1/enforcements", tag = "enforcements", request_body = NewEnforcement, security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 201, body = Enforcement), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
         (status = 422, body = ErrorEnvelope)))]
-#[protected(with = RequirePermission)]
+#[protected(with = AnyPermission)]
 pub async fn create_enforcement(
-    RequirePermission(principal, _): RequirePermission<EnforcementsWrite>,
+    AnyPermission(principal, _): AnyPermission<EnforcementsWrite>,
     State(state): State<AppState>,
     Json(new): Json<NewEnforcement>,
 ) -> Result<(StatusCode, Json<Enforcement>)> {
@@ -212,11 +212,11 @@ pub async fn create_enforcement(
 }
 
 /// Get an enforcement.
-#[utoipa::path(get, path = "/api/v1/enforcements/{id}", tag = "enforcements", params(("id" = i64, Path)), security(("bearer_auth" = [])),
+#[utoipa::path(get, path = "/api/v1/enforcements/{id}", tag = "enforcements", params(("id" = i64, Path)), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 200, body = Enforcement), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
-#[protected]
+#[protected(with = AnyAuth)]
 pub async fn get_enforcement(
-    RequireAuth(_principal): RequireAuth,
+    AnyAuth(_principal): AnyAuth,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<Enforcement>> {
@@ -225,12 +225,12 @@ pub async fn get_enforcement(
 
 /// Update an enforcement's status or execution.
 #[utoipa::path(put, path = "/api/v1/enforcements/{id}", tag = "enforcements", request_body = EnforcementUpdate,
-    params(("id" = i64, Path)), security(("bearer_auth" = [])),
+    params(("id" = i64, Path)), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 200, body = Enforcement), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
         (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-#[protected(with = RequirePermission)]
+#[protected(with = AnyPermission)]
 pub async fn update_enforcement(
-    RequirePermission(principal, _): RequirePermission<EnforcementsWrite>,
+    AnyPermission(principal, _): AnyPermission<EnforcementsWrite>,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Json(update): Json<EnforcementUpdate>,
@@ -259,11 +259,11 @@ pub async fn update_enforcement(
 }
 
 /// Delete an enforcement.
-#[utoipa::path(delete, path = "/api/v1/enforcements/{id}", tag = "enforcements", params(("id" = i64, Path)), security(("bearer_auth" = [])),
+#[utoipa::path(delete, path = "/api/v1/enforcements/{id}", tag = "enforcements", params(("id" = i64, Path)), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 204), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
-#[protected(with = RequirePermission)]
+#[protected(with = AnyPermission)]
 pub async fn delete_enforcement(
-    RequirePermission(principal, _): RequirePermission<EnforcementsWrite>,
+    AnyPermission(principal, _): AnyPermission<EnforcementsWrite>,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<StatusCode> {

@@ -32,6 +32,9 @@ pub enum Error {
     /// 415: not `application/json`.
     #[error("expected Content-Type: application/json")]
     UnsupportedMediaType,
+    /// 429: over a rate limit; retry after that many seconds.
+    #[error("too many requests; retry in {0} s")]
+    TooManyRequests(u64),
     /// 500: logged in full, answered without detail.
     #[error("internal error")]
     Internal(String),
@@ -56,6 +59,7 @@ impl Error {
             Error::BadRequest(_) => StatusCode::BAD_REQUEST,
             Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Error::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -116,6 +120,11 @@ impl IntoResponse for Error {
             },
         };
         let mut response = (status, axum::Json(body)).into_response();
+        if let Error::TooManyRequests(seconds) = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         if status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()

@@ -14,7 +14,7 @@ use super::actions::empty_object;
 use super::error::{Error, ErrorEnvelope, Result};
 use super::extract::{Json, Page, Paging, Path, Query};
 use super::validate;
-use crate::auth::{EventsWrite, RequireAuth, RequirePermission};
+use crate::auth::{AnyAuth, AnyPermission, EventsWrite};
 use crate::db::query::{page, Filters};
 use crate::AppState;
 
@@ -88,11 +88,11 @@ pub struct EventQuery {
 }
 
 /// List events, newest first.
-#[utoipa::path(get, path = "/api/v1/events", tag = "events", params(EventQuery), security(("bearer_auth" = [])),
+#[utoipa::path(get, path = "/api/v1/events", tag = "events", params(EventQuery), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 200, body = Page<Event>), (status = 401, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-#[protected]
+#[protected(with = AnyAuth)]
 pub async fn list_events(
-    RequireAuth(_principal): RequireAuth,
+    AnyAuth(_principal): AnyAuth,
     State(state): State<AppState>,
     Query(q): Query<EventQuery>,
 ) -> Result<Json<Page<Event>>> {
@@ -107,12 +107,12 @@ pub async fn list_events(
 }
 
 /// Emit an event.
-#[utoipa::path(post, path = "/api/v1/events", tag = "events", request_body = NewEvent, security(("bearer_auth" = [])),
+#[utoipa::path(post, path = "/api/v1/events", tag = "events", request_body = NewEvent, security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 201, body = Event), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
         (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-#[protected(with = RequirePermission)]
+#[protected(with = AnyPermission)]
 pub async fn create_event(
-    RequirePermission(principal, _): RequirePermission<EventsWrite>,
+    AnyPermission(principal, _): AnyPermission<EventsWrite>,
     State(state): State<AppState>,
     Json(new): Json<NewEvent>,
 ) -> Result<(StatusCode, Json<Event>)> {
@@ -141,11 +141,11 @@ pub async fn create_event(
 }
 
 /// Get an event.
-#[utoipa::path(get, path = "/api/v1/events/{id}", tag = "events", params(("id" = i64, Path)), security(("bearer_auth" = [])),
+#[utoipa::path(get, path = "/api/v1/events/{id}", tag = "events", params(("id" = i64, Path)), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 200, body = Event), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
-#[protected]
+#[protected(with = AnyAuth)]
 pub async fn get_event(
-    RequireAuth(_principal): RequireAuth,
+    AnyAuth(_principal): AnyAuth,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<Event>> {
@@ -154,12 +154,12 @@ pub async fn get_event(
 
 /// Replace an event's payload.
 #[utoipa::path(put, path = "/api/v1/events/{id}", tag = "events", request_body = EventUpdate,
-    params(("id" = i64, Path)), security(("bearer_auth" = [])),
+    params(("id" = i64, Path)), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 200, body = Event), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
         (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-#[protected(with = RequirePermission)]
+#[protected(with = AnyPermission)]
 pub async fn update_event(
-    RequirePermission(principal, _): RequirePermission<EventsWrite>,
+    AnyPermission(principal, _): AnyPermission<EventsWrite>,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Json(update): Json<EventUpdate>,
@@ -181,11 +181,11 @@ pub async fn update_event(
 }
 
 /// Delete an event.
-#[utoipa::path(delete, path = "/api/v1/events/{id}", tag = "events", params(("id" = i64, Path)), security(("bearer_auth" = [])),
+#[utoipa::path(delete, path = "/api/v1/events/{id}", tag = "events", params(("id" = i64, Path)), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 204), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
-#[protected(with = RequirePermission)]
+#[protected(with = AnyPermission)]
 pub async fn delete_event(
-    RequirePermission(principal, _): RequirePermission<EventsWrite>,
+    AnyPermission(principal, _): AnyPermission<EventsWrite>,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<StatusCode> {

@@ -14,7 +14,7 @@ use super::actions::empty_object;
 use super::error::{Error, ErrorEnvelope, Result};
 use super::extract::{Json, Page, Paging, Path, Query};
 use super::validate;
-use crate::auth::{ExecutionsWrite, RequireAuth, RequirePermission};
+use crate::auth::{AnyAuth, AnyPermission, ExecutionsWrite};
 use crate::db::query::{page, Filters};
 use crate::AppState;
 
@@ -188,11 +188,11 @@ pub struct ExecutionQuery {
 }
 
 /// List executions, newest first.
-#[utoipa::path(get, path = "/api/v1/executions", tag = "executions", params(ExecutionQuery), security(("bearer_auth" = [])),
+#[utoipa::path(get, path = "/api/v1/executions", tag = "executions", params(ExecutionQuery), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 200, body = Page<Execution>), (status = 401, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-#[protected]
+#[protected(with = AnyAuth)]
 pub async fn list_executions(
-    RequireAuth(_principal): RequireAuth,
+    AnyAuth(_principal): AnyAuth,
     State(state): State<AppState>,
     Query(q): Query<ExecutionQuery>,
 ) -> Result<Json<Page<Execution>>> {
@@ -215,12 +215,12 @@ pub async fn list_executions(
 }
 
 /// Run an action (it must be enabled).
-#[utoipa::path(post, path = "/api/v1/executions", tag = "executions", request_body = NewExecution, security(("bearer_auth" = [])),
+#[utoipa::path(post, path = "/api/v1/executions", tag = "executions", request_body = NewExecution, security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 201, body = Execution), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
         (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-#[protected(with = RequirePermission)]
+#[protected(with = AnyPermission)]
 pub async fn create_execution(
-    RequirePermission(principal, _): RequirePermission<ExecutionsWrite>,
+    AnyPermission(principal, _): AnyPermission<ExecutionsWrite>,
     State(state): State<AppState>,
     Json(new): Json<NewExecution>,
 ) -> Result<(StatusCode, Json<Execution>)> {
@@ -256,11 +256,11 @@ pub async fn create_execution(
 }
 
 /// Get an execution.
-#[utoipa::path(get, path = "/api/v1/executions/{id}", tag = "executions", params(("id" = i64, Path)), security(("bearer_auth" = [])),
+#[utoipa::path(get, path = "/api/v1/executions/{id}", tag = "executions", params(("id" = i64, Path)), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 200, body = Execution), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
-#[protected]
+#[protected(with = AnyAuth)]
 pub async fn get_execution(
-    RequireAuth(_principal): RequireAuth,
+    AnyAuth(_principal): AnyAuth,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<Execution>> {
@@ -269,12 +269,12 @@ pub async fn get_execution(
 
 /// Move an execution along its life cycle (requested -> scheduled -> running -> succeeded/failed/timeout).
 #[utoipa::path(put, path = "/api/v1/executions/{id}", tag = "executions", request_body = ExecutionUpdate,
-    params(("id" = i64, Path)), security(("bearer_auth" = [])),
+    params(("id" = i64, Path)), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 200, body = Execution), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
         (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-#[protected(with = RequirePermission)]
+#[protected(with = AnyPermission)]
 pub async fn update_execution(
-    RequirePermission(principal, _): RequirePermission<ExecutionsWrite>,
+    AnyPermission(principal, _): AnyPermission<ExecutionsWrite>,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Json(update): Json<ExecutionUpdate>,
@@ -297,12 +297,12 @@ pub async fn update_execution(
 }
 
 /// Cancel an execution that has not finished.
-#[utoipa::path(post, path = "/api/v1/executions/{id}/cancel", tag = "executions", params(("id" = i64, Path)), security(("bearer_auth" = [])),
+#[utoipa::path(post, path = "/api/v1/executions/{id}/cancel", tag = "executions", params(("id" = i64, Path)), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 200, body = Execution), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
         (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)))]
-#[protected(with = RequirePermission)]
+#[protected(with = AnyPermission)]
 pub async fn cancel_execution(
-    RequirePermission(principal, _): RequirePermission<ExecutionsWrite>,
+    AnyPermission(principal, _): AnyPermission<ExecutionsWrite>,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<Execution>> {
@@ -315,12 +315,12 @@ pub async fn cancel_execution(
 }
 
 /// Delete a finished execution.
-#[utoipa::path(delete, path = "/api/v1/executions/{id}", tag = "executions", params(("id" = i64, Path)), security(("bearer_auth" = [])),
+#[utoipa::path(delete, path = "/api/v1/executions/{id}", tag = "executions", params(("id" = i64, Path)), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 204), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
         (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)))]
-#[protected(with = RequirePermission)]
+#[protected(with = AnyPermission)]
 pub async fn delete_execution(
-    RequirePermission(principal, _): RequirePermission<ExecutionsWrite>,
+    AnyPermission(principal, _): AnyPermission<ExecutionsWrite>,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<StatusCode> {

@@ -15,7 +15,7 @@ use super::actions::empty_object;
 use super::error::{Error, ErrorEnvelope, Result};
 use super::extract::{Json, Page, Paging, Path, Query};
 use super::validate;
-use crate::auth::{InquiriesWrite, RequireAuth, RequirePermission};
+use crate::auth::{AnyAuth, AnyPermission, InquiriesWrite};
 use crate::db::query::{page, Filters};
 use crate::AppState;
 
@@ -156,11 +156,11 @@ async fn list(state: &AppState, q: InquiryQuery, execution: Option<i64>) -> Resu
 }
 
 /// List inquiries.
-#[utoipa::path(get, path = "/api/v1/inquiries", tag = "inquiries", params(InquiryQuery), security(("bearer_auth" = [])),
+#[utoipa::path(get, path = "/api/v1/inquiries", tag = "inquiries", params(InquiryQuery), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 200, body = Page<Inquiry>), (status = 401, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-#[protected]
+#[protected(with = AnyAuth)]
 pub async fn list_inquiries(
-    RequireAuth(_principal): RequireAuth,
+    AnyAuth(_principal): AnyAuth,
     State(state): State<AppState>,
     Query(q): Query<InquiryQuery>,
 ) -> Result<Json<Page<Inquiry>>> {
@@ -169,11 +169,11 @@ pub async fn list_inquiries(
 
 /// List an execution's inquiries.
 #[utoipa::path(get, path = "/api/v1/executions/{id}/inquiries", tag = "inquiries",
-    params(("id" = i64, Path), InquiryQuery), security(("bearer_auth" = [])),
+    params(("id" = i64, Path), InquiryQuery), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 200, body = Page<Inquiry>), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
-#[protected]
+#[protected(with = AnyAuth)]
 pub async fn list_execution_inquiries(
-    RequireAuth(_principal): RequireAuth,
+    AnyAuth(_principal): AnyAuth,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Query(q): Query<InquiryQuery>,
@@ -184,12 +184,12 @@ pub async fn list_execution_inquiries(
 
 /// Ask a question on behalf of an execution.
 #[utoipa::path(post, path = "/api/v1/executions/{id}/inquiries", tag = "inquiries", request_body = NewInquiry,
-    params(("id" = i64, Path)), security(("bearer_auth" = [])),
+    params(("id" = i64, Path)), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 201, body = Inquiry), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
         (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-#[protected(with = RequirePermission)]
+#[protected(with = AnyPermission)]
 pub async fn create_inquiry(
-    RequirePermission(principal, _): RequirePermission<InquiriesWrite>,
+    AnyPermission(principal, _): AnyPermission<InquiriesWrite>,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Json(new): Json<NewInquiry>,
@@ -215,11 +215,11 @@ pub async fn create_inquiry(
 }
 
 /// Get an inquiry.
-#[utoipa::path(get, path = "/api/v1/inquiries/{id}", tag = "inquiries", params(("id" = i64, Path)), security(("bearer_auth" = [])),
+#[utoipa::path(get, path = "/api/v1/inquiries/{id}", tag = "inquiries", params(("id" = i64, Path)), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 200, body = Inquiry), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
-#[protected]
+#[protected(with = AnyAuth)]
 pub async fn get_inquiry(
-    RequireAuth(_principal): RequireAuth,
+    AnyAuth(_principal): AnyAuth,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<Inquiry>> {
@@ -228,12 +228,12 @@ pub async fn get_inquiry(
 
 /// Change a pending inquiry.
 #[utoipa::path(put, path = "/api/v1/inquiries/{id}", tag = "inquiries", request_body = InquiryUpdate,
-    params(("id" = i64, Path)), security(("bearer_auth" = [])),
+    params(("id" = i64, Path)), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 200, body = Inquiry), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
         (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-#[protected(with = RequirePermission)]
+#[protected(with = AnyPermission)]
 pub async fn update_inquiry(
-    RequirePermission(principal, _): RequirePermission<InquiriesWrite>,
+    AnyPermission(principal, _): AnyPermission<InquiriesWrite>,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Json(update): Json<InquiryUpdate>,
@@ -265,12 +265,12 @@ pub async fn update_inquiry(
 
 /// Answer a pending inquiry (once).
 #[utoipa::path(post, path = "/api/v1/inquiries/{id}/respond", tag = "inquiries", request_body = InquiryResponse,
-    params(("id" = i64, Path)), security(("bearer_auth" = [])),
+    params(("id" = i64, Path)), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 200, body = Inquiry), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
         (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-#[protected(with = RequirePermission)]
+#[protected(with = AnyPermission)]
 pub async fn respond_inquiry(
-    RequirePermission(principal, _): RequirePermission<InquiriesWrite>,
+    AnyPermission(principal, _): AnyPermission<InquiriesWrite>,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Json(body): Json<InquiryResponse>,
@@ -297,11 +297,11 @@ pub async fn respond_inquiry(
 }
 
 /// Delete an inquiry.
-#[utoipa::path(delete, path = "/api/v1/inquiries/{id}", tag = "inquiries", params(("id" = i64, Path)), security(("bearer_auth" = [])),
+#[utoipa::path(delete, path = "/api/v1/inquiries/{id}", tag = "inquiries", params(("id" = i64, Path)), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 204), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
-#[protected(with = RequirePermission)]
+#[protected(with = AnyPermission)]
 pub async fn delete_inquiry(
-    RequirePermission(principal, _): RequirePermission<InquiriesWrite>,
+    AnyPermission(principal, _): AnyPermission<InquiriesWrite>,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<StatusCode> {

@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::error::{Error, ErrorEnvelope, Result};
 use super::extract::{Json, Page, Paging, Path, Query};
 use super::validate;
-use crate::auth::{KeysDecrypt, KeysWrite, Principal, RequireAuth, RequirePermission};
+use crate::auth::{AnyAuth, AnyPermission, KeysDecrypt, KeysWrite, Principal};
 use crate::db::query::{page, Filters};
 use crate::AppState;
 
@@ -150,12 +150,12 @@ fn check_value(value: &str) -> Result<()> {
 }
 
 /// List keys (values hidden unless `decrypt=true` and allowed).
-#[utoipa::path(get, path = "/api/v1/keys", tag = "keys", params(KeyQuery), security(("bearer_auth" = [])),
+#[utoipa::path(get, path = "/api/v1/keys", tag = "keys", params(KeyQuery), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 200, body = Page<Key>), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
         (status = 422, body = ErrorEnvelope)))]
-#[protected]
+#[protected(with = AnyAuth)]
 pub async fn list_keys(
-    RequireAuth(principal): RequireAuth,
+    AnyAuth(principal): AnyAuth,
     State(state): State<AppState>,
     Query(q): Query<KeyQuery>,
 ) -> Result<Json<Page<Key>>> {
@@ -200,12 +200,12 @@ pub async fn list_keys(
 }
 
 /// Store a key.
-#[utoipa::path(post, path = "/api/v1/keys", tag = "keys", request_body = NewKey, security(("bearer_auth" = [])),
+#[utoipa::path(post, path = "/api/v1/keys", tag = "keys", request_body = NewKey, security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 201, body = Key), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
         (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-#[protected(with = RequirePermission)]
+#[protected(with = AnyPermission)]
 pub async fn create_key(
-    RequirePermission(principal, _): RequirePermission<KeysWrite>,
+    AnyPermission(principal, _): AnyPermission<KeysWrite>,
     State(state): State<AppState>,
     Json(new): Json<NewKey>,
 ) -> Result<(StatusCode, Json<Key>)> {
@@ -233,12 +233,12 @@ pub async fn create_key(
 
 /// Get a key (value hidden unless `decrypt=true` and allowed).
 #[utoipa::path(get, path = "/api/v1/keys/{name}", tag = "keys", params(("name" = String, Path), DecryptQuery),
-    security(("bearer_auth" = [])),
+    security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 200, body = Key), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
         (status = 404, body = ErrorEnvelope)))]
-#[protected]
+#[protected(with = AnyAuth)]
 pub async fn get_key(
-    RequireAuth(principal): RequireAuth,
+    AnyAuth(principal): AnyAuth,
     State(state): State<AppState>,
     Path(name): Path<String>,
     Query(q): Query<DecryptQuery>,
@@ -256,12 +256,12 @@ pub async fn get_key(
 
 /// Replace a key's value or description.
 #[utoipa::path(put, path = "/api/v1/keys/{name}", tag = "keys", request_body = KeyUpdate, params(("name" = String, Path)),
-    security(("bearer_auth" = [])),
+    security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 200, body = Key), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
         (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-#[protected(with = RequirePermission)]
+#[protected(with = AnyPermission)]
 pub async fn update_key(
-    RequirePermission(principal, _): RequirePermission<KeysWrite>,
+    AnyPermission(principal, _): AnyPermission<KeysWrite>,
     State(state): State<AppState>,
     Path(name): Path<String>,
     Json(update): Json<KeyUpdate>,
@@ -296,11 +296,11 @@ pub async fn update_key(
 }
 
 /// Delete a key.
-#[utoipa::path(delete, path = "/api/v1/keys/{name}", tag = "keys", params(("name" = String, Path)), security(("bearer_auth" = [])),
+#[utoipa::path(delete, path = "/api/v1/keys/{name}", tag = "keys", params(("name" = String, Path)), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 204), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
-#[protected(with = RequirePermission)]
+#[protected(with = AnyPermission)]
 pub async fn delete_key(
-    RequirePermission(principal, _): RequirePermission<KeysWrite>,
+    AnyPermission(principal, _): AnyPermission<KeysWrite>,
     State(state): State<AppState>,
     Path(name): Path<String>,
 ) -> Result<StatusCode> {

@@ -7,6 +7,7 @@ pub mod openapi;
 pub mod validate;
 
 mod actions;
+mod api_keys;
 mod audit_log;
 mod auth;
 mod enforcements;
@@ -18,6 +19,7 @@ mod keys;
 mod packs;
 mod rules;
 mod sensors;
+mod tokens;
 mod triggers;
 mod users;
 mod workflows;
@@ -52,7 +54,9 @@ pub fn app(state: AppState) -> Router {
         .merge(events::router())
         .merge(enforcements::router())
         .merge(keys::router())
-        .merge(audit_log::router());
+        .merge(audit_log::router())
+        .merge(tokens::router())
+        .merge(api_keys::router());
     let request_id = HeaderName::from_static("x-request-id");
     let cors = cors(&state.config.cors_origins);
     let body_limit = state.config.body_limit_bytes;

@@ -1,6 +1,6 @@
 //! The OpenAPI document: every operation, the `bearer_auth` scheme, served at `/api-docs/openapi.json`.
 
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::*;
@@ -8,7 +8,7 @@ use super::*;
 /// The API's document.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "authcheck automation platform", description = "Packs, actions, rules, executions and more; every protected operation requires a bearer token."),
+    info(title = "authcheck automation platform", description = "Packs, actions, rules, executions and more; every protected operation requires a JWT access token, and most also accept a personal access token or a service API key."),
     modifiers(&SecurityAddon),
     paths(
         health::root_health,
@@ -90,6 +90,12 @@ use super::*;
         keys::delete_key,
         audit_log::list_audit,
         audit_log::get_audit,
+        tokens::list_tokens,
+        tokens::create_token,
+        tokens::revoke_token,
+        api_keys::list_api_keys,
+        api_keys::create_api_key,
+        api_keys::revoke_api_key,
     ),
     components(schemas(error::ErrorEnvelope, error::ErrorBody)),
     tags(
@@ -108,11 +114,14 @@ use super::*;
         (name = "enforcements", description = "Rules applied to events"),
         (name = "keys", description = "Secrets, encrypted at rest"),
         (name = "audit", description = "Audit log (admins)"),
+        (name = "tokens", description = "Personal access tokens"),
+        (name = "api-keys", description = "Service API keys (admins)"),
     )
 )]
 pub struct ApiDoc;
 
-/// Registers the `bearer_auth` scheme (JWT access tokens).
+/// Registers the schemes: `bearer_auth` (JWT access tokens), `pat` (personal access tokens, also
+/// sent as `Authorization: Bearer`) and `api_key` (service keys in `X-API-Key`).
 struct SecurityAddon;
 
 impl Modify for SecurityAddon {
@@ -126,6 +135,23 @@ impl Modify for SecurityAddon {
                     .bearer_format("JWT")
                     .build(),
             ),
+        );
+        components.add_security_scheme(
+            "pat",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("acpat_...")
+                    .description(Some("Personal access token"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-API-Key",
+                "Service API key (acsk_...)",
+            ))),
         );
     }
 }

@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::error::{Error, ErrorEnvelope, Result};
 use super::extract::{Json, Page, Paging, Path, Query};
 use super::validate;
-use crate::auth::{PacksWrite, RequireAuth, RequirePermission};
+use crate::auth::{AnyAuth, AnyPermission, PacksWrite};
 use crate::db::query::{page, Filters};
 use crate::AppState;
 
@@ -112,11 +112,11 @@ fn check(name: &str, description: &str, version: &str) -> Result<()> {
 
 /// List packs.
 #[utoipa::path(get, path = "/api/v1/packs", tag = "packs", params(PackQuery),
-    security(("bearer_auth" = [])),
+    security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 200, body = Page<Pack>), (status = 401, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-#[protected]
+#[protected(with = AnyAuth)]
 pub async fn list_packs(
-    RequireAuth(_principal): RequireAuth,
+    AnyAuth(_principal): AnyAuth,
     State(state): State<AppState>,
     Query(q): Query<PackQuery>,
 ) -> Result<Json<Page<Pack>>> {
@@ -129,12 +129,12 @@ pub async fn list_packs(
 
 /// Create a pack.
 #[utoipa::path(post, path = "/api/v1/packs", tag = "packs", request_body = NewPack,
-    security(("bearer_auth" = [])),
+    security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 201, body = Pack), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
         (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-#[protected(with = RequirePermission)]
+#[protected(with = AnyPermission)]
 pub async fn create_pack(
-    RequirePermission(principal, _): RequirePermission<PacksWrite>,
+    AnyPermission(principal, _): AnyPermission<PacksWrite>,
     State(state): State<AppState>,
     Json(new): Json<NewPack>,
 ) -> Result<(StatusCode, Json<Pack>)> {
@@ -162,11 +162,11 @@ pub async fn create_pack(
 /// Get a pack.
 #[utoipa::path(get, path = "/api/v1/packs/{pack_ref}", tag = "packs",
     params(("pack_ref" = String, Path, description = "Pack reference")),
-    security(("bearer_auth" = [])),
+    security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 200, body = Pack), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
-#[protected]
+#[protected(with = AnyAuth)]
 pub async fn get_pack(
-    RequireAuth(_principal): RequireAuth,
+    AnyAuth(_principal): AnyAuth,
     State(state): State<AppState>,
     Path(pack_ref): Path<String>,
 ) -> Result<Json<Pack>> {
@@ -181,12 +181,12 @@ pub async fn get_pack(
 /// Update a pack.
 #[utoipa::path(put, path = "/api/v1/packs/{pack_ref}", tag = "packs", request_body = PackUpdate,
     params(("pack_ref" = String, Path, description = "Pack reference")),
-    security(("bearer_auth" = [])),
+    security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 200, body = Pack), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
         (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-#[protected(with = RequirePermission)]
+#[protected(with = AnyPermission)]
 pub async fn update_pack(
-    RequirePermission(principal, _): RequirePermission<PacksWrite>,
+    AnyPermission(principal, _): AnyPermission<PacksWrite>,
     State(state): State<AppState>,
     Path(pack_ref): Path<String>,
     Json(update): Json<PackUpdate>,
@@ -222,12 +222,12 @@ pub async fn update_pack(
 /// Delete a pack and everything in it.
 #[utoipa::path(delete, path = "/api/v1/packs/{pack_ref}", tag = "packs",
     params(("pack_ref" = String, Path, description = "Pack reference")),
-    security(("bearer_auth" = [])),
+    security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 204), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
         (status = 404, body = ErrorEnvelope)))]
-#[protected(with = RequirePermission)]
+#[protected(with = AnyPermission)]
 pub async fn delete_pack(
-    RequirePermission(principal, _): RequirePermission<PacksWrite>,
+    AnyPermission(principal, _): AnyPermission<PacksWrite>,
     State(state): State<AppState>,
     Path(pack_ref): Path<String>,
 ) -> Result<StatusCode> {

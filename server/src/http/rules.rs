@@ -15,7 +15,7 @@ use super::error::{Error, ErrorEnvelope, Result};
 use super::extract::{Json, Page, Paging, Path, Query};
 use super::packs::pack_id;
 use super::validate;
-use crate::auth::{RequireAuth, RequirePermission, RulesWrite};
+use crate::auth::{AnyAuth, AnyPermission, RulesWrite};
 use crate::db::query::{page, set_enabled, Filters};
 use crate::AppState;
 
@@ -137,11 +137,11 @@ async fn check_links(state: &AppState, trigger_id: i64, action_id: i64) -> Resul
 }
 
 /// List rules.
-#[utoipa::path(get, path = "/api/v1/rules", tag = "rules", params(RuleQuery), security(("bearer_auth" = [])),
+#[utoipa::path(get, path = "/api/v1/rules", tag = "rules", params(RuleQuery), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 200, body = Page<Rule>), (status = 401, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-#[protected]
+#[protected(with = AnyAuth)]
 pub async fn list_rules(
-    RequireAuth(_principal): RequireAuth,
+    AnyAuth(_principal): AnyAuth,
     State(state): State<AppState>,
     Query(q): Query<RuleQuery>,
 ) -> Result<Json<Page<Rule>>> {
@@ -157,12 +157,12 @@ pub async fn list_rules(
 }
 
 /// Create a rule.
-#[utoipa::path(post, path = "/api/v1/rules", tag = "rules", request_body = NewRule, security(("bearer_auth" = [])),
+#[utoipa::path(post, path = "/api/v1/rules", tag = "rules", request_body = NewRule, security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 201, body = Rule), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
         (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-#[protected(with = RequirePermission)]
+#[protected(with = AnyPermission)]
 pub async fn create_rule(
-    RequirePermission(principal, _): RequirePermission<RulesWrite>,
+    AnyPermission(principal, _): AnyPermission<RulesWrite>,
     State(state): State<AppState>,
     Json(new): Json<NewRule>,
 ) -> Result<(StatusCode, Json<Rule>)> {
@@ -193,11 +193,11 @@ pub async fn create_rule(
 }
 
 /// Get a rule.
-#[utoipa::path(get, path = "/api/v1/rules/{id}", tag = "rules", params(("id" = i64, Path)), security(("bearer_auth" = [])),
+#[utoipa::path(get, path = "/api/v1/rules/{id}", tag = "rules", params(("id" = i64, Path)), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 200, body = Rule), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
-#[protected]
+#[protected(with = AnyAuth)]
 pub async fn get_rule(
-    RequireAuth(_principal): RequireAuth,
+    AnyAuth(_principal): AnyAuth,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<Rule>> {
@@ -206,12 +206,12 @@ pub async fn get_rule(
 
 /// Update a rule.
 #[utoipa::path(put, path = "/api/v1/rules/{id}", tag = "rules", request_body = RuleUpdate,
-    params(("id" = i64, Path)), security(("bearer_auth" = [])),
+    params(("id" = i64, Path)), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 200, body = Rule), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
         (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-#[protected(with = RequirePermission)]
+#[protected(with = AnyPermission)]
 pub async fn update_rule(
-    RequirePermission(principal, _): RequirePermission<RulesWrite>,
+    AnyPermission(principal, _): AnyPermission<RulesWrite>,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Json(update): Json<RuleUpdate>,
@@ -244,11 +244,11 @@ pub async fn update_rule(
 }
 
 /// Delete a rule.
-#[utoipa::path(delete, path = "/api/v1/rules/{id}", tag = "rules", params(("id" = i64, Path)), security(("bearer_auth" = [])),
+#[utoipa::path(delete, path = "/api/v1/rules/{id}", tag = "rules", params(("id" = i64, Path)), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 204), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
-#[protected(with = RequirePermission)]
+#[protected(with = AnyPermission)]
 pub async fn delete_rule(
-    RequirePermission(principal, _): RequirePermission<RulesWrite>,
+    AnyPermission(principal, _): AnyPermission<RulesWrite>,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<StatusCode> {
@@ -266,11 +266,11 @@ pub async fn delete_rule(
 }
 
 /// Enable a rule.
-#[utoipa::path(post, path = "/api/v1/rules/{id}/enable", tag = "rules", params(("id" = i64, Path)), security(("bearer_auth" = [])),
+#[utoipa::path(post, path = "/api/v1/rules/{id}/enable", tag = "rules", params(("id" = i64, Path)), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 200, body = Rule), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
-#[protected(with = RequirePermission)]
+#[protected(with = AnyPermission)]
 pub async fn enable_rule(
-    RequirePermission(principal, _): RequirePermission<RulesWrite>,
+    AnyPermission(principal, _): AnyPermission<RulesWrite>,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<Rule>> {
@@ -284,11 +284,11 @@ pub async fn enable_rule(
 }
 
 /// Disable a rule.
-#[utoipa::path(post, path = "/api/v1/rules/{id}/disable", tag = "rules", params(("id" = i64, Path)), security(("bearer_auth" = [])),
+#[utoipa::path(post, path = "/api/v1/rules/{id}/disable", tag = "rules", params(("id" = i64, Path)), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 200, body = Rule), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
-#[protected(with = RequirePermission)]
+#[protected(with = AnyPermission)]
 pub async fn disable_rule(
-    RequirePermission(principal, _): RequirePermission<RulesWrite>,
+    AnyPermission(principal, _): AnyPermission<RulesWrite>,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<Rule>> {

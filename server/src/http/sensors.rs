@@ -15,7 +15,7 @@ use super::error::{Error, ErrorEnvelope, Result};
 use super::extract::{Json, Page, Paging, Path, Query};
 use super::packs::pack_id;
 use super::validate;
-use crate::auth::{RequireAuth, RequirePermission, SensorsWrite};
+use crate::auth::{AnyAuth, AnyPermission, SensorsWrite};
 use crate::db::query::{page, set_enabled, Filters};
 use crate::AppState;
 
@@ -123,11 +123,11 @@ fn check(entry_point: &str, interval: i64) -> Result<()> {
 }
 
 /// List sensors.
-#[utoipa::path(get, path = "/api/v1/sensors", tag = "sensors", params(SensorQuery), security(("bearer_auth" = [])),
+#[utoipa::path(get, path = "/api/v1/sensors", tag = "sensors", params(SensorQuery), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 200, body = Page<Sensor>), (status = 401, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-#[protected]
+#[protected(with = AnyAuth)]
 pub async fn list_sensors(
-    RequireAuth(_principal): RequireAuth,
+    AnyAuth(_principal): AnyAuth,
     State(state): State<AppState>,
     Query(q): Query<SensorQuery>,
 ) -> Result<Json<Page<Sensor>>> {
@@ -142,12 +142,12 @@ pub async fn list_sensors(
 }
 
 /// Create a sensor.
-#[utoipa::path(post, path = "/api/v1/sensors", tag = "sensors", request_body = NewSensor, security(("bearer_auth" = [])),
+#[utoipa::path(post, path = "/api/v1/sensors", tag = "sensors", request_body = NewSensor, security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 201, body = Sensor), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
         (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-#[protected(with = RequirePermission)]
+#[protected(with = AnyPermission)]
 pub async fn create_sensor(
-    RequirePermission(principal, _): RequirePermission<SensorsWrite>,
+    AnyPermission(principal, _): AnyPermission<SensorsWrite>,
     State(state): State<AppState>,
     Json(new): Json<NewSensor>,
 ) -> Result<(StatusCode, Json<Sensor>)> {
@@ -176,11 +176,11 @@ pub async fn create_sensor(
 }
 
 /// Get a sensor.
-#[utoipa::path(get, path = "/api/v1/sensors/{id}", tag = "sensors", params(("id" = i64, Path)), security(("bearer_auth" = [])),
+#[utoipa::path(get, path = "/api/v1/sensors/{id}", tag = "sensors", params(("id" = i64, Path)), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 200, body = Sensor), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
-#[protected]
+#[protected(with = AnyAuth)]
 pub async fn get_sensor(
-    RequireAuth(_principal): RequireAuth,
+    AnyAuth(_principal): AnyAuth,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<Sensor>> {
@@ -189,12 +189,12 @@ pub async fn get_sensor(
 
 /// Update a sensor.
 #[utoipa::path(put, path = "/api/v1/sensors/{id}", tag = "sensors", request_body = SensorUpdate,
-    params(("id" = i64, Path)), security(("bearer_auth" = [])),
+    params(("id" = i64, Path)), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 200, body = Sensor), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
         (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-#[protected(with = RequirePermission)]
+#[protected(with = AnyPermission)]
 pub async fn update_sensor(
-    RequirePermission(principal, _): RequirePermission<SensorsWrite>,
+    AnyPermission(principal, _): AnyPermission<SensorsWrite>,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Json(update): Json<SensorUpdate>,
@@ -223,11 +223,11 @@ pub async fn update_sensor(
 }
 
 /// Delete a sensor.
-#[utoipa::path(delete, path = "/api/v1/sensors/{id}", tag = "sensors", params(("id" = i64, Path)), security(("bearer_auth" = [])),
+#[utoipa::path(delete, path = "/api/v1/sensors/{id}", tag = "sensors", params(("id" = i64, Path)), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 204), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
-#[protected(with = RequirePermission)]
+#[protected(with = AnyPermission)]
 pub async fn delete_sensor(
-    RequirePermission(principal, _): RequirePermission<SensorsWrite>,
+    AnyPermission(principal, _): AnyPermission<SensorsWrite>,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<StatusCode> {
@@ -245,11 +245,11 @@ pub async fn delete_sensor(
 }
 
 /// Enable a sensor.
-#[utoipa::path(post, path = "/api/v1/sensors/{id}/enable", tag = "sensors", params(("id" = i64, Path)), security(("bearer_auth" = [])),
+#[utoipa::path(post, path = "/api/v1/sensors/{id}/enable", tag = "sensors", params(("id" = i64, Path)), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 200, body = Sensor), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
-#[protected(with = RequirePermission)]
+#[protected(with = AnyPermission)]
 pub async fn enable_sensor(
-    RequirePermission(principal, _): RequirePermission<SensorsWrite>,
+    AnyPermission(principal, _): AnyPermission<SensorsWrite>,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<Sensor>> {
@@ -263,11 +263,11 @@ pub async fn enable_sensor(
 }
 
 /// Disable a sensor.
-#[utoipa::path(post, path = "/api/v1/sensors/{id}/disable", tag = "sensors", params(("id" = i64, Path)), security(("bearer_auth" = [])),
+#[utoipa::path(post, path = "/api/v1/sensors/{id}/disable", tag = "sensors", params(("id" = i64, Path)), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 200, body = Sensor), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
-#[protected(with = RequirePermission)]
+#[protected(with = AnyPermission)]
 pub async fn disable_sensor(
-    RequirePermission(principal, _): RequirePermission<SensorsWrite>,
+    AnyPermission(principal, _): AnyPermission<SensorsWrite>,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<Sensor>> {

@@ -15,7 +15,7 @@ use super::error::{Error, ErrorEnvelope, Result};
 use super::extract::{Json, Page, Paging, Path, Query};
 use super::packs::pack_id;
 use super::validate;
-use crate::auth::{RequireAuth, RequirePermission, TriggersWrite};
+use crate::auth::{AnyAuth, AnyPermission, TriggersWrite};
 use crate::db::query::{page, set_enabled, Filters};
 use crate::AppState;
 
@@ -108,11 +108,11 @@ pub struct TriggerQuery {
 }
 
 /// List triggers.
-#[utoipa::path(get, path = "/api/v1/triggers", tag = "triggers", params(TriggerQuery), security(("bearer_auth" = [])),
+#[utoipa::path(get, path = "/api/v1/triggers", tag = "triggers", params(TriggerQuery), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 200, body = Page<Trigger>), (status = 401, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-#[protected]
+#[protected(with = AnyAuth)]
 pub async fn list_triggers(
-    RequireAuth(_principal): RequireAuth,
+    AnyAuth(_principal): AnyAuth,
     State(state): State<AppState>,
     Query(q): Query<TriggerQuery>,
 ) -> Result<Json<Page<Trigger>>> {
@@ -126,12 +126,12 @@ pub async fn list_triggers(
 }
 
 /// Create a trigger.
-#[utoipa::path(post, path = "/api/v1/triggers", tag = "triggers", request_body = NewTrigger, security(("bearer_auth" = [])),
+#[utoipa::path(post, path = "/api/v1/triggers", tag = "triggers", request_body = NewTrigger, security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 201, body = Trigger), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
         (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-#[protected(with = RequirePermission)]
+#[protected(with = AnyPermission)]
 pub async fn create_trigger(
-    RequirePermission(principal, _): RequirePermission<TriggersWrite>,
+    AnyPermission(principal, _): AnyPermission<TriggersWrite>,
     State(state): State<AppState>,
     Json(new): Json<NewTrigger>,
 ) -> Result<(StatusCode, Json<Trigger>)> {
@@ -159,11 +159,11 @@ pub async fn create_trigger(
 }
 
 /// Get a trigger.
-#[utoipa::path(get, path = "/api/v1/triggers/{id}", tag = "triggers", params(("id" = i64, Path)), security(("bearer_auth" = [])),
+#[utoipa::path(get, path = "/api/v1/triggers/{id}", tag = "triggers", params(("id" = i64, Path)), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 200, body = Trigger), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
-#[protected]
+#[protected(with = AnyAuth)]
 pub async fn get_trigger(
-    RequireAuth(_principal): RequireAuth,
+    AnyAuth(_principal): AnyAuth,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<Trigger>> {
@@ -172,12 +172,12 @@ pub async fn get_trigger(
 
 /// Update a trigger.
 #[utoipa::path(put, path = "/api/v1/triggers/{id}", tag = "triggers", request_body = TriggerUpdate,
-    params(("id" = i64, Path)), security(("bearer_auth" = [])),
+    params(("id" = i64, Path)), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 200, body = Trigger), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
         (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-#[protected(with = RequirePermission)]
+#[protected(with = AnyPermission)]
 pub async fn update_trigger(
-    RequirePermission(principal, _): RequirePermission<TriggersWrite>,
+    AnyPermission(principal, _): AnyPermission<TriggersWrite>,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Json(update): Json<TriggerUpdate>,
@@ -207,11 +207,11 @@ pub async fn update_trigger(
 }
 
 /// Delete a trigger (its sensors, rules and events go with it).
-#[utoipa::path(delete, path = "/api/v1/triggers/{id}", tag = "triggers", params(("id" = i64, Path)), security(("bearer_auth" = [])),
+#[utoipa::path(delete, path = "/api/v1/triggers/{id}", tag = "triggers", params(("id" = i64, Path)), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 204), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
-#[protected(with = RequirePermission)]
+#[protected(with = AnyPermission)]
 pub async fn delete_trigger(
-    RequirePermission(principal, _): RequirePermission<TriggersWrite>,
+    AnyPermission(principal, _): AnyPermission<TriggersWrite>,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<StatusCode> {
@@ -229,11 +229,11 @@ pub async fn delete_trigger(
 }
 
 /// Enable a trigger.
-#[utoipa::path(post, path = "/api/v1/triggers/{id}/enable", tag = "triggers", params(("id" = i64, Path)), security(("bearer_auth" = [])),
+#[utoipa::path(post, path = "/api/v1/triggers/{id}/enable", tag = "triggers", params(("id" = i64, Path)), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 200, body = Trigger), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
-#[protected(with = RequirePermission)]
+#[protected(with = AnyPermission)]
 pub async fn enable_trigger(
-    RequirePermission(principal, _): RequirePermission<TriggersWrite>,
+    AnyPermission(principal, _): AnyPermission<TriggersWrite>,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<Trigger>> {
@@ -247,11 +247,11 @@ pub async fn enable_trigger(
 }
 
 /// Disable a trigger.
-#[utoipa::path(post, path = "/api/v1/triggers/{id}/disable", tag = "triggers", params(("id" = i64, Path)), security(("bearer_auth" = [])),
+#[utoipa::path(post, path = "/api/v1/triggers/{id}/disable", tag = "triggers", params(("id" = i64, Path)), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 200, body = Trigger), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
-#[protected(with = RequirePermission)]
+#[protected(with = AnyPermission)]
 pub async fn disable_trigger(
-    RequirePermission(principal, _): RequirePermission<TriggersWrite>,
+    AnyPermission(principal, _): AnyPermission<TriggersWrite>,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<Trigger>> {

@@ -15,7 +15,7 @@ use super::error::{Error, ErrorEnvelope, Result};
 use super::extract::{Json, Page, Paging, Path, Query};
 use super::packs::pack_id;
 use super::validate;
-use crate::auth::{RequireAuth, RequirePermission, WorkflowsWrite};
+use crate::auth::{AnyAuth, AnyPermission, WorkflowsWrite};
 use crate::db::query::{page, Filters};
 use crate::AppState;
 
@@ -106,11 +106,11 @@ pub struct WorkflowQuery {
 }
 
 /// List workflows.
-#[utoipa::path(get, path = "/api/v1/workflows", tag = "workflows", params(WorkflowQuery), security(("bearer_auth" = [])),
+#[utoipa::path(get, path = "/api/v1/workflows", tag = "workflows", params(WorkflowQuery), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 200, body = Page<Workflow>), (status = 401, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-#[protected]
+#[protected(with = AnyAuth)]
 pub async fn list_workflows(
-    RequireAuth(_principal): RequireAuth,
+    AnyAuth(_principal): AnyAuth,
     State(state): State<AppState>,
     Query(q): Query<WorkflowQuery>,
 ) -> Result<Json<Page<Workflow>>> {
@@ -124,12 +124,12 @@ pub async fn list_workflows(
 }
 
 /// Create a workflow.
-#[utoipa::path(post, path = "/api/v1/workflows", tag = "workflows", request_body = NewWorkflow, security(("bearer_auth" = [])),
+#[utoipa::path(post, path = "/api/v1/workflows", tag = "workflows", request_body = NewWorkflow, security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 201, body = Workflow), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
         (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-#[protected(with = RequirePermission)]
+#[protected(with = AnyPermission)]
 pub async fn create_workflow(
-    RequirePermission(principal, _): RequirePermission<WorkflowsWrite>,
+    AnyPermission(principal, _): AnyPermission<WorkflowsWrite>,
     State(state): State<AppState>,
     Json(new): Json<NewWorkflow>,
 ) -> Result<(StatusCode, Json<Workflow>)> {
@@ -157,11 +157,11 @@ pub async fn create_workflow(
 }
 
 /// Get a workflow.
-#[utoipa::path(get, path = "/api/v1/workflows/{id}", tag = "workflows", params(("id" = i64, Path)), security(("bearer_auth" = [])),
+#[utoipa::path(get, path = "/api/v1/workflows/{id}", tag = "workflows", params(("id" = i64, Path)), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 200, body = Workflow), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
-#[protected]
+#[protected(with = AnyAuth)]
 pub async fn get_workflow(
-    RequireAuth(_principal): RequireAuth,
+    AnyAuth(_principal): AnyAuth,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<Workflow>> {
@@ -170,12 +170,12 @@ pub async fn get_workflow(
 
 /// Update a workflow.
 #[utoipa::path(put, path = "/api/v1/workflows/{id}", tag = "workflows", request_body = WorkflowUpdate,
-    params(("id" = i64, Path)), security(("bearer_auth" = [])),
+    params(("id" = i64, Path)), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 200, body = Workflow), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
         (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-#[protected(with = RequirePermission)]
+#[protected(with = AnyPermission)]
 pub async fn update_workflow(
-    RequirePermission(principal, _): RequirePermission<WorkflowsWrite>,
+    AnyPermission(principal, _): AnyPermission<WorkflowsWrite>,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Json(update): Json<WorkflowUpdate>,
@@ -205,11 +205,11 @@ pub async fn update_workflow(
 }
 
 /// Delete a workflow.
-#[utoipa::path(delete, path = "/api/v1/workflows/{id}", tag = "workflows", params(("id" = i64, Path)), security(("bearer_auth" = [])),
+#[utoipa::path(delete, path = "/api/v1/workflows/{id}", tag = "workflows", params(("id" = i64, Path)), security(("bearer_auth" = []), ("pat" = []), ("api_key" = [])),
     responses((status = 204), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
-#[protected(with = RequirePermission)]
+#[protected(with = AnyPermission)]
 pub async fn delete_workflow(
-    RequirePermission(principal, _): RequirePermission<WorkflowsWrite>,
+    AnyPermission(principal, _): AnyPermission<WorkflowsWrite>,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<StatusCode> {

@@ -78,6 +78,7 @@ impl TestApp {
         let mut config = Config::for_data_dir(dir.path()).unwrap();
         config.database_url = database_url(dir.path()).await;
         config.jwt_secret = TEST_SECRET.to_vec();
+        config.auth_rate_limit_per_min = 100_000;
         tweak(&mut config);
         let state = AppState::new(config).await.unwrap();
         let app = server::app(state.clone());
