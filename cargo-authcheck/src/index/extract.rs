@@ -209,7 +209,8 @@ impl Walker<'_, '_> {
         }
     }
 
-    /// Fns declared inside a fn body (`fn root() -> Router { async fn handler() {..} .. }`).
+    /// Items declared inside a fn body: fns (`fn root() -> Router { async fn handler() {..} .. }`),
+    /// `#[derive(OpenApi)]` documents and `Modify` impls (often written inside `main`).
     fn local_fns(
         &mut self,
         block: &syn::Block,
@@ -218,8 +219,24 @@ impl Walker<'_, '_> {
         locator: &mut Locator,
     ) {
         for (index, stmt) in block.stmts.iter().enumerate() {
-            let syn::Stmt::Item(syn::Item::Fn(f)) = stmt else {
-                continue;
+            let f = match stmt {
+                syn::Stmt::Item(syn::Item::Fn(f)) => f,
+                syn::Stmt::Item(syn::Item::Struct(s)) => {
+                    if let Some(doc) = utoipa::openapi_doc(&s.attrs, &s.ident, self.cx.file) {
+                        self.out.openapi_docs.push((module, doc));
+                    }
+                    continue;
+                }
+                syn::Stmt::Item(syn::Item::Impl(i)) => {
+                    let trait_name = i.trait_.as_ref().and_then(|(_, p, _)| p.segments.last());
+                    if trait_name.is_some_and(|s| s.ident == "Modify") {
+                        self.out
+                            .defined_schemes
+                            .extend(super::propagation::added_security_schemes(i));
+                    }
+                    continue;
+                }
+                _ => continue,
             };
             locator.push(index);
             let mut fn_item = self.fn_item(&f.sig, &f.attrs, module, None, Some(&f.block), locator);
