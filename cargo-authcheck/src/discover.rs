@@ -190,6 +190,7 @@ fn first_line_of_cargo_error(e: &cargo_metadata::Error) -> String {
     match e {
         cargo_metadata::Error::CargoMetadata { stderr } => stderr
             .lines()
+            .take_while(|l| !l.trim_start().starts_with("Stack backtrace"))
             .map(|l| l.trim_start_matches("error: ").trim())
             .filter(|l| !l.is_empty())
             .collect::<Vec<_>>()
