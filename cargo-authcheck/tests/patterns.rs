@@ -281,5 +281,24 @@ pub fn app() -> Router { Router::new().merge(root()).merge(create()) }
 "#;
     let (rows, code, problems) = table(lib, None, None);
     assert_eq!(code, 0);
-    assert_eq!(rows, vec![row("GET", "/", "none"), row("POST", "/items", "extractor")], "{problems}");
+    assert_eq!(
+        rows,
+        vec![row("GET", "/", "none"), row("POST", "/items", "extractor")],
+        "{problems}"
+    );
+}
+
+#[test]
+fn a_module_named_like_an_imported_fn() {
+    // axum-login's examples: `use axum::routing::get;` beside `mod get { pub async fn .. }`.
+    let lib = r#"
+use axum::{routing::get, Router};
+pub fn router() -> Router { Router::new().route("/", get(self::get::protected)) }
+mod get {
+    use super::*;
+    pub async fn protected(_a: RequireAuth) {}
+}
+"#;
+    let (rows, _, problems) = table(lib, None, None);
+    assert_eq!(rows, vec![row("GET", "/", "extractor")], "{problems}");
 }

@@ -325,10 +325,15 @@ impl Index {
                 LinkedEntry::Use(path) => self.resolve_depth(module, path, ns, depth + 1),
             };
             let Some(resolved) = resolved else { continue };
-            if namespace(&resolved) == Some(ns) || namespace(&resolved).is_none() {
-                return Some(resolved);
+            // An item of the wanted namespace wins over an import from outside the workspace
+            // (`use axum::routing::get;` beside `mod get`), which wins over the other namespace.
+            match namespace(&resolved) {
+                Some(found) if found == ns => return Some(resolved),
+                None => fallback = Some(resolved),
+                Some(_) => {
+                    fallback.get_or_insert(resolved);
+                }
             }
-            fallback.get_or_insert(resolved);
         }
         if fallback.is_some() {
             return fallback;
