@@ -15,9 +15,8 @@ const PUBLIC: &[(&str, &str)] = &[
     ("POST", "/api/v1/auth/refresh"),
 ];
 
-#[tokio::test]
-async fn every_protected_operation_rejects_bad_credentials() {
-    let t = TestApp::new().await;
+both!(every_protected_operation_rejects_bad_credentials, db => {
+    let t = TestApp::new(db).await;
     let admin = t.user("root", "admin").await;
     let pair = t.login("root").await;
     let refresh = pair["refresh_token"].as_str().unwrap().to_owned();
@@ -74,11 +73,10 @@ async fn every_protected_operation_rejects_bad_credentials() {
             r.body
         );
     }
-}
+});
 
-#[tokio::test]
-async fn public_operations_are_exactly_the_documented_ones() {
-    let t = TestApp::new().await;
+both!(public_operations_are_exactly_the_documented_ones, db => {
+    let t = TestApp::new(db).await;
     let ops = operations(&t).await;
     let mut public: Vec<(String, String)> = ops
         .iter()
@@ -109,11 +107,10 @@ async fn public_operations_are_exactly_the_documented_ones() {
             "{path}"
         );
     }
-}
+});
 
-#[tokio::test]
-async fn logout_and_password_change_end_sessions() {
-    let t = TestApp::new().await;
+both!(logout_and_password_change_end_sessions, db => {
+    let t = TestApp::new(db).await;
     let token = t.user("viewer1", "viewer").await;
     assert_eq!(
         t.get("/api/v1/auth/me", &token).await.status,
@@ -160,11 +157,10 @@ async fn logout_and_password_change_end_sessions() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK);
-}
+});
 
-#[tokio::test]
-async fn unknown_user_and_wrong_password_answer_alike() {
-    let t = TestApp::new().await;
+both!(unknown_user_and_wrong_password_answer_alike, db => {
+    let t = TestApp::new(db).await;
     t.user("alice", "viewer").await;
     let wrong = t
         .call(
@@ -185,11 +181,10 @@ async fn unknown_user_and_wrong_password_answer_alike() {
     wrong.assert_envelope(StatusCode::UNAUTHORIZED);
     assert_eq!(wrong.body, unknown.body);
     assert_eq!(wrong.status, unknown.status);
-}
+});
 
-#[tokio::test]
-async fn registration_can_be_disabled() {
-    let t = TestApp::with(|c| c.allow_registration = false).await;
+both!(registration_can_be_disabled, db => {
+    let t = TestApp::with(db, |c| c.allow_registration = false).await;
     let r = t
         .call(
             "POST",
@@ -200,4 +195,4 @@ async fn registration_can_be_disabled() {
         .await;
     r.assert_envelope(StatusCode::FORBIDDEN);
     assert_eq!(t.count("users").await, 0);
-}
+});

@@ -19,9 +19,8 @@ async fn raw(t: &TestApp, token: &str, content_type: &str, body: impl Into<Body>
     t.send(req).await
 }
 
-#[tokio::test]
-async fn bodies() {
-    let t = TestApp::with(|c| c.body_limit_bytes = 4096).await;
+both!(bodies, db => {
+    let t = TestApp::with(db, |c| c.body_limit_bytes = 4096).await;
     let tok = t.user("ed", "editor").await;
 
     raw(&t, &tok, "application/json", "{\"ref\": \"x\", ")
@@ -113,11 +112,10 @@ async fn bodies() {
     // Only the one valid pack was written.
     assert_eq!(t.count("packs").await, 1);
     assert_eq!(t.count("actions").await, 0);
-}
+});
 
-#[tokio::test]
-async fn pagination_and_paths() {
-    let t = TestApp::new().await;
+both!(pagination_and_paths, db => {
+    let t = TestApp::new(db).await;
     let tok = t.user("vi", "viewer").await;
     let r = t.get("/api/v1/packs?per_page=1000000", &tok).await;
     assert_eq!(r.status, StatusCode::OK);
@@ -147,4 +145,4 @@ async fn pagination_and_paths() {
         .assert_envelope(StatusCode::NOT_FOUND);
     let r = t.call("PATCH", "/api/v1/packs", Some(&tok), None).await;
     assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
-}
+});

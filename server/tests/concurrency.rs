@@ -6,9 +6,8 @@ use axum::http::StatusCode;
 use common::TestApp;
 use serde_json::json;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn parallel_creates_are_all_kept() {
-    let t = std::sync::Arc::new(TestApp::new().await);
+both!(parallel_creates_are_all_kept, db => {
+    let t = std::sync::Arc::new(TestApp::new(db).await);
     let tok = t.user("ed", "editor").await;
     let mut tasks = Vec::new();
     for i in 0..40 {
@@ -52,11 +51,10 @@ async fn parallel_creates_are_all_kept() {
         .iter()
         .all(|s| *s == StatusCode::CREATED || *s == StatusCode::CONFLICT));
     assert_eq!(t.count("packs").await, 41);
-}
+});
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_refresh_token_works_once_under_races() {
-    let t = std::sync::Arc::new(TestApp::new().await);
+both!(a_refresh_token_works_once_under_races, db => {
+    let t = std::sync::Arc::new(TestApp::new(db).await);
     t.user("vi", "viewer").await;
     let pair = t.login("vi").await;
     let mut tasks = Vec::new();
@@ -80,4 +78,4 @@ async fn a_refresh_token_works_once_under_races() {
         }
     }
     assert!(ok <= 1, "{ok} refreshes succeeded");
-}
+});

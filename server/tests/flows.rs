@@ -30,9 +30,8 @@ async fn ok(t: &TestApp, method: &str, uri: &str, token: &str, body: Option<Valu
     r.body
 }
 
-#[tokio::test]
-async fn full_flow_over_every_resource() {
-    let t = TestApp::new().await;
+both!(full_flow_over_every_resource, db => {
+    let t = TestApp::new(db).await;
     // Register and log in; promote to editor through the admin API.
     let admin = t.user("root", "admin").await;
     let r = t
@@ -532,11 +531,10 @@ async fn full_flow_over_every_resource() {
     )
     .await
     .assert_envelope(StatusCode::UNAUTHORIZED);
-}
+});
 
-#[tokio::test]
-async fn the_last_admin_stays() {
-    let t = TestApp::new().await;
+both!(the_last_admin_stays, db => {
+    let t = TestApp::new(db).await;
     let admin = t.user("root", "admin").await;
     let me = ok(&t, "GET", "/api/v1/auth/me", &admin, None).await["id"]
         .as_i64()
@@ -555,4 +553,4 @@ async fn the_last_admin_stays() {
         ok(&t, "GET", "/api/v1/users?role=admin", &admin, None).await["total"],
         1
     );
-}
+});

@@ -10,9 +10,8 @@ use sqlx::Row as _;
 
 const SECRET: &str = "sup3r-s3cret-v4lue";
 
-#[tokio::test]
-async fn values_only_when_asked_and_allowed() {
-    let t = TestApp::new().await;
+both!(values_only_when_asked_and_allowed, db => {
+    let t = TestApp::new(db).await;
     let admin = t.user("root", "admin").await;
     let editor = t.user("ed", "editor").await;
     let viewer = t.user("vi", "viewer").await;
@@ -65,11 +64,10 @@ async fn values_only_when_asked_and_allowed() {
         .to_string();
     assert!(audit.contains("key.decrypt") && audit.contains("keys:decrypt"));
     assert!(!audit.contains(SECRET));
-}
+});
 
-#[tokio::test]
-async fn a_new_keys_secret_cannot_read_old_values() {
-    let t = TestApp::new().await;
+both!(a_new_keys_secret_cannot_read_old_values, db => {
+    let t = TestApp::new(db).await;
     let admin = t.user("root", "admin").await;
     t.post(
         "/api/v1/keys",
@@ -88,4 +86,4 @@ async fn a_new_keys_secret_cannot_read_old_values() {
     let r = other.get("/api/v1/keys/k?decrypt=true", &admin).await;
     r.assert_envelope(StatusCode::INTERNAL_SERVER_ERROR);
     assert!(!r.body.to_string().contains(SECRET));
-}
+});

@@ -6,9 +6,8 @@ mod common;
 use axum::http::StatusCode;
 use common::{concrete, operations, TestApp};
 
-#[tokio::test]
-async fn document_is_complete_and_truthful() {
-    let t = TestApp::new().await;
+both!(document_is_complete_and_truthful, db => {
+    let t = TestApp::new(db).await;
     let doc = t
         .call("GET", "/api-docs/openapi.json", None, None)
         .await
@@ -51,4 +50,4 @@ async fn document_is_complete_and_truthful() {
             "{method} {path} not routed"
         );
     }
-}
+});

@@ -6,9 +6,8 @@ use axum::http::StatusCode;
 use common::TestApp;
 use serde_json::json;
 
-#[tokio::test]
-async fn health_register_login_and_packs() {
-    let t = TestApp::new().await;
+both!(health_register_login_and_packs, db => {
+    let t = TestApp::new(db).await;
     let r = t.call("GET", "/health", None, None).await;
     assert_eq!(r.status, StatusCode::OK);
     let editor = t.user("ed", "editor").await;
@@ -37,4 +36,4 @@ async fn health_register_login_and_packs() {
     assert_eq!(r.status, StatusCode::NO_CONTENT);
     let r = t.call("GET", "/api/v1/packs", None, None).await;
     r.assert_envelope(StatusCode::UNAUTHORIZED);
-}
+});

@@ -40,10 +40,58 @@ impl Resp {
     }
 }
 
+/// The database a test runs on.
+#[derive(Clone, Copy, Debug)]
+pub enum Db {
+    Sqlite,
+    /// The server named by `TEST_DATABASE_URL`, a new database per test.
+    Postgres,
+}
+
+impl Db {
+    /// Whether this backend can be tested here.
+    pub fn available(self) -> bool {
+        match self {
+            Db::Sqlite => true,
+            Db::Postgres => {
+                std::env::var("TEST_DATABASE_URL").is_ok_and(|u| u.starts_with("postgres"))
+            }
+        }
+    }
+}
+
+/// Runs a test body once per backend: `name::sqlite` always, `name::postgres` when
+/// `TEST_DATABASE_URL` is a postgres URL (it passes without running otherwise).
+#[macro_export]
+macro_rules! both {
+    ($name:ident, $db:ident => $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                let $db = common::Db::Sqlite;
+                $body
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() {
+                if !common::Db::Postgres.available() {
+                    eprintln!("TEST_DATABASE_URL is not a postgres URL: not run");
+                    return;
+                }
+                let $db = common::Db::Postgres;
+                $body
+            }
+        }
+    };
+}
+
 /// Creates a fresh database for one test.
-async fn database_url(dir: &std::path::Path) -> String {
-    match std::env::var("TEST_DATABASE_URL") {
-        Ok(url) if url.starts_with("postgres") => {
+async fn database_url(db: Db, dir: &std::path::Path) -> String {
+    match (db, std::env::var("TEST_DATABASE_URL")) {
+        (Db::Postgres, Ok(url)) => {
             use sqlx::Executor as _;
             sqlx::any::install_default_drivers();
             let name = format!("authcheck_test_{}", uuid::Uuid::new_v4().simple());
@@ -69,14 +117,14 @@ async fn database_url(dir: &std::path::Path) -> String {
 }
 
 impl TestApp {
-    pub async fn new() -> Self {
-        Self::with(|_| {}).await
+    pub async fn new(db: Db) -> Self {
+        Self::with(db, |_| {}).await
     }
 
-    pub async fn with(tweak: impl FnOnce(&mut Config)) -> Self {
+    pub async fn with(db: Db, tweak: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config::for_data_dir(dir.path()).unwrap();
-        config.database_url = database_url(dir.path()).await;
+        config.database_url = database_url(db, dir.path()).await;
         config.jwt_secret = TEST_SECRET.to_vec();
         config.auth_rate_limit_per_min = 100_000;
         tweak(&mut config);
