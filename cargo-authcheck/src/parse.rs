@@ -14,10 +14,14 @@ use crate::index::{
 };
 use crate::source::{FileId, Loc};
 
-/// Files larger than this are reported instead of parsed.
-pub const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
-/// Bracket nesting deeper than this is reported instead of parsed (it would exhaust the stack).
+/// Files larger than this are reported instead of parsed (the largest hand-written or generated
+/// sources in the crates.io registry are a few MiB; parsing stays well under a second below it).
+pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
+/// Bracket nesting (or a run of prefix operators) deeper than this is reported instead of parsed
+/// (it would exhaust the stack).
 pub const MAX_NESTING: usize = 256;
+/// More operators than this in one expression (see [`too_deep`]) are reported instead of parsed.
+pub const MAX_CHAIN: usize = 2048;
 
 /// One file to load as a module.
 struct Job {
@@ -92,6 +96,13 @@ pub fn index_workspace(ws: &Workspace, exclude: &[String]) -> Index {
             .map(|(path, file, child_dir, top)| parse_one(path, *file, child_dir, top.clone()))
             .collect();
         let mut next = Vec::new();
+        // Exact capacity: the fn list is the index's largest table; doubling would leave up to
+        // half of it unused at the peak.
+        let level_fns: usize = results
+            .iter()
+            .map(|r| r.as_ref().map_or(0, |(_, s)| s.fns.len()))
+            .sum();
+        index.fns.reserve_exact(level_fns);
         for (job, result) in jobs.into_iter().zip(results) {
             match result {
                 Ok((text, summary)) => {
@@ -144,9 +155,52 @@ fn glob_path_match(pattern: &str, path: &str) -> bool {
     segs(&p, &s)
 }
 
+/// Reads and summarizes one file exactly as the indexer does (used by the robustness tests and
+/// the registry sweep): its summary, or the problem that keeps it from being analysed.
+///
+/// Like the indexer, it frees proc-macro2's span information of the calling thread afterwards:
+/// do not call it on a thread that holds `syn` trees whose spans are still needed.
+pub fn summarize_file(path: &Path) -> Result<FileSummary, ParseProblem> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    parse_one(path, FileId(0), dir, "file".into())
+        .map(|(_, s)| s)
+        .map_err(|(_, p)| p)
+}
+
+/// [`summarize_file`] for contents already in memory (they need not be UTF-8).
+pub fn summarize_bytes(bytes: Vec<u8>) -> Result<FileSummary, ParseProblem> {
+    let cx = FileContext {
+        file: FileId(0),
+        child_dir: Path::new("."),
+        file_dir: Path::new("."),
+        top_name: "file".into(),
+    };
+    parse_bytes(bytes, &cx).map(|(_, s)| s).map_err(|(_, p)| p)
+}
+
 /// Reads and parses one file on a worker thread; returns its text either way.
 fn parse_one(path: &Path, file: FileId, child_dir: &Path, top_name: String) -> Parsed {
-    let problem = |line: usize, column: usize, message: String| ParseProblem {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            return Err((
+                String::new(),
+                problem_at(file, 0, 1, format!("cannot read `{}`: {e}", path.display())),
+            ))
+        }
+    };
+    let file_dir = path.parent().unwrap_or(Path::new("."));
+    let cx = FileContext {
+        file,
+        child_dir,
+        file_dir,
+        top_name,
+    };
+    parse_bytes(bytes, &cx)
+}
+
+fn problem_at(file: FileId, line: usize, column: usize, message: String) -> ParseProblem {
+    ParseProblem {
         loc: Loc {
             file,
             line,
@@ -155,16 +209,13 @@ fn parse_one(path: &Path, file: FileId, child_dir: &Path, top_name: String) -> P
             end_column: column + 1,
         },
         message,
-    };
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => {
-            return Err((
-                String::new(),
-                problem(0, 1, format!("cannot read `{}`: {e}", path.display())),
-            ))
-        }
-    };
+    }
+}
+
+/// Checks and parses a file's contents into its summary; returns its text either way.
+fn parse_bytes(bytes: Vec<u8>, cx: &FileContext) -> Parsed {
+    let problem =
+        |line: usize, column: usize, message: String| problem_at(cx.file, line, column, message);
     if bytes.len() > MAX_FILE_BYTES {
         return Err((
             String::new(),
@@ -195,61 +246,587 @@ fn parse_one(path: &Path, file: FileId, child_dir: &Path, top_name: String) -> P
             ));
         }
     };
-    if let Some((offset, depth)) = too_deep(&text) {
+    if let Some((offset, message)) = too_deep(&text) {
         let (line, column) = crate::source::line_col(&text, offset);
-        return Err((
-            text,
-            problem(
-                line,
-                column,
-                format!("brackets nest deeper than {depth} levels; not analysed"),
-            ),
-        ));
+        return Err((text, problem(line, column, message)));
     }
-    match syn::parse_file(&text) {
-        Ok(ast) => {
-            let file_dir = path.parent().unwrap_or(Path::new("."));
-            let cx = FileContext {
-                file,
-                child_dir,
-                file_dir,
-                top_name,
-            };
-            let mut summary = summarize(&ast, &cx);
-            summary.lines = text.lines().count();
-            Ok((text, summary))
+    // Fast path: fn bodies that cannot matter are blanked out before `syn` sees them (see
+    // [`mask`]); the summary is the same as from the full text. Router-related files are also
+    // parsed in full so that a syntax error inside a body is still reported.
+    let (fast, needs_full) = match mask::mask_bodies(&text) {
+        Some(m) if m.masked_any && !full_parse_forced() => {
+            let fast = syn::parse_file(&m.text).ok().map(|ast| summarize(&ast, cx));
+            (fast, mask::mentions_routing(&text))
         }
-        Err(e) => {
-            let start = e.span().start();
-            Err((
-                text,
-                problem(
+        _ => (None, true),
+    };
+    let result = match fast {
+        Some(summary) if !needs_full => Ok(summary),
+        fast => syn::parse_file(&text)
+            .map(|ast| fast.unwrap_or_else(|| summarize(&ast, cx)))
+            .map_err(|e| {
+                let start = e.span().start();
+                (
                     start.line.max(1),
                     start.column + 1,
                     format!("cannot parse: {e}"),
-                ),
-            ))
+                )
+            }),
+    };
+    // The spans of this file are no longer needed: free proc-macro2's per-thread copy of its
+    // text (otherwise every file parsed on a thread stays in memory until the end).
+    proc_macro2::extra::invalidate_current_thread_spans();
+    match result {
+        Ok(mut summary) => {
+            summary.lines = text.lines().count();
+            Ok((text, summary))
         }
+        Err((line, column, message)) => Err((text, problem(line, column, message))),
     }
 }
 
-/// The first place where `()[]{}` nest deeper than [`MAX_NESTING`], ignoring brackets in
-/// comments, strings and char literals only approximately (enough to keep the parser's stack safe).
-fn too_deep(text: &str) -> Option<(usize, usize)> {
-    let mut depth = 0usize;
-    for (i, b) in text.bytes().enumerate() {
-        match b {
-            b'(' | b'[' | b'{' => {
-                depth += 1;
-                if depth > MAX_NESTING {
-                    return Some((i, MAX_NESTING));
-                }
-            }
-            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
+/// `AUTHCHECK_FULL_PARSE=1` turns the body-blanking fast path off (for comparisons in
+/// `scripts/bench` and for ruling it out when investigating a result).
+fn full_parse_forced() -> bool {
+    static FORCED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *FORCED.get_or_init(|| std::env::var_os("AUTHCHECK_FULL_PARSE").is_some_and(|v| v == "1"))
+}
+
+/// The first place where the file is too deeply nested for a recursive-descent parser (and the
+/// recursive passes over its tree) to be safe: brackets deeper than [`MAX_NESTING`], a run of
+/// more than [`MAX_NESTING`] prefix operators (`!!!!x`, `- - -x`), or more than [`MAX_CHAIN`]
+/// operators in one expression without a `,`/`;` at the same bracket level (a 100k-term sum
+/// `a + a + ..`, a 100k-call method chain, `Vec<Vec<..>>` 100k deep: trees that deep overflow the stack
+/// when they are built, walked or dropped). Comments, strings and char literals do not count.
+/// Returns the byte offset and the message.
+fn too_deep(text: &str) -> Option<(usize, String)> {
+    mask::complexity(text)
+}
+
+/// A light Rust lexer (comments, strings, raw strings, chars vs lifetimes, brackets) used to
+/// (1) blank out fn bodies that cannot matter before `syn` parses a file and (2) bound how deep
+/// the file nests before any recursive parser sees it.
+///
+/// Why blanking is safe: the index reads only items and signatures, plus the bodies of fns that
+/// may hand a router to a server (`serve`, `into_make_service`: [`FnItem::serves`]), of
+/// `FromRequestParts`/`FromRequest`/`Modify` impls, and the items a body declares (local fns,
+/// documents): such bodies are kept whole. Everything else in a body is read later by
+/// the router evaluator, which re-parses the original text of the files it needs. A blanked
+/// body keeps its braces, its newlines and the column of its closing brace, so every span of
+/// the items around it, and thus every location in the output, is unchanged. When the lexer
+/// is unsure (unbalanced brackets, an unterminated literal) nothing is blanked and the file is
+/// parsed in full, so parse errors are reported exactly as before.
+///
+/// [`FnItem::serves`]: crate::index::FnItem::serves
+mod mask {
+    use super::{MAX_CHAIN, MAX_NESTING};
+
+    /// A fn body containing one of these is kept (they may hand a router to a server).
+    const KEEP_BODY: &[&str] = &["serve", "into_make_service"];
+    /// Every body of an impl whose header contains one of these is kept.
+    const KEEP_IMPL: &[&str] = &["FromRequest", "Modify"];
+    /// A file containing one of these is also parsed in full, so that a syntax error inside a
+    /// blanked body of router code is still a `parse-error`.
+    const ROUTING: &[&str] = &[
+        "Router",
+        ".route",
+        ".nest",
+        ".merge",
+        ".layer",
+        ".fallback",
+        "routes!",
+        "serve",
+    ];
+
+    pub struct Masked {
+        /// The blanked text (empty when nothing was blanked).
+        pub text: String,
+        pub masked_any: bool,
+    }
+
+    pub fn mentions_routing(text: &str) -> bool {
+        ROUTING.iter().any(|w| contains_word(text, w))
+    }
+
+    /// Whether `word` occurs in `hay` not preceded by an identifier character (`serve` but
+    /// not `reserve`).
+    fn contains_word(hay: &str, word: &str) -> bool {
+        let b = hay.as_bytes();
+        hay.match_indices(word)
+            .any(|(i, _)| i == 0 || !is_ident_continue(b[i - 1]))
+    }
+
+    /// The file with irrelevant fn bodies (and `#[cfg(test)] mod` contents) blanked; `None`
+    /// when the lexer cannot follow the file.
+    pub fn mask_bodies(text: &str) -> Option<Masked> {
+        let mut m = Masker {
+            lx: Lexer { b: text.as_bytes() },
+            text,
+            out: String::new(),
+            copied: 0,
+        };
+        let mut i = 0;
+        m.items(&mut i, false, false).ok()?;
+        if m.copied == 0 {
+            return Some(Masked {
+                text: String::new(),
+                masked_any: false,
+            });
+        }
+        m.out.push_str(&text[m.copied..]);
+        Some(Masked {
+            text: m.out,
+            masked_any: true,
+        })
+    }
+
+    #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+    enum Tok {
+        Ident(usize, usize),
+        Lit,
+        Open(u8),
+        Close(u8),
+        Punct(u8),
+        End,
+    }
+
+    /// The lexer could not follow the text.
+    struct Bad;
+
+    struct Lexer<'a> {
+        b: &'a [u8],
+    }
+
+    fn is_ident_start(c: u8) -> bool {
+        c.is_ascii_alphabetic() || c == b'_' || c >= 0x80
+    }
+
+    fn is_ident_continue(c: u8) -> bool {
+        c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80
+    }
+
+    fn utf8_len(c: u8) -> usize {
+        match c {
+            0xF0.. => 4,
+            0xE0.. => 3,
+            0xC0.. => 2,
+            _ => 1,
         }
     }
-    None
+
+    impl Lexer<'_> {
+        fn ident_end(&self, mut i: usize) -> usize {
+            while self.b.get(i).is_some_and(|&c| is_ident_continue(c)) {
+                i += 1;
+            }
+            i
+        }
+
+        /// After the opening quote of a (byte/C) string: the index after its closing quote.
+        fn string_end(&self, mut i: usize) -> Result<usize, Bad> {
+            loop {
+                match self.b.get(i) {
+                    None => return Err(Bad),
+                    Some(b'\\') => i += 2,
+                    Some(b'"') => return Ok(i + 1),
+                    Some(_) => i += 1,
+                }
+            }
+        }
+
+        /// After the opening quote of a raw string with `hashes` `#`s.
+        fn raw_string_end(&self, mut i: usize, hashes: usize) -> Result<usize, Bad> {
+            loop {
+                let q = i + memchr(b'"', &self.b[i.min(self.b.len())..]).ok_or(Bad)?;
+                let closes = self.b[q + 1..].iter().take(hashes).filter(|&&c| c == b'#');
+                if closes.count() == hashes {
+                    return Ok(q + 1 + hashes);
+                }
+                i = q + 1;
+            }
+        }
+
+        /// After the opening quote of a char literal or a lifetime: `(end, is_literal)`.
+        fn quote_end(&self, i: usize) -> Result<(usize, bool), Bad> {
+            match self.b.get(i) {
+                None => Err(Bad),
+                Some(b'\\') => {
+                    let mut k = i + 2;
+                    loop {
+                        match self.b.get(k) {
+                            None | Some(b'\n') => return Err(Bad),
+                            Some(b'\'') => return Ok((k + 1, true)),
+                            Some(_) => k += 1,
+                        }
+                    }
+                }
+                Some(&c) => {
+                    let w = utf8_len(c);
+                    if self.b.get(i + w) == Some(&b'\'') {
+                        Ok((i + w + 1, true))
+                    } else {
+                        Ok((i, false))
+                    }
+                }
+            }
+        }
+
+        /// The next token at or after `*i`, skipping whitespace and comments.
+        fn next(&self, i: &mut usize) -> Result<Tok, Bad> {
+            let b = self.b;
+            loop {
+                let Some(&c) = b.get(*i) else {
+                    return Ok(Tok::End);
+                };
+                match c {
+                    b' ' | b'\t' | b'\n' | b'\r' => *i += 1,
+                    b'/' if b.get(*i + 1) == Some(&b'/') => {
+                        *i = memchr(b'\n', &b[*i..]).map_or(b.len(), |n| *i + n);
+                    }
+                    b'/' if b.get(*i + 1) == Some(&b'*') => {
+                        let mut depth = 0usize;
+                        loop {
+                            match (b.get(*i), b.get(*i + 1)) {
+                                (Some(b'/'), Some(b'*')) => {
+                                    depth += 1;
+                                    *i += 2;
+                                }
+                                (Some(b'*'), Some(b'/')) => {
+                                    depth -= 1;
+                                    *i += 2;
+                                    if depth == 0 {
+                                        break;
+                                    }
+                                }
+                                (Some(_), _) => *i += 1,
+                                (None, _) => return Err(Bad),
+                            }
+                        }
+                    }
+                    b'"' => {
+                        *i = self.string_end(*i + 1)?;
+                        return Ok(Tok::Lit);
+                    }
+                    b'\'' => {
+                        let (end, literal) = self.quote_end(*i + 1)?;
+                        *i = end;
+                        return Ok(if literal { Tok::Lit } else { Tok::Punct(b'\'') });
+                    }
+                    b'0'..=b'9' => {
+                        *i = self.ident_end(*i);
+                        return Ok(Tok::Lit);
+                    }
+                    c if is_ident_start(c) => {
+                        let start = *i;
+                        *i = self.ident_end(start);
+                        let word = &b[start..*i];
+                        if matches!(word, b"r" | b"br" | b"cr") {
+                            let mut j = *i;
+                            while b.get(j) == Some(&b'#') {
+                                j += 1;
+                            }
+                            if b.get(j) == Some(&b'"') {
+                                *i = self.raw_string_end(j + 1, j - *i)?;
+                                return Ok(Tok::Lit);
+                            }
+                            if word == b"r"
+                                && j == *i + 1
+                                && b.get(j).is_some_and(|&c| is_ident_start(c))
+                            {
+                                *i = self.ident_end(j);
+                                return Ok(Tok::Ident(start, *i));
+                            }
+                        }
+                        if matches!(word, b"b" | b"c") && b.get(*i) == Some(&b'"') {
+                            *i = self.string_end(*i + 1)?;
+                            return Ok(Tok::Lit);
+                        }
+                        if word == b"b" && b.get(*i) == Some(&b'\'') {
+                            *i = self.quote_end(*i + 1)?.0;
+                            return Ok(Tok::Lit);
+                        }
+                        return Ok(Tok::Ident(start, *i));
+                    }
+                    b'(' | b'[' | b'{' => {
+                        *i += 1;
+                        return Ok(Tok::Open(c));
+                    }
+                    b')' | b']' | b'}' => {
+                        *i += 1;
+                        return Ok(Tok::Close(c));
+                    }
+                    _ => {
+                        *i += 1;
+                        return Ok(Tok::Punct(c));
+                    }
+                }
+            }
+        }
+
+        /// After the `{` of a fn body: the index after its `}`, and whether the body declares
+        /// items as statements of its own (`fn`, `struct`, `impl`), which the index reads.
+        fn skip_body(&self, i: &mut usize) -> Result<bool, Bad> {
+            let mut stack = vec![b'}'];
+            let mut declares = false;
+            let mut after_fn = false;
+            while let Some(&want) = stack.last() {
+                let tok = self.next(i)?;
+                if stack.len() == 1 {
+                    if let Tok::Ident(s, e) = tok {
+                        let word = &self.b[s..e];
+                        declares |= after_fn || word == b"struct" || word == b"impl";
+                        after_fn = word == b"fn";
+                        continue;
+                    }
+                    after_fn = false;
+                }
+                match tok {
+                    Tok::Open(c) => stack.push(closer(c)),
+                    Tok::Close(c) if c == want => {
+                        stack.pop();
+                    }
+                    Tok::Close(_) | Tok::End => return Err(Bad),
+                    _ => {}
+                }
+            }
+            Ok(declares)
+        }
+
+        /// After an opening bracket: the index after its matching closer.
+        fn skip_group(&self, i: &mut usize, open: u8) -> Result<(), Bad> {
+            let mut stack = vec![closer(open)];
+            while let Some(&want) = stack.last() {
+                match self.next(i)? {
+                    Tok::Open(c) => stack.push(closer(c)),
+                    Tok::Close(c) if c == want => {
+                        stack.pop();
+                    }
+                    Tok::Close(_) | Tok::End => return Err(Bad),
+                    _ => {}
+                }
+            }
+            Ok(())
+        }
+    }
+
+    fn closer(open: u8) -> u8 {
+        match open {
+            b'(' => b')',
+            b'[' => b']',
+            _ => b'}',
+        }
+    }
+
+    fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
+        hay.iter().position(|&c| c == needle)
+    }
+
+    struct Masker<'a> {
+        lx: Lexer<'a>,
+        text: &'a str,
+        out: String,
+        /// Bytes of `text` already copied to `out`.
+        copied: usize,
+    }
+
+    impl Masker<'_> {
+        /// Replaces `text[start..end]` (the inside of a brace group) by its line breaks and
+        /// as many spaces as its last line has characters.
+        fn blank(&mut self, start: usize, end: usize) {
+            let inner = &self.text[start..end];
+            self.out.push_str(&self.text[self.copied..start]);
+            let newlines = inner.bytes().filter(|&c| c == b'\n').count();
+            let last = inner.rfind('\n').map_or(inner, |n| &inner[n + 1..]);
+            let columns = last.bytes().filter(|&c| c & 0xC0 != 0x80).count();
+            self.out.extend(std::iter::repeat_n('\n', newlines));
+            self.out.extend(std::iter::repeat_n(' ', columns));
+            self.copied = end;
+        }
+
+        /// The items of a file (or of a `mod`/`impl`/`trait` body when `inside`).
+        fn items(&mut self, i: &mut usize, inside: bool, keep_all: bool) -> Result<(), Bad> {
+            let mut cfg_test = false;
+            loop {
+                match self.lx.next(i)? {
+                    Tok::End if !inside => return Ok(()),
+                    Tok::Close(b'}') if inside => return Ok(()),
+                    Tok::End | Tok::Close(_) => return Err(Bad),
+                    Tok::Punct(b'#') => {
+                        let save = *i;
+                        match self.lx.next(i)? {
+                            Tok::Open(b'[') => {
+                                let start = *i;
+                                self.lx.skip_group(i, b'[')?;
+                                let attr: Vec<u8> = self.lx.b[start..*i - 1]
+                                    .iter()
+                                    .copied()
+                                    .filter(|c| !c.is_ascii_whitespace())
+                                    .collect();
+                                cfg_test |= attr == b"cfg(test)";
+                            }
+                            // Inner attributes (`#![..]`) apply to the enclosing module.
+                            _ => *i = save,
+                        }
+                    }
+                    Tok::Punct(b';') => cfg_test = false,
+                    Tok::Ident(s, e) => match &self.lx.b[s..e] {
+                        b"fn" => {
+                            self.fn_item(i, keep_all)?;
+                            cfg_test = false;
+                        }
+                        kw @ (b"impl" | b"trait" | b"mod") => {
+                            let is_impl = kw == b"impl";
+                            let blank_all = kw == b"mod" && cfg_test;
+                            self.container(i, is_impl, blank_all, keep_all)?;
+                            cfg_test = false;
+                        }
+                        _ => {}
+                    },
+                    Tok::Open(c) => {
+                        self.lx.skip_group(i, c)?;
+                        if c == b'{' {
+                            cfg_test = false;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+
+        /// After `fn`: the signature, then the body (blanked unless it may matter).
+        fn fn_item(&mut self, i: &mut usize, keep_all: bool) -> Result<(), Bad> {
+            let save = *i;
+            if !matches!(self.lx.next(i)?, Tok::Ident(..)) {
+                // `fn(u8) -> u8`: a fn pointer type, not an item.
+                *i = save;
+                return Ok(());
+            }
+            let mut angle = 0i32;
+            let mut prev = Tok::End;
+            loop {
+                let tok = self.lx.next(i)?;
+                match tok {
+                    Tok::Open(b'{') if angle <= 0 => {
+                        let start = *i;
+                        let declares_items = self.lx.skip_body(i)?;
+                        let end = *i - 1;
+                        let body = &self.text[start..end];
+                        if !keep_all
+                            && !declares_items
+                            && !KEEP_BODY.iter().any(|w| contains_word(body, w))
+                        {
+                            self.blank(start, end);
+                        }
+                        return Ok(());
+                    }
+                    Tok::Open(c) => self.lx.skip_group(i, c)?,
+                    Tok::Punct(b'<') => angle += 1,
+                    Tok::Punct(b'>') if !matches!(prev, Tok::Punct(b'-' | b'=')) => angle -= 1,
+                    Tok::Punct(b';') => return Ok(()),
+                    Tok::Close(_) | Tok::End => return Err(Bad),
+                    _ => {}
+                }
+                prev = tok;
+            }
+        }
+
+        /// After `impl`/`trait`/`mod`: the header, then the items inside (or nothing: `mod a;`).
+        fn container(
+            &mut self,
+            i: &mut usize,
+            is_impl: bool,
+            blank_all: bool,
+            keep_all: bool,
+        ) -> Result<(), Bad> {
+            let header_start = *i;
+            let mut angle = 0i32;
+            let mut prev = Tok::End;
+            loop {
+                let tok = self.lx.next(i)?;
+                match tok {
+                    Tok::Open(b'{') if angle <= 0 => {
+                        let header = &self.text[header_start..*i - 1];
+                        if blank_all {
+                            let start = *i;
+                            self.lx.skip_group(i, b'{')?;
+                            self.blank(start, *i - 1);
+                            return Ok(());
+                        }
+                        let keep =
+                            keep_all || (is_impl && KEEP_IMPL.iter().any(|w| header.contains(w)));
+                        return self.items(i, true, keep);
+                    }
+                    Tok::Open(c) => self.lx.skip_group(i, c)?,
+                    Tok::Punct(b'<') => angle += 1,
+                    Tok::Punct(b'>') if !matches!(prev, Tok::Punct(b'-' | b'=')) => angle -= 1,
+                    Tok::Punct(b';') => return Ok(()),
+                    Tok::Close(_) | Tok::End => return Err(Bad),
+                    _ => {}
+                }
+                prev = tok;
+            }
+        }
+    }
+
+    /// See [`super::too_deep`].
+    pub fn complexity(text: &str) -> Option<(usize, String)> {
+        let lx = Lexer { b: text.as_bytes() };
+        // Operators since the last `,`/`;` per open bracket level.
+        let mut chain: Vec<usize> = vec![0];
+        let mut run = 0usize;
+        let mut i = 0;
+        loop {
+            let at = i;
+            let tok = match lx.next(&mut i) {
+                Ok(t) => t,
+                // Not lexable from here (an unterminated literal): the parser reports it.
+                Err(Bad) => {
+                    i = at + 1;
+                    continue;
+                }
+            };
+            match tok {
+                Tok::End => return None,
+                Tok::Open(_) => {
+                    chain.push(0);
+                    if chain.len() > MAX_NESTING + 1 {
+                        return Some((
+                            at,
+                            format!("brackets nest deeper than {MAX_NESTING} levels; not analysed"),
+                        ));
+                    }
+                }
+                Tok::Close(_) if chain.len() > 1 => {
+                    chain.pop();
+                }
+                Tok::Punct(b',' | b';') => {
+                    if let Some(c) = chain.last_mut() {
+                        *c = 0;
+                    }
+                }
+                Tok::Punct(c) => {
+                    if matches!(c, b'!' | b'-' | b'*' | b'&') {
+                        run += 1;
+                        if run > MAX_NESTING {
+                            return Some((at, format!("more than {MAX_NESTING} prefix operators in a row; not analysed")));
+                        }
+                    } else {
+                        run = 0;
+                    }
+                    if c != b'#' && c != b'\'' {
+                        let count = chain.last_mut().expect("the file level");
+                        *count += 1;
+                        if *count > MAX_CHAIN {
+                            return Some((at, format!("an expression or type with more than {MAX_CHAIN} operators; not analysed")));
+                        }
+                    }
+                    continue;
+                }
+                _ => {}
+            }
+            run = 0;
+        }
+    }
 }
 
 /// Adds a file's summary to the index; returns the module files it declares.
@@ -299,7 +876,13 @@ fn link(
                 crate::index::Entry::Const(v) => LinkedEntry::Const(v),
                 crate::index::Entry::Use(p) => LinkedEntry::Use(p),
             };
-            module.entries.entry(name).or_default().push(linked);
+            // Most names have one entry: a `Vec` of capacity 1, not the default 4.
+            match module.entries.entry(name) {
+                std::collections::hash_map::Entry::Occupied(mut o) => o.get_mut().push(linked),
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(vec![linked]);
+                }
+            }
         }
     }
     for (local, imp) in summary.extractor_impls.into_iter().map(|i| (i.module, i)) {
@@ -379,5 +962,116 @@ mod tests {
         let deep = "(".repeat(MAX_NESTING + 1);
         assert!(too_deep(&deep).is_some());
         assert!(too_deep("fn f() { (1) }").is_none());
+    }
+}
+
+#[cfg(test)]
+mod mask_tests {
+    use super::*;
+
+    pub(super) fn summary_of(text: &str) -> Option<String> {
+        let ast = syn::parse_file(text).ok()?;
+        let cx = FileContext {
+            file: FileId(0),
+            child_dir: Path::new("d"),
+            file_dir: Path::new("f"),
+            top_name: "top".into(),
+        };
+        Some(format!("{:?}", summarize(&ast, &cx)))
+    }
+
+    pub(super) fn rs_files(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() && !path.ends_with("target") {
+                rs_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    /// Blanking bodies never changes a summary: every fixture and server file, and this crate.
+    #[test]
+    fn masked_summaries_equal_full_summaries() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut files = Vec::new();
+        for dir in ["fixtures", "server/src", "cargo-authcheck/src"] {
+            rs_files(&root.join(dir), &mut files);
+        }
+        assert!(files.len() > 50, "{}", files.len());
+        let mut masked = 0;
+        for path in files {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let m = mask::mask_bodies(&text).expect("lexable");
+            if !m.masked_any {
+                continue;
+            }
+            masked += 1;
+            assert_eq!(
+                text.lines().count(),
+                m.text.lines().count(),
+                "{}",
+                path.display()
+            );
+            assert_eq!(summary_of(&text), summary_of(&m.text), "{}", path.display());
+        }
+        assert!(masked > 20, "{masked}");
+    }
+}
+
+#[cfg(test)]
+mod mask_properties {
+    use super::mask_tests::summary_of;
+    use super::*;
+    use proptest::prelude::*;
+
+    fn fixture_texts() -> Vec<String> {
+        let mut files = Vec::new();
+        super::mask_tests::rs_files(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures"),
+            &mut files,
+        );
+        files.sort();
+        files
+            .iter()
+            .filter_map(|p| std::fs::read_to_string(p).ok())
+            .collect()
+    }
+
+    const SYNTAX: &[u8] = b"{}()[]<>;'\"/*#!rb -=\n";
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// On mutated fixtures (syntax characters inserted, ranges deleted), whenever both the
+        /// full and the blanked text parse, their summaries are equal: blanking never changes
+        /// what a parsable file means to the index.
+        #[test]
+        fn blanking_preserves_summaries(
+            file in any::<prop::sample::Index>(),
+            edits in prop::collection::vec((any::<prop::sample::Index>(), any::<prop::sample::Index>(), 0usize..40), 1..4),
+        ) {
+            let texts = fixture_texts();
+            let mut bytes = texts[file.index(texts.len())].clone().into_bytes();
+            for (at, ch, del) in edits {
+                let i = at.index(bytes.len() + 1);
+                if del > 20 {
+                    let end = (i + del - 20).min(bytes.len());
+                    bytes.drain(i..end);
+                } else {
+                    bytes.insert(i, SYNTAX[ch.index(SYNTAX.len())]);
+                }
+            }
+            let Ok(text) = String::from_utf8(bytes) else { return Ok(()) };
+            let full = summary_of(&text);
+            let Some(m) = mask::mask_bodies(&text) else { return Ok(()) };
+            if full.is_some() && m.masked_any {
+                let masked = summary_of(&m.text);
+                if masked.is_some() {
+                    prop_assert_eq!(full, masked);
+                }
+            }
+        }
     }
 }
