@@ -98,6 +98,11 @@ impl Principal {
             .ok_or(Error::Forbidden("a user credential (not a service key)"))
     }
 
+    /// The packs the credential is limited to, for list filters.
+    pub fn scope(&self) -> Option<&[String]> {
+        self.packs.as_deref()
+    }
+
     /// 403 unless the credential may act on `pack` (audited).
     pub async fn check_pack(&self, state: &AppState, pack: &str) -> Result<(), Error> {
         match &self.packs {

@@ -41,6 +41,24 @@ impl Filters {
         self
     }
 
+    /// `column IN (..)`, when a set is given (a credential's pack scope).
+    pub fn within(mut self, column: &str, set: Option<&[String]>) -> Self {
+        if let Some(set) = set {
+            let mut placeholders = Vec::with_capacity(set.len());
+            for v in set {
+                self.values.push(Value::Text(v.clone()));
+                placeholders.push(format!("${}", self.values.len()));
+            }
+            if placeholders.is_empty() {
+                self.clauses.push("1 = 0".to_owned());
+            } else {
+                self.clauses
+                    .push(format!("{column} IN ({})", placeholders.join(", ")));
+            }
+        }
+        self
+    }
+
     /// `column = 1/0`, when a value is given.
     pub fn flag(self, column: &str, value: Option<bool>) -> Self {
         self.int(column, value.map(i64::from))

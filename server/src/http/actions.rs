@@ -15,7 +15,7 @@ use super::error::{Error, ErrorEnvelope, Result};
 use super::extract::{Json, Page, Paging, Path, Query};
 use super::packs::pack_id;
 use super::validate;
-use crate::auth::{ActionsWrite, AnyAuth, AnyPermission};
+use crate::auth::{ActionsWrite, AnyAuth, AnyPermission, Principal};
 use crate::db::query::{page, Filters};
 use crate::AppState;
 
@@ -76,7 +76,8 @@ fn from_row(row: &AnyRow) -> Result<Action> {
     })
 }
 
-async fn find(state: &AppState, id: i64) -> Result<Action> {
+/// An action by id, or 404.
+pub async fn find(state: &AppState, id: i64) -> Result<Action> {
     let row = sqlx::query(&format!("SELECT {COLUMNS} FROM {FROM} WHERE a.id = $1"))
         .bind(id)
         .fetch_optional(&state.db.pool)
@@ -135,9 +136,15 @@ pub struct ActionQuery {
     pub enabled: Option<bool>,
 }
 
-async fn list(state: &AppState, q: ActionQuery, pack: Option<String>) -> Result<Page<Action>> {
+async fn list(
+    state: &AppState,
+    principal: &Principal,
+    q: ActionQuery,
+    pack: Option<String>,
+) -> Result<Page<Action>> {
     let paging = Paging::new(q.page, q.per_page)?;
     let filters = Filters::default()
+        .within("p.ref", principal.scope())
         .text("p.ref", pack.or(q.pack))
         .text("a.runner_type", q.runner_type)
         .flag("a.enabled", q.enabled);
@@ -161,11 +168,11 @@ fn check(
     responses((status = 200, body = Page<Action>), (status = 401, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
 #[protected(with = AnyAuth)]
 pub async fn list_actions(
-    AnyAuth(_principal): AnyAuth,
+    AnyAuth(principal): AnyAuth,
     State(state): State<AppState>,
     Query(q): Query<ActionQuery>,
 ) -> Result<Json<Page<Action>>> {
-    Ok(Json(list(&state, q, None).await?))
+    Ok(Json(list(&state, &principal, q, None).await?))
 }
 
 /// List a pack's actions.
@@ -174,13 +181,14 @@ pub async fn list_actions(
     responses((status = 200, body = Page<Action>), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
 #[protected(with = AnyAuth)]
 pub async fn list_pack_actions(
-    AnyAuth(_principal): AnyAuth,
+    AnyAuth(principal): AnyAuth,
     State(state): State<AppState>,
     Path(pack_ref): Path<String>,
     Query(q): Query<ActionQuery>,
 ) -> Result<Json<Page<Action>>> {
+    principal.check_pack(&state, &pack_ref).await?;
     pack_id(&state, &pack_ref).await?;
-    Ok(Json(list(&state, q, Some(pack_ref)).await?))
+    Ok(Json(list(&state, &principal, q, Some(pack_ref)).await?))
 }
 
 /// Create an action in a pack.
@@ -195,6 +203,7 @@ pub async fn create_action(
     Path(pack_ref): Path<String>,
     Json(new): Json<NewAction>,
 ) -> Result<(StatusCode, Json<Action>)> {
+    principal.check_pack(&state, &pack_ref).await?;
     let pack = pack_id(&state, &pack_ref).await?;
     validate::ident("name", &new.name)?;
     let parameters = check(
@@ -234,11 +243,13 @@ pub async fn create_action(
     responses((status = 200, body = Action), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
 #[protected(with = AnyAuth)]
 pub async fn get_action(
-    AnyAuth(_principal): AnyAuth,
+    AnyAuth(principal): AnyAuth,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<Action>> {
-    Ok(Json(find(&state, id).await?))
+    let action = find(&state, id).await?;
+    principal.check_pack(&state, &action.pack).await?;
+    Ok(Json(action))
 }
 
 /// Update an action.
@@ -254,6 +265,7 @@ pub async fn update_action(
     Json(update): Json<ActionUpdate>,
 ) -> Result<Json<Action>> {
     let current = find(&state, id).await?;
+    principal.check_pack(&state, &current.pack).await?;
     let description = update.description.unwrap_or(current.description);
     let runner_type = update.runner_type.unwrap_or(current.runner_type);
     let entry_point = update.entry_point.unwrap_or(current.entry_point);
@@ -293,6 +305,7 @@ pub async fn delete_action(
     Path(id): Path<i64>,
 ) -> Result<StatusCode> {
     let current = find(&state, id).await?;
+    principal.check_pack(&state, &current.pack).await?;
     sqlx::query("DELETE FROM actions WHERE id = $1")
         .bind(id)
         .execute(&state.db.pool)

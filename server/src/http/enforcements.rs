@@ -61,6 +61,8 @@ impl EnforcementStatus {
 pub struct Enforcement {
     pub id: i64,
     pub rule_id: i64,
+    /// The rule's pack.
+    pub pack: String,
     pub event_id: Option<i64>,
     pub execution_id: Option<i64>,
     pub status: EnforcementStatus,
@@ -68,12 +70,16 @@ pub struct Enforcement {
     pub updated_at: String,
 }
 
-const COLUMNS: &str = "id, rule_id, event_id, execution_id, status, created_at, updated_at";
+const COLUMNS: &str = "en.id, en.rule_id, p.ref AS pack, en.event_id, en.execution_id, en.status, \
+                       en.created_at, en.updated_at";
+const FROM: &str =
+    "enforcements en JOIN rules r ON r.id = en.rule_id JOIN packs p ON p.id = r.pack_id";
 
 fn from_row(row: &AnyRow) -> Result<Enforcement> {
     Ok(Enforcement {
         id: row.try_get("id")?,
         rule_id: row.try_get("rule_id")?,
+        pack: row.try_get("pack")?,
         event_id: row.try_get("event_id")?,
         execution_id: row.try_get("execution_id")?,
         status: EnforcementStatus::parse(&row.try_get::<String, _>("status")?)?,
@@ -83,7 +89,7 @@ fn from_row(row: &AnyRow) -> Result<Enforcement> {
 }
 
 async fn find(state: &AppState, id: i64) -> Result<Enforcement> {
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM enforcements WHERE id = $1"))
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM {FROM} WHERE en.id = $1"))
         .bind(id)
         .fetch_optional(&state.db.pool)
         .await?
@@ -146,22 +152,23 @@ pub struct EnforcementQuery {
     responses((status = 200, body = Page<Enforcement>), (status = 401, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
 #[protected(with = AnyAuth)]
 pub async fn list_enforcements(
-    AnyAuth(_principal): AnyAuth,
+    AnyAuth(principal): AnyAuth,
     State(state): State<AppState>,
     Query(q): Query<EnforcementQuery>,
 ) -> Result<Json<Page<Enforcement>>> {
     let paging = Paging::new(q.page, q.per_page)?;
     let filters = Filters::default()
-        .int("rule_id", q.rule_id)
-        .int("event_id", q.event_id)
-        .text("status", q.status.map(|s| s.as_str().to_owned()));
+        .within("p.ref", principal.scope())
+        .int("en.rule_id", q.rule_id)
+        .int("en.event_id", q.event_id)
+        .text("en.status", q.status.map(|s| s.as_str().to_owned()));
     Ok(Json(
         page(
             &state.db,
             COLUMNS,
-            "enforcements",
+            FROM,
             filters,
-            "id DESC",
+            "en.id DESC",
             paging,
             from_row,
         )
@@ -188,19 +195,22 @@ pub async fn create_enforcement(
         ],
     )
     .await?;
+    let rule = super::rules::find(&state, new.rule_id).await?;
+    principal.check_pack(&state, &rule.pack).await?;
     let status = new.status.unwrap_or(EnforcementStatus::Created);
-    let row = sqlx::query(&format!(
+    let id: i64 = sqlx::query(
         "INSERT INTO enforcements (rule_id, event_id, execution_id, status, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $5) RETURNING {COLUMNS}"
-    ))
+         VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+    )
     .bind(new.rule_id)
     .bind(new.event_id)
     .bind(new.execution_id)
     .bind(status.as_str())
     .bind(crate::db::now())
     .fetch_one(&state.db.pool)
-    .await?;
-    let enforcement = from_row(&row)?;
+    .await?
+    .try_get("id")?;
+    let enforcement = find(&state, id).await?;
     principal
         .audit(
             &state,
@@ -216,11 +226,13 @@ pub async fn create_enforcement(
     responses((status = 200, body = Enforcement), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
 #[protected(with = AnyAuth)]
 pub async fn get_enforcement(
-    AnyAuth(_principal): AnyAuth,
+    AnyAuth(principal): AnyAuth,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<Enforcement>> {
-    Ok(Json(find(&state, id).await?))
+    let enforcement = find(&state, id).await?;
+    principal.check_pack(&state, &enforcement.pack).await?;
+    Ok(Json(enforcement))
 }
 
 /// Update an enforcement's status or execution.
@@ -236,6 +248,7 @@ pub async fn update_enforcement(
     Json(update): Json<EnforcementUpdate>,
 ) -> Result<Json<Enforcement>> {
     let current = find(&state, id).await?;
+    principal.check_pack(&state, &current.pack).await?;
     check_refs(
         &state,
         &[("execution_id", "executions", update.execution_id)],
@@ -267,6 +280,8 @@ pub async fn delete_enforcement(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<StatusCode> {
+    let current = find(&state, id).await?;
+    principal.check_pack(&state, &current.pack).await?;
     let done = sqlx::query("DELETE FROM enforcements WHERE id = $1")
         .bind(id)
         .execute(&state.db.pool)

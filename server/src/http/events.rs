@@ -32,18 +32,24 @@ pub fn router() -> Router<AppState> {
 pub struct Event {
     pub id: i64,
     pub trigger_id: i64,
+    /// The trigger's pack.
+    pub pack: String,
     #[schema(value_type = Object)]
     pub payload: serde_json::Value,
     pub created_at: String,
     pub updated_at: String,
 }
 
-const COLUMNS: &str = "id, trigger_id, payload, created_at, updated_at";
+const COLUMNS: &str =
+    "ev.id, ev.trigger_id, p.ref AS pack, ev.payload, ev.created_at, ev.updated_at";
+const FROM: &str =
+    "events ev JOIN triggers t ON t.id = ev.trigger_id JOIN packs p ON p.id = t.pack_id";
 
 fn from_row(row: &AnyRow) -> Result<Event> {
     Ok(Event {
         id: row.try_get("id")?,
         trigger_id: row.try_get("trigger_id")?,
+        pack: row.try_get("pack")?,
         payload: validate::parse_json(&row.try_get::<String, _>("payload")?)?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
@@ -51,7 +57,7 @@ fn from_row(row: &AnyRow) -> Result<Event> {
 }
 
 async fn find(state: &AppState, id: i64) -> Result<Event> {
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM events WHERE id = $1"))
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM {FROM} WHERE ev.id = $1"))
         .bind(id)
         .fetch_optional(&state.db.pool)
         .await?
@@ -92,15 +98,23 @@ pub struct EventQuery {
     responses((status = 200, body = Page<Event>), (status = 401, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
 #[protected(with = AnyAuth)]
 pub async fn list_events(
-    AnyAuth(_principal): AnyAuth,
+    AnyAuth(principal): AnyAuth,
     State(state): State<AppState>,
     Query(q): Query<EventQuery>,
 ) -> Result<Json<Page<Event>>> {
     let paging = Paging::new(q.page, q.per_page)?;
-    let filters = Filters::default().int("trigger_id", q.trigger_id);
+    let filters = Filters::default()
+        .within("p.ref", principal.scope())
+        .int("ev.trigger_id", q.trigger_id);
     Ok(Json(
         page(
-            &state.db, COLUMNS, "events", filters, "id DESC", paging, from_row,
+            &state.db,
+            COLUMNS,
+            FROM,
+            filters,
+            "ev.id DESC",
+            paging,
+            from_row,
         )
         .await?,
     ))
@@ -117,23 +131,23 @@ pub async fn create_event(
     Json(new): Json<NewEvent>,
 ) -> Result<(StatusCode, Json<Event>)> {
     let payload = validate::object("payload", &new.payload)?;
-    let row = sqlx::query("SELECT enabled FROM triggers WHERE id = $1")
-        .bind(new.trigger_id)
-        .fetch_optional(&state.db.pool)
-        .await?
-        .ok_or_else(|| Error::invalid("trigger_id", "no such trigger"))?;
-    if !crate::db::flag(&row, "enabled")? {
+    let trigger = super::triggers::find(&state, new.trigger_id)
+        .await
+        .map_err(|_| Error::invalid("trigger_id", "no such trigger"))?;
+    principal.check_pack(&state, &trigger.pack).await?;
+    if !trigger.enabled {
         return Err(Error::Conflict("the trigger is disabled".into()));
     }
-    let row = sqlx::query(&format!(
-        "INSERT INTO events (trigger_id, payload, created_at, updated_at) VALUES ($1, $2, $3, $3) RETURNING {COLUMNS}"
-    ))
+    let id: i64 = sqlx::query(
+        "INSERT INTO events (trigger_id, payload, created_at, updated_at) VALUES ($1, $2, $3, $3) RETURNING id",
+    )
     .bind(new.trigger_id)
     .bind(payload)
     .bind(crate::db::now())
     .fetch_one(&state.db.pool)
-    .await?;
-    let event = from_row(&row)?;
+    .await?
+    .try_get("id")?;
+    let event = find(&state, id).await?;
     principal
         .audit(&state, "event.create", &format!("event:{}", event.id))
         .await?;
@@ -145,11 +159,13 @@ pub async fn create_event(
     responses((status = 200, body = Event), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
 #[protected(with = AnyAuth)]
 pub async fn get_event(
-    AnyAuth(_principal): AnyAuth,
+    AnyAuth(principal): AnyAuth,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<Event>> {
-    Ok(Json(find(&state, id).await?))
+    let event = find(&state, id).await?;
+    principal.check_pack(&state, &event.pack).await?;
+    Ok(Json(event))
 }
 
 /// Replace an event's payload.
@@ -165,6 +181,8 @@ pub async fn update_event(
     Json(update): Json<EventUpdate>,
 ) -> Result<Json<Event>> {
     let payload = validate::object("payload", &update.payload)?;
+    let current = find(&state, id).await?;
+    principal.check_pack(&state, &current.pack).await?;
     let done = sqlx::query("UPDATE events SET payload = $1, updated_at = $2 WHERE id = $3")
         .bind(payload)
         .bind(crate::db::now())
@@ -189,6 +207,8 @@ pub async fn delete_event(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<StatusCode> {
+    let current = find(&state, id).await?;
+    principal.check_pack(&state, &current.pack).await?;
     let done = sqlx::query("DELETE FROM events WHERE id = $1")
         .bind(id)
         .execute(&state.db.pool)

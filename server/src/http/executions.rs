@@ -85,6 +85,8 @@ impl Status {
 pub struct Execution {
     pub id: i64,
     pub action_id: i64,
+    /// The action's pack.
+    pub pack: String,
     #[schema(value_type = Object)]
     pub parameters: serde_json::Value,
     pub status: Status,
@@ -97,14 +99,17 @@ pub struct Execution {
     pub updated_at: String,
 }
 
-const COLUMNS: &str =
-    "id, action_id, parameters, status, result, created_by, created_at, updated_at";
+const COLUMNS: &str = "e.id, e.action_id, p.ref AS pack, e.parameters, e.status, e.result, \
+                       e.created_by, e.created_at, e.updated_at";
+const FROM: &str =
+    "executions e JOIN actions a ON a.id = e.action_id JOIN packs p ON p.id = a.pack_id";
 
 fn from_row(row: &AnyRow) -> Result<Execution> {
     let result: Option<String> = row.try_get("result")?;
     Ok(Execution {
         id: row.try_get("id")?,
         action_id: row.try_get("action_id")?,
+        pack: row.try_get("pack")?,
         parameters: validate::parse_json(&row.try_get::<String, _>("parameters")?)?,
         status: Status::parse(&row.try_get::<String, _>("status")?)?,
         result: result.as_deref().map(validate::parse_json).transpose()?,
@@ -116,7 +121,7 @@ fn from_row(row: &AnyRow) -> Result<Execution> {
 
 /// An execution by id, or 404.
 pub async fn find(state: &AppState, id: i64) -> Result<Execution> {
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM executions WHERE id = $1"))
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM {FROM} WHERE e.id = $1"))
         .bind(id)
         .fetch_optional(&state.db.pool)
         .await?
@@ -192,21 +197,22 @@ pub struct ExecutionQuery {
     responses((status = 200, body = Page<Execution>), (status = 401, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
 #[protected(with = AnyAuth)]
 pub async fn list_executions(
-    AnyAuth(_principal): AnyAuth,
+    AnyAuth(principal): AnyAuth,
     State(state): State<AppState>,
     Query(q): Query<ExecutionQuery>,
 ) -> Result<Json<Page<Execution>>> {
     let paging = Paging::new(q.page, q.per_page)?;
     let filters = Filters::default()
-        .text("status", q.status.map(|s| s.as_str().to_owned()))
-        .int("action_id", q.action_id);
+        .within("p.ref", principal.scope())
+        .text("e.status", q.status.map(|s| s.as_str().to_owned()))
+        .int("e.action_id", q.action_id);
     Ok(Json(
         page(
             &state.db,
             COLUMNS,
-            "executions",
+            FROM,
             filters,
-            "id DESC",
+            "e.id DESC",
             paging,
             from_row,
         )
@@ -225,26 +231,26 @@ pub async fn create_execution(
     Json(new): Json<NewExecution>,
 ) -> Result<(StatusCode, Json<Execution>)> {
     let parameters = validate::object("parameters", &new.parameters)?;
-    let row = sqlx::query("SELECT enabled FROM actions WHERE id = $1")
-        .bind(new.action_id)
-        .fetch_optional(&state.db.pool)
-        .await?
-        .ok_or_else(|| Error::invalid("action_id", "no such action"))?;
-    if !crate::db::flag(&row, "enabled")? {
+    let action = super::actions::find(&state, new.action_id)
+        .await
+        .map_err(|_| Error::invalid("action_id", "no such action"))?;
+    principal.check_pack(&state, &action.pack).await?;
+    if !action.enabled {
         return Err(Error::Conflict("the action is disabled".into()));
     }
     let now = crate::db::now();
-    let row = sqlx::query(&format!(
+    let id: i64 = sqlx::query(
         "INSERT INTO executions (action_id, parameters, status, result, created_by, created_at, updated_at) \
-         VALUES ($1, $2, 'requested', NULL, $3, $4, $4) RETURNING {COLUMNS}"
-    ))
+         VALUES ($1, $2, 'requested', NULL, $3, $4, $4) RETURNING id",
+    )
     .bind(new.action_id)
     .bind(parameters)
     .bind(principal.login.clone())
     .bind(now)
     .fetch_one(&state.db.pool)
-    .await?;
-    let execution = from_row(&row)?;
+    .await?
+    .try_get("id")?;
+    let execution = find(&state, id).await?;
     principal
         .audit(
             &state,
@@ -260,11 +266,13 @@ pub async fn create_execution(
     responses((status = 200, body = Execution), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
 #[protected(with = AnyAuth)]
 pub async fn get_execution(
-    AnyAuth(_principal): AnyAuth,
+    AnyAuth(principal): AnyAuth,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<Execution>> {
-    Ok(Json(find(&state, id).await?))
+    let execution = find(&state, id).await?;
+    principal.check_pack(&state, &execution.pack).await?;
+    Ok(Json(execution))
 }
 
 /// Move an execution along its life cycle (requested -> scheduled -> running -> succeeded/failed/timeout).
@@ -285,6 +293,7 @@ pub async fn update_execution(
         .map(|r| validate::object("result", r))
         .transpose()?;
     let current = find(&state, id).await?;
+    principal.check_pack(&state, &current.pack).await?;
     transition(&state, &current, update.status, result).await?;
     principal
         .audit(
@@ -307,6 +316,7 @@ pub async fn cancel_execution(
     Path(id): Path<i64>,
 ) -> Result<Json<Execution>> {
     let current = find(&state, id).await?;
+    principal.check_pack(&state, &current.pack).await?;
     transition(&state, &current, Status::Canceled, None).await?;
     principal
         .audit(&state, "execution.cancel", &format!("execution:{id}"))
@@ -325,6 +335,7 @@ pub async fn delete_execution(
     Path(id): Path<i64>,
 ) -> Result<StatusCode> {
     let current = find(&state, id).await?;
+    principal.check_pack(&state, &current.pack).await?;
     if !current.status.is_terminal() {
         return Err(Error::Conflict(
             "cancel the execution before deleting it".into(),

@@ -15,7 +15,7 @@ use super::actions::empty_object;
 use super::error::{Error, ErrorEnvelope, Result};
 use super::extract::{Json, Page, Paging, Path, Query};
 use super::validate;
-use crate::auth::{AnyAuth, AnyPermission, InquiriesWrite};
+use crate::auth::{AnyAuth, AnyPermission, InquiriesWrite, Principal};
 use crate::db::query::{page, Filters};
 use crate::AppState;
 
@@ -55,6 +55,8 @@ impl InquiryStatus {
 pub struct Inquiry {
     pub id: i64,
     pub execution_id: i64,
+    /// The pack of the execution's action.
+    pub pack: String,
     pub prompt: String,
     /// Schema the response must follow.
     #[schema(value_type = Object)]
@@ -68,7 +70,11 @@ pub struct Inquiry {
     pub updated_at: String,
 }
 
-const COLUMNS: &str = "id, execution_id, prompt, response_schema, status, response, responded_by, created_at, updated_at";
+const COLUMNS: &str =
+    "i.id, i.execution_id, p.ref AS pack, i.prompt, i.response_schema, i.status, \
+                       i.response, i.responded_by, i.created_at, i.updated_at";
+const FROM: &str = "inquiries i JOIN executions e ON e.id = i.execution_id \
+                    JOIN actions a ON a.id = e.action_id JOIN packs p ON p.id = a.pack_id";
 
 fn from_row(row: &AnyRow) -> Result<Inquiry> {
     let response: Option<String> = row.try_get("response")?;
@@ -76,6 +82,7 @@ fn from_row(row: &AnyRow) -> Result<Inquiry> {
     Ok(Inquiry {
         id: row.try_get("id")?,
         execution_id: row.try_get("execution_id")?,
+        pack: row.try_get("pack")?,
         prompt: row.try_get("prompt")?,
         response_schema: validate::parse_json(&row.try_get::<String, _>("response_schema")?)?,
         status: if status == "responded" {
@@ -91,7 +98,7 @@ fn from_row(row: &AnyRow) -> Result<Inquiry> {
 }
 
 async fn find(state: &AppState, id: i64) -> Result<Inquiry> {
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM inquiries WHERE id = $1"))
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM {FROM} WHERE i.id = $1"))
         .bind(id)
         .fetch_optional(&state.db.pool)
         .await?
@@ -138,21 +145,18 @@ pub struct InquiryQuery {
     pub execution_id: Option<i64>,
 }
 
-async fn list(state: &AppState, q: InquiryQuery, execution: Option<i64>) -> Result<Page<Inquiry>> {
+async fn list(
+    state: &AppState,
+    principal: &Principal,
+    q: InquiryQuery,
+    execution: Option<i64>,
+) -> Result<Page<Inquiry>> {
     let paging = Paging::new(q.page, q.per_page)?;
     let filters = Filters::default()
-        .text("status", q.status.map(|s| s.as_str().to_owned()))
-        .int("execution_id", execution.or(q.execution_id));
-    page(
-        &state.db,
-        COLUMNS,
-        "inquiries",
-        filters,
-        "id",
-        paging,
-        from_row,
-    )
-    .await
+        .within("p.ref", principal.scope())
+        .text("i.status", q.status.map(|s| s.as_str().to_owned()))
+        .int("i.execution_id", execution.or(q.execution_id));
+    page(&state.db, COLUMNS, FROM, filters, "i.id", paging, from_row).await
 }
 
 /// List inquiries.
@@ -160,11 +164,11 @@ async fn list(state: &AppState, q: InquiryQuery, execution: Option<i64>) -> Resu
     responses((status = 200, body = Page<Inquiry>), (status = 401, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
 #[protected(with = AnyAuth)]
 pub async fn list_inquiries(
-    AnyAuth(_principal): AnyAuth,
+    AnyAuth(principal): AnyAuth,
     State(state): State<AppState>,
     Query(q): Query<InquiryQuery>,
 ) -> Result<Json<Page<Inquiry>>> {
-    Ok(Json(list(&state, q, None).await?))
+    Ok(Json(list(&state, &principal, q, None).await?))
 }
 
 /// List an execution's inquiries.
@@ -173,13 +177,14 @@ pub async fn list_inquiries(
     responses((status = 200, body = Page<Inquiry>), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
 #[protected(with = AnyAuth)]
 pub async fn list_execution_inquiries(
-    AnyAuth(_principal): AnyAuth,
+    AnyAuth(principal): AnyAuth,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Query(q): Query<InquiryQuery>,
 ) -> Result<Json<Page<Inquiry>>> {
-    super::executions::find(&state, id).await?;
-    Ok(Json(list(&state, q, Some(id)).await?))
+    let execution = super::executions::find(&state, id).await?;
+    principal.check_pack(&state, &execution.pack).await?;
+    Ok(Json(list(&state, &principal, q, Some(id)).await?))
 }
 
 /// Ask a question on behalf of an execution.
@@ -196,18 +201,20 @@ pub async fn create_inquiry(
 ) -> Result<(StatusCode, Json<Inquiry>)> {
     validate::required("prompt", &new.prompt, 4096)?;
     let schema = validate::object("response_schema", &new.response_schema)?;
-    super::executions::find(&state, id).await?;
-    let row = sqlx::query(&format!(
+    let execution = super::executions::find(&state, id).await?;
+    principal.check_pack(&state, &execution.pack).await?;
+    let new_id: i64 = sqlx::query(
         "INSERT INTO inquiries (execution_id, prompt, response_schema, status, response, responded_by, created_at, updated_at) \
-         VALUES ($1, $2, $3, 'pending', NULL, NULL, $4, $4) RETURNING {COLUMNS}"
-    ))
+         VALUES ($1, $2, $3, 'pending', NULL, NULL, $4, $4) RETURNING id",
+    )
     .bind(id)
     .bind(new.prompt)
     .bind(schema)
     .bind(crate::db::now())
     .fetch_one(&state.db.pool)
-    .await?;
-    let inquiry = from_row(&row)?;
+    .await?
+    .try_get("id")?;
+    let inquiry = find(&state, new_id).await?;
     principal
         .audit(&state, "inquiry.create", &format!("inquiry:{}", inquiry.id))
         .await?;
@@ -219,11 +226,13 @@ pub async fn create_inquiry(
     responses((status = 200, body = Inquiry), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
 #[protected(with = AnyAuth)]
 pub async fn get_inquiry(
-    AnyAuth(_principal): AnyAuth,
+    AnyAuth(principal): AnyAuth,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<Inquiry>> {
-    Ok(Json(find(&state, id).await?))
+    let inquiry = find(&state, id).await?;
+    principal.check_pack(&state, &inquiry.pack).await?;
+    Ok(Json(inquiry))
 }
 
 /// Change a pending inquiry.
@@ -239,6 +248,7 @@ pub async fn update_inquiry(
     Json(update): Json<InquiryUpdate>,
 ) -> Result<Json<Inquiry>> {
     let current = find(&state, id).await?;
+    principal.check_pack(&state, &current.pack).await?;
     let prompt = update.prompt.unwrap_or(current.prompt);
     validate::required("prompt", &prompt, 4096)?;
     let schema = validate::object(
@@ -276,7 +286,8 @@ pub async fn respond_inquiry(
     Json(body): Json<InquiryResponse>,
 ) -> Result<Json<Inquiry>> {
     let response = validate::object("response", &body.response)?;
-    find(&state, id).await?;
+    let current = find(&state, id).await?;
+    principal.check_pack(&state, &current.pack).await?;
     let done = sqlx::query(
         "UPDATE inquiries SET status = 'responded', response = $1, responded_by = $2, updated_at = $3 \
          WHERE id = $4 AND status = 'pending'",
@@ -305,6 +316,8 @@ pub async fn delete_inquiry(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<StatusCode> {
+    let current = find(&state, id).await?;
+    principal.check_pack(&state, &current.pack).await?;
     let done = sqlx::query("DELETE FROM inquiries WHERE id = $1")
         .bind(id)
         .execute(&state.db.pool)

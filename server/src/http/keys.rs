@@ -159,6 +159,7 @@ pub async fn list_keys(
     State(state): State<AppState>,
     Query(q): Query<KeyQuery>,
 ) -> Result<Json<Page<Key>>> {
+    principal.check_unscoped(&state, "keys").await?;
     let paging = Paging::new(q.page, q.per_page)?;
     let decrypt = may_decrypt(&state, &principal, q.decrypt).await?;
     if !decrypt {
@@ -209,6 +210,7 @@ pub async fn create_key(
     State(state): State<AppState>,
     Json(new): Json<NewKey>,
 ) -> Result<(StatusCode, Json<Key>)> {
+    principal.check_unscoped(&state, "keys").await?;
     validate::ident("name", &new.name)?;
     validate::text("description", &new.description, 2048)?;
     check_value(&new.value)?;
@@ -243,6 +245,7 @@ pub async fn get_key(
     Path(name): Path<String>,
     Query(q): Query<DecryptQuery>,
 ) -> Result<Json<Key>> {
+    principal.check_unscoped(&state, "keys").await?;
     let decrypt = may_decrypt(&state, &principal, q.decrypt).await?;
     let row = find_row(&state, &name).await?;
     let key = to_key(&state, &row, decrypt)?;
@@ -266,6 +269,7 @@ pub async fn update_key(
     Path(name): Path<String>,
     Json(update): Json<KeyUpdate>,
 ) -> Result<Json<Key>> {
+    principal.check_unscoped(&state, "keys").await?;
     let row = find_row(&state, &name).await?;
     let mut nonce: String = row.try_get("nonce")?;
     let mut ciphertext: String = row.try_get("ciphertext")?;
@@ -304,6 +308,7 @@ pub async fn delete_key(
     State(state): State<AppState>,
     Path(name): Path<String>,
 ) -> Result<StatusCode> {
+    principal.check_unscoped(&state, "keys").await?;
     let done = sqlx::query("DELETE FROM keys WHERE name = $1")
         .bind(name.clone())
         .execute(&state.db.pool)

@@ -116,12 +116,14 @@ fn check(name: &str, description: &str, version: &str) -> Result<()> {
     responses((status = 200, body = Page<Pack>), (status = 401, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
 #[protected(with = AnyAuth)]
 pub async fn list_packs(
-    AnyAuth(_principal): AnyAuth,
+    AnyAuth(principal): AnyAuth,
     State(state): State<AppState>,
     Query(q): Query<PackQuery>,
 ) -> Result<Json<Page<Pack>>> {
     let paging = Paging::new(q.page, q.per_page)?;
-    let filters = Filters::default().text("name", q.name);
+    let filters = Filters::default()
+        .text("name", q.name)
+        .within("ref", principal.scope());
     Ok(Json(
         page(&state.db, COLUMNS, "packs", filters, "id", paging, from_row).await?,
     ))
@@ -140,6 +142,7 @@ pub async fn create_pack(
 ) -> Result<(StatusCode, Json<Pack>)> {
     validate::ident("ref", &new.pack_ref)?;
     check(&new.name, &new.description, &new.version)?;
+    principal.check_pack(&state, &new.pack_ref).await?;
     let now = crate::db::now();
     let row = sqlx::query(&format!(
         "INSERT INTO packs (ref, name, description, version, created_at, updated_at) \
@@ -166,10 +169,11 @@ pub async fn create_pack(
     responses((status = 200, body = Pack), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
 #[protected(with = AnyAuth)]
 pub async fn get_pack(
-    AnyAuth(_principal): AnyAuth,
+    AnyAuth(principal): AnyAuth,
     State(state): State<AppState>,
     Path(pack_ref): Path<String>,
 ) -> Result<Json<Pack>> {
+    principal.check_pack(&state, &pack_ref).await?;
     let row = sqlx::query(&format!("SELECT {COLUMNS} FROM packs WHERE ref = $1"))
         .bind(pack_ref)
         .fetch_optional(&state.db.pool)
@@ -191,6 +195,7 @@ pub async fn update_pack(
     Path(pack_ref): Path<String>,
     Json(update): Json<PackUpdate>,
 ) -> Result<Json<Pack>> {
+    principal.check_pack(&state, &pack_ref).await?;
     let row = sqlx::query(&format!("SELECT {COLUMNS} FROM packs WHERE ref = $1"))
         .bind(pack_ref.clone())
         .fetch_optional(&state.db.pool)
@@ -231,6 +236,7 @@ pub async fn delete_pack(
     State(state): State<AppState>,
     Path(pack_ref): Path<String>,
 ) -> Result<StatusCode> {
+    principal.check_pack(&state, &pack_ref).await?;
     let done = sqlx::query("DELETE FROM packs WHERE ref = $1")
         .bind(pack_ref.clone())
         .execute(&state.db.pool)

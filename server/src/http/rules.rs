@@ -15,7 +15,7 @@ use super::error::{Error, ErrorEnvelope, Result};
 use super::extract::{Json, Page, Paging, Path, Query};
 use super::packs::pack_id;
 use super::validate;
-use crate::auth::{AnyAuth, AnyPermission, RulesWrite};
+use crate::auth::{AnyAuth, AnyPermission, Principal, RulesWrite};
 use crate::db::query::{page, set_enabled, Filters};
 use crate::AppState;
 
@@ -117,8 +117,14 @@ pub struct RuleQuery {
     pub enabled: Option<bool>,
 }
 
-/// The trigger and action must exist (422 naming the field otherwise).
-async fn check_links(state: &AppState, trigger_id: i64, action_id: i64) -> Result<()> {
+/// The trigger and action must exist (422 naming the field otherwise) and be within the caller's
+/// pack scope.
+async fn check_links(
+    state: &AppState,
+    principal: &Principal,
+    trigger_id: i64,
+    action_id: i64,
+) -> Result<()> {
     use sqlx::Row as _;
     let row = sqlx::query(
         "SELECT (SELECT COUNT(*) FROM triggers WHERE id = $1) AS t, (SELECT COUNT(*) FROM actions WHERE id = $2) AS a",
@@ -133,6 +139,10 @@ async fn check_links(state: &AppState, trigger_id: i64, action_id: i64) -> Resul
     if row.try_get::<i64, _>("a")? == 0 {
         return Err(Error::invalid("action_id", "no such action"));
     }
+    let trigger = super::triggers::find(state, trigger_id).await?;
+    principal.check_pack(state, &trigger.pack).await?;
+    let action = super::actions::find(state, action_id).await?;
+    principal.check_pack(state, &action.pack).await?;
     Ok(())
 }
 
@@ -141,12 +151,13 @@ async fn check_links(state: &AppState, trigger_id: i64, action_id: i64) -> Resul
     responses((status = 200, body = Page<Rule>), (status = 401, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
 #[protected(with = AnyAuth)]
 pub async fn list_rules(
-    AnyAuth(_principal): AnyAuth,
+    AnyAuth(principal): AnyAuth,
     State(state): State<AppState>,
     Query(q): Query<RuleQuery>,
 ) -> Result<Json<Page<Rule>>> {
     let paging = Paging::new(q.page, q.per_page)?;
     let filters = Filters::default()
+        .within("p.ref", principal.scope())
         .text("p.ref", q.pack)
         .int("r.trigger_id", q.trigger_id)
         .int("r.action_id", q.action_id)
@@ -169,8 +180,9 @@ pub async fn create_rule(
     validate::ident("name", &new.name)?;
     validate::text("description", &new.description, 2048)?;
     let criteria = validate::object("criteria", &new.criteria)?;
+    principal.check_pack(&state, &new.pack).await?;
     let pack = pack_id(&state, &new.pack).await?;
-    check_links(&state, new.trigger_id, new.action_id).await?;
+    check_links(&state, &principal, new.trigger_id, new.action_id).await?;
     let id: i64 = sqlx::query(
         "INSERT INTO rules (pack_id, name, description, trigger_id, action_id, criteria, enabled, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
@@ -197,11 +209,13 @@ pub async fn create_rule(
     responses((status = 200, body = Rule), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
 #[protected(with = AnyAuth)]
 pub async fn get_rule(
-    AnyAuth(_principal): AnyAuth,
+    AnyAuth(principal): AnyAuth,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<Rule>> {
-    Ok(Json(find(&state, id).await?))
+    let found = find(&state, id).await?;
+    principal.check_pack(&state, &found.pack).await?;
+    Ok(Json(found))
 }
 
 /// Update a rule.
@@ -217,13 +231,14 @@ pub async fn update_rule(
     Json(update): Json<RuleUpdate>,
 ) -> Result<Json<Rule>> {
     let current = find(&state, id).await?;
+    principal.check_pack(&state, &current.pack).await?;
     let description = update.description.unwrap_or(current.description);
     validate::text("description", &description, 2048)?;
     let criteria = validate::object("criteria", &update.criteria.unwrap_or(current.criteria))?;
     let trigger_id = update.trigger_id.unwrap_or(current.trigger_id);
     let action_id = update.action_id.unwrap_or(current.action_id);
     let enabled = update.enabled.unwrap_or(current.enabled);
-    check_links(&state, trigger_id, action_id).await?;
+    check_links(&state, &principal, trigger_id, action_id).await?;
     sqlx::query(
         "UPDATE rules SET description = $1, trigger_id = $2, action_id = $3, criteria = $4, enabled = $5, \
          updated_at = $6 WHERE id = $7",
@@ -252,6 +267,8 @@ pub async fn delete_rule(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<StatusCode> {
+    let current = find(&state, id).await?;
+    principal.check_pack(&state, &current.pack).await?;
     let done = sqlx::query("DELETE FROM rules WHERE id = $1")
         .bind(id)
         .execute(&state.db.pool)
@@ -274,6 +291,8 @@ pub async fn enable_rule(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<Rule>> {
+    let current = find(&state, id).await?;
+    principal.check_pack(&state, &current.pack).await?;
     if !set_enabled(&state.db, "rules", id, true).await? {
         return Err(Error::NotFound("rule"));
     }
@@ -292,6 +311,8 @@ pub async fn disable_rule(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<Rule>> {
+    let current = find(&state, id).await?;
+    principal.check_pack(&state, &current.pack).await?;
     if !set_enabled(&state.db, "rules", id, false).await? {
         return Err(Error::NotFound("rule"));
     }

@@ -127,12 +127,13 @@ fn check(entry_point: &str, interval: i64) -> Result<()> {
     responses((status = 200, body = Page<Sensor>), (status = 401, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
 #[protected(with = AnyAuth)]
 pub async fn list_sensors(
-    AnyAuth(_principal): AnyAuth,
+    AnyAuth(principal): AnyAuth,
     State(state): State<AppState>,
     Query(q): Query<SensorQuery>,
 ) -> Result<Json<Page<Sensor>>> {
     let paging = Paging::new(q.page, q.per_page)?;
     let filters = Filters::default()
+        .within("p.ref", principal.scope())
         .text("p.ref", q.pack)
         .int("s.trigger_id", q.trigger_id)
         .flag("s.enabled", q.enabled);
@@ -153,8 +154,10 @@ pub async fn create_sensor(
 ) -> Result<(StatusCode, Json<Sensor>)> {
     validate::ident("name", &new.name)?;
     check(&new.entry_point, new.poll_interval_secs)?;
+    principal.check_pack(&state, &new.pack).await?;
     let pack = pack_id(&state, &new.pack).await?;
-    super::triggers::find(&state, new.trigger_id).await?;
+    let trigger = super::triggers::find(&state, new.trigger_id).await?;
+    principal.check_pack(&state, &trigger.pack).await?;
     let id: i64 = sqlx::query(
         "INSERT INTO sensors (pack_id, trigger_id, name, entry_point, poll_interval_secs, enabled, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
@@ -180,11 +183,13 @@ pub async fn create_sensor(
     responses((status = 200, body = Sensor), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
 #[protected(with = AnyAuth)]
 pub async fn get_sensor(
-    AnyAuth(_principal): AnyAuth,
+    AnyAuth(principal): AnyAuth,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<Sensor>> {
-    Ok(Json(find(&state, id).await?))
+    let found = find(&state, id).await?;
+    principal.check_pack(&state, &found.pack).await?;
+    Ok(Json(found))
 }
 
 /// Update a sensor.
@@ -200,6 +205,7 @@ pub async fn update_sensor(
     Json(update): Json<SensorUpdate>,
 ) -> Result<Json<Sensor>> {
     let current = find(&state, id).await?;
+    principal.check_pack(&state, &current.pack).await?;
     let entry_point = update.entry_point.unwrap_or(current.entry_point);
     let interval = update
         .poll_interval_secs
@@ -231,6 +237,8 @@ pub async fn delete_sensor(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<StatusCode> {
+    let current = find(&state, id).await?;
+    principal.check_pack(&state, &current.pack).await?;
     let done = sqlx::query("DELETE FROM sensors WHERE id = $1")
         .bind(id)
         .execute(&state.db.pool)
@@ -253,6 +261,8 @@ pub async fn enable_sensor(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<Sensor>> {
+    let current = find(&state, id).await?;
+    principal.check_pack(&state, &current.pack).await?;
     if !set_enabled(&state.db, "sensors", id, true).await? {
         return Err(Error::NotFound("sensor"));
     }
@@ -271,6 +281,8 @@ pub async fn disable_sensor(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<Sensor>> {
+    let current = find(&state, id).await?;
+    principal.check_pack(&state, &current.pack).await?;
     if !set_enabled(&state.db, "sensors", id, false).await? {
         return Err(Error::NotFound("sensor"));
     }

@@ -112,12 +112,13 @@ pub struct TriggerQuery {
     responses((status = 200, body = Page<Trigger>), (status = 401, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
 #[protected(with = AnyAuth)]
 pub async fn list_triggers(
-    AnyAuth(_principal): AnyAuth,
+    AnyAuth(principal): AnyAuth,
     State(state): State<AppState>,
     Query(q): Query<TriggerQuery>,
 ) -> Result<Json<Page<Trigger>>> {
     let paging = Paging::new(q.page, q.per_page)?;
     let filters = Filters::default()
+        .within("p.ref", principal.scope())
         .text("p.ref", q.pack)
         .flag("t.enabled", q.enabled);
     Ok(Json(
@@ -138,6 +139,7 @@ pub async fn create_trigger(
     validate::ident("name", &new.name)?;
     validate::text("description", &new.description, 2048)?;
     let schema = validate::object("payload_schema", &new.payload_schema)?;
+    principal.check_pack(&state, &new.pack).await?;
     let pack = pack_id(&state, &new.pack).await?;
     let id: i64 = sqlx::query(
         "INSERT INTO triggers (pack_id, name, description, payload_schema, enabled, created_at, updated_at) \
@@ -163,11 +165,13 @@ pub async fn create_trigger(
     responses((status = 200, body = Trigger), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
 #[protected(with = AnyAuth)]
 pub async fn get_trigger(
-    AnyAuth(_principal): AnyAuth,
+    AnyAuth(principal): AnyAuth,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<Trigger>> {
-    Ok(Json(find(&state, id).await?))
+    let found = find(&state, id).await?;
+    principal.check_pack(&state, &found.pack).await?;
+    Ok(Json(found))
 }
 
 /// Update a trigger.
@@ -183,6 +187,7 @@ pub async fn update_trigger(
     Json(update): Json<TriggerUpdate>,
 ) -> Result<Json<Trigger>> {
     let current = find(&state, id).await?;
+    principal.check_pack(&state, &current.pack).await?;
     let description = update.description.unwrap_or(current.description);
     validate::text("description", &description, 2048)?;
     let schema = validate::object(
@@ -215,6 +220,8 @@ pub async fn delete_trigger(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<StatusCode> {
+    let current = find(&state, id).await?;
+    principal.check_pack(&state, &current.pack).await?;
     let done = sqlx::query("DELETE FROM triggers WHERE id = $1")
         .bind(id)
         .execute(&state.db.pool)
@@ -237,6 +244,8 @@ pub async fn enable_trigger(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<Trigger>> {
+    let current = find(&state, id).await?;
+    principal.check_pack(&state, &current.pack).await?;
     if !set_enabled(&state.db, "triggers", id, true).await? {
         return Err(Error::NotFound("trigger"));
     }
@@ -255,6 +264,8 @@ pub async fn disable_trigger(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<Trigger>> {
+    let current = find(&state, id).await?;
+    principal.check_pack(&state, &current.pack).await?;
     if !set_enabled(&state.db, "triggers", id, false).await? {
         return Err(Error::NotFound("trigger"));
     }

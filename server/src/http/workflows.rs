@@ -110,12 +110,13 @@ pub struct WorkflowQuery {
     responses((status = 200, body = Page<Workflow>), (status = 401, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
 #[protected(with = AnyAuth)]
 pub async fn list_workflows(
-    AnyAuth(_principal): AnyAuth,
+    AnyAuth(principal): AnyAuth,
     State(state): State<AppState>,
     Query(q): Query<WorkflowQuery>,
 ) -> Result<Json<Page<Workflow>>> {
     let paging = Paging::new(q.page, q.per_page)?;
     let filters = Filters::default()
+        .within("p.ref", principal.scope())
         .text("p.ref", q.pack)
         .flag("w.enabled", q.enabled);
     Ok(Json(
@@ -136,6 +137,7 @@ pub async fn create_workflow(
     validate::ident("name", &new.name)?;
     validate::text("description", &new.description, 2048)?;
     let definition = validate::object("definition", &new.definition)?;
+    principal.check_pack(&state, &new.pack).await?;
     let pack = pack_id(&state, &new.pack).await?;
     let id: i64 = sqlx::query(
         "INSERT INTO workflows (pack_id, name, description, definition, enabled, created_at, updated_at) \
@@ -161,11 +163,13 @@ pub async fn create_workflow(
     responses((status = 200, body = Workflow), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
 #[protected(with = AnyAuth)]
 pub async fn get_workflow(
-    AnyAuth(_principal): AnyAuth,
+    AnyAuth(principal): AnyAuth,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<Workflow>> {
-    Ok(Json(find(&state, id).await?))
+    let found = find(&state, id).await?;
+    principal.check_pack(&state, &found.pack).await?;
+    Ok(Json(found))
 }
 
 /// Update a workflow.
@@ -181,6 +185,7 @@ pub async fn update_workflow(
     Json(update): Json<WorkflowUpdate>,
 ) -> Result<Json<Workflow>> {
     let current = find(&state, id).await?;
+    principal.check_pack(&state, &current.pack).await?;
     let description = update.description.unwrap_or(current.description);
     validate::text("description", &description, 2048)?;
     let definition = validate::object(
@@ -213,6 +218,8 @@ pub async fn delete_workflow(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<StatusCode> {
+    let current = find(&state, id).await?;
+    principal.check_pack(&state, &current.pack).await?;
     let done = sqlx::query("DELETE FROM workflows WHERE id = $1")
         .bind(id)
         .execute(&state.db.pool)
