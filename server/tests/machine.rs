@@ -225,6 +225,10 @@ both!(pat_lifecycle, db => {
     assert!(list.body["items"][0]["prefix"].as_str().unwrap().starts_with("acpat_"));
     // Others cannot see or revoke it.
     assert_eq!(t.get("/api/v1/tokens", &other).await.body["total"], 0);
+    let owner = t.get("/api/v1/auth/me", &editor).await.body["id"].as_i64().unwrap();
+    t.get(&format!("/api/v1/tokens?user_id={owner}"), &other)
+        .await
+        .assert_envelope(StatusCode::FORBIDDEN);
     t.delete(&format!("/api/v1/tokens/{id}"), &other).await.assert_envelope(StatusCode::NOT_FOUND);
     // Only the hash is stored: the row does not authenticate.
     use sqlx::Row as _;
@@ -242,8 +246,10 @@ both!(pat_lifecycle, db => {
     // Revoke, then refused.
     assert_eq!(t.delete(&format!("/api/v1/tokens/{id}"), &editor).await.status, StatusCode::NO_CONTENT);
     call(&t, "GET", "/api/v1/packs", &cred, Value::Null).await.assert_envelope(StatusCode::UNAUTHORIZED);
-    // The audit log names the credential.
+    // The audit log names the credential; admins see anyone's tokens.
     let admin = t.user("root", "admin").await;
+    let listed = t.get(&format!("/api/v1/tokens?user_id={owner}"), &admin).await;
+    assert_eq!(listed.body["items"][0]["revoked"], true, "{}", listed.body);
     let audit = t.get("/api/v1/audit?per_page=100", &admin).await.body.to_string();
     assert!(audit.contains(&format!("ed/pat:{id}")), "{audit}");
     assert!(audit.contains("pat.create") && audit.contains("pat.revoke") && audit.contains("credential.rejected"));

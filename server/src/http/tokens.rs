@@ -100,11 +100,13 @@ pub struct TokenQuery {
     pub page: Option<u32>,
     pub per_page: Option<u32>,
     pub revoked: Option<bool>,
+    /// Another user's tokens (admins only).
+    pub user_id: Option<i64>,
 }
 
-/// List the caller's tokens (never their secrets).
+/// List the caller's tokens, or an admin another user's (never their secrets).
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens", params(TokenQuery), security(("bearer_auth" = [])),
-    responses((status = 200, body = Page<TokenInfo>), (status = 401, body = ErrorEnvelope)))]
+    responses((status = 200, body = Page<TokenInfo>), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)))]
 #[protected]
 pub async fn list_tokens(
     RequireAuth(principal): RequireAuth,
@@ -112,8 +114,13 @@ pub async fn list_tokens(
     Query(q): Query<TokenQuery>,
 ) -> Result<Json<Page<TokenInfo>>> {
     let paging = Paging::new(q.page, q.per_page)?;
+    let own = principal.user()?;
+    let user_id = q.user_id.unwrap_or(own);
+    if user_id != own {
+        principal.require::<UsersAdmin>(&state).await?;
+    }
     let filters = Filters::default()
-        .int("user_id", Some(principal.user()?))
+        .int("user_id", Some(user_id))
         .flag("revoked", q.revoked);
     Ok(Json(
         page(
