@@ -561,36 +561,29 @@ impl Evaluator<'_> {
                 }
                 Value::Opaque
             }
-            (_, m) if routing_fn && METHOD_FNS.contains(&m) && args.len() == 1 => {
-                let entry = self.method_entry(m, &call.args[0], &args[0], scope, false);
-                Value::MethodRouter(vec![entry])
-            }
-            (_, "on") if routing_fn && args.len() == 2 => {
-                let entries = filter_methods(&call.args[0])
-                    .into_iter()
-                    .map(|m| self.method_entry(&m, &call.args[1], &args[1], scope, false))
-                    .collect();
-                Value::MethodRouter(entries)
-            }
+            // `get(h)`, `on(MethodFilter::GET, h)`, and their `_service` forms.
             (_, m)
                 if routing_fn
-                    && m.ends_with("_service")
-                    && METHOD_FNS.contains(&m.trim_end_matches("_service"))
-                    && args.len() == 1 =>
+                    && matches!(method_fn(m), Some((base, _)) if (base == "on" && args.len() == 2) || (base != "on" && args.len() == 1)) =>
             {
-                let entry = self.method_entry(
-                    m.trim_end_matches("_service"),
-                    &call.args[0],
-                    &args[0],
-                    scope,
-                    true,
-                );
-                Value::MethodRouter(vec![entry])
-            }
-            (_, "on_service") if routing_fn && args.len() == 2 => {
-                let entries = filter_methods(&call.args[0])
-                    .into_iter()
-                    .map(|m| self.method_entry(&m, &call.args[1], &args[1], scope, true))
+                let (base, service) = method_fn(m).unwrap_or_default();
+                let (filter, handler) = if base == "on" {
+                    (Some(&call.args[0]), 1)
+                } else {
+                    (None, 0)
+                };
+                let methods = filter.map_or_else(|| vec![base.to_string()], filter_methods);
+                let entries = methods
+                    .iter()
+                    .map(|method| {
+                        self.method_entry(
+                            method,
+                            &call.args[handler],
+                            &args[handler],
+                            scope,
+                            service,
+                        )
+                    })
                     .collect();
                 Value::MethodRouter(entries)
             }
@@ -1187,6 +1180,14 @@ fn service_entry(method: &str, path: &str, at: Loc, text: &str) -> Entry {
         router_fallback: false,
         collected: None,
     }
+}
+
+/// `get` -> `("get", false)`, `on_service` -> `("on", true)`; `None` for other names.
+fn method_fn(name: &str) -> Option<(&str, bool)> {
+    let (base, service) = name
+        .strip_suffix("_service")
+        .map_or((name, false), |b| (b, true));
+    (METHOD_FNS.contains(&base) || base == "on").then_some((base, service))
 }
 
 /// `MethodFilter::GET | MethodFilter::POST` -> `["get", "post"]`.

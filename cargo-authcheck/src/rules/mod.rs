@@ -107,6 +107,16 @@ pub fn check(analysis: &Analysis, overrides: &LevelOverrides) -> Vec<Diagnostic>
     found
 }
 
+/// The extractor to suggest in fixes: the first configured one, as a bare name.
+pub fn extractor_name(analysis: &Analysis) -> &str {
+    analysis
+        .config
+        .extractors
+        .first()
+        .and_then(|e| e.value.rsplit("::").next())
+        .unwrap_or("RequireAuth")
+}
+
 /// `GET /path` of a route.
 pub fn route_name(route: &Route) -> String {
     format!("{} {}", route.entry.method, route.entry.path)

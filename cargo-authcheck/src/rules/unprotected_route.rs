@@ -32,13 +32,7 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {
-    let extractor = analysis
-        .config
-        .extractors
-        .first()
-        .map_or("RequireAuth", |e| {
-            e.value.rsplit("::").next().unwrap_or("RequireAuth")
-        });
+    let extractor = super::extractor_name(analysis);
     for route in analysis
         .routes
         .iter()
