@@ -120,14 +120,20 @@ impl<'a> Classifier<'a> {
             near_misses.extend(self.earlier_layers(entry));
         }
         let protection = extractor.clone().or(layer.clone());
-        let public = match entry.target {
-            Target::Fn(f) => self.index.fns[f.0]
-                .intent
-                .public
-                .as_ref()
-                .map(|p| p.reason.clone().unwrap_or_default()),
+        // `#[public]` counts only with a reason (as the macro demands).
+        let public_attr = match entry.target {
+            Target::Fn(f) => self.index.fns[f.0].intent.public.as_ref(),
             _ => None,
         };
+        let public = public_attr
+            .and_then(|p| p.reason.clone())
+            .filter(|r| !r.trim().is_empty());
+        if public_attr.is_some() && public.is_none() {
+            near_misses.push(
+                "`#[public]` without a reason does not count: write `#[public(reason = \"...\")]`"
+                    .to_string(),
+            );
+        }
         let allow = self.allow_match(entry);
         let (class, evidence) = if let Some(e) = extractor {
             (AuthClass::Extractor, Some(e))

@@ -458,3 +458,34 @@ pub fn app(paths: Vec<String>) -> Router {{
         out.stdout
     );
 }
+
+#[test]
+fn public_needs_a_reason() {
+    let src = app("").replace("pub async fn", "#[public]\npub async fn");
+    let s = Scratch::new(&[("src/lib.rs", &src)]);
+    let out = s.run(&["check"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stdout
+            .contains("note: `#[public]` without a reason does not count"),
+        "{}",
+        out.stdout
+    );
+    s.write(
+        "src/lib.rs",
+        &app("").replace(
+            "pub async fn",
+            "#[public(reason = \"catalogue is public\")]\npub async fn",
+        ),
+    );
+    let out = s.run(&["check"]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    let routes = s.run(&["routes", "--format", "json"]);
+    assert!(
+        routes
+            .stdout
+            .contains("\"evidence\": \"#[public] catalogue is public\""),
+        "{}",
+        routes.stdout
+    );
+}
