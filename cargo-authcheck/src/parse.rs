@@ -23,6 +23,9 @@ pub const MAX_NESTING: usize = 256;
 /// More operators than this in one expression (see [`too_deep`]) are reported instead of parsed.
 pub const MAX_CHAIN: usize = 2048;
 
+/// Files parsed in parallel before their summaries are linked (see [`index_workspace`]).
+const PARSE_CHUNK: usize = 128;
+
 /// One file to load as a module.
 struct Job {
     file: FileId,
@@ -91,31 +94,38 @@ pub fn index_workspace(ws: &Workspace, exclude: &[String]) -> Index {
                 (src.path.clone(), job.file, job.child_dir.clone(), top)
             })
             .collect();
-        let results: Vec<Parsed> = contexts
-            .par_iter()
-            .map(|(path, file, child_dir, top)| parse_one(path, *file, child_dir, top.clone()))
-            .collect();
         let mut next = Vec::new();
-        // Exact capacity: the fn list is the index's largest table; doubling would leave up to
-        // half of it unused at the peak.
-        let level_fns: usize = results
-            .iter()
-            .map(|r| r.as_ref().map_or(0, |(_, s)| s.fns.len()))
-            .sum();
-        index.fns.reserve_exact(level_fns);
-        for (job, result) in jobs.into_iter().zip(results) {
-            match result {
-                Ok((text, summary)) => {
-                    index.sources.set_text(job.file, text);
-                    index.lines += summary.lines;
-                    next.extend(link(&mut index, &job, summary, ws, exclude, &mut loaded));
-                }
-                Err((text, mut problem)) => {
-                    index.sources.set_text(job.file, text);
-                    if let (Some(at), true) = (job.declared_at, problem.loc.line == 0) {
-                        problem.loc = at;
+        let mut jobs_in_order = jobs.into_iter();
+        // A level is parsed in chunks, each linked before the next is parsed: the summaries of a
+        // chunk are moved into the index and freed while the next chunk is parsed, so the memory
+        // they hold is reused instead of adding up over a whole level.
+        for chunk in contexts.chunks(PARSE_CHUNK) {
+            let results: Vec<Parsed> = chunk
+                .par_iter()
+                .map(|(path, file, child_dir, top)| parse_one(path, *file, child_dir, top.clone()))
+                .collect();
+            // Exact capacity: the fn list is the index's largest table; doubling would leave up
+            // to half of it unused at the peak.
+            let chunk_fns: usize = results
+                .iter()
+                .map(|r| r.as_ref().map_or(0, |(_, s)| s.fns.len()))
+                .sum();
+            index.fns.reserve_exact(chunk_fns);
+            for result in results {
+                let job = jobs_in_order.next().expect("one job per result");
+                match result {
+                    Ok((text, summary)) => {
+                        index.sources.set_text(job.file, text);
+                        index.lines += summary.lines;
+                        next.extend(link(&mut index, &job, summary, ws, exclude, &mut loaded));
                     }
-                    index.problems.push(problem);
+                    Err((text, mut problem)) => {
+                        index.sources.set_text(job.file, text);
+                        if let (Some(at), true) = (job.declared_at, problem.loc.line == 0) {
+                            problem.loc = at;
+                        }
+                        index.problems.push(problem);
+                    }
                 }
             }
         }
@@ -867,6 +877,7 @@ fn link(
     for (local, items) in summary.modules.into_iter().enumerate() {
         let module = &mut index.modules[module_ids[local].0];
         module.globs.extend(items.globs);
+        module.entries.reserve(items.entries.len());
         for (name, entry) in items.entries {
             let linked = match entry {
                 crate::index::Entry::Fn(i) => LinkedEntry::Fn(crate::index::FnId(fn_base + i)),

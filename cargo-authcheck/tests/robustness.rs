@@ -447,7 +447,7 @@ fn registry_sweep_never_panics() {
     let (step, budget) = if all {
         (1, Duration::MAX)
     } else if cfg!(debug_assertions) {
-        (total.div_ceil(3000).max(1), Duration::from_secs(40))
+        (total.div_ceil(3000).max(1), Duration::from_secs(30))
     } else {
         (total.div_ceil(20_000).max(1), Duration::from_secs(40))
     };

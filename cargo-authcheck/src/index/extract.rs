@@ -335,20 +335,21 @@ impl Walker<'_, '_> {
         body: Option<&syn::Block>,
         locator: &Locator,
     ) -> FnItem {
-        let params = sig
-            .inputs
-            .iter()
-            .filter_map(|arg| match arg {
-                syn::FnArg::Typed(pt) => Some(Param {
+        // Exact capacities (here and in `type_ref`): the index holds every fn of the workspace,
+        // and `filter_map(..).collect()` would reserve room for four.
+        let mut params = Vec::with_capacity(sig.inputs.len());
+        for arg in &sig.inputs {
+            if let syn::FnArg::Typed(pt) = arg {
+                params.push(Param {
                     ty: type_ref(&pt.ty),
                     loc: self.loc(pt),
-                }),
-                syn::FnArg::Receiver(_) => None,
-            })
-            .collect();
+                });
+            }
+        }
+        params.shrink_to_fit();
         let returns = match &sig.output {
             syn::ReturnType::Default => String::new(),
-            syn::ReturnType::Type(_, ty) => ty.to_token_stream().to_string(),
+            syn::ReturnType::Type(_, ty) => compact(ty.to_token_stream().to_string()),
         };
         FnItem {
             name: sig.ident.to_string(),
@@ -423,14 +424,18 @@ pub fn type_ref(ty: &syn::Type) -> TypeRef {
                 .map(|s| s.ident.to_string())
                 .collect();
             let args = match p.path.segments.last().map(|s| &s.arguments) {
-                Some(syn::PathArguments::AngleBracketed(a)) => a
-                    .args
-                    .iter()
-                    .filter_map(|arg| match arg {
-                        syn::GenericArgument::Type(t) => Some(type_ref(t)),
-                        _ => None,
-                    })
-                    .collect(),
+                Some(syn::PathArguments::AngleBracketed(a)) => {
+                    let mut args: Vec<TypeRef> = a
+                        .args
+                        .iter()
+                        .filter_map(|arg| match arg {
+                            syn::GenericArgument::Type(t) => Some(type_ref(t)),
+                            _ => None,
+                        })
+                        .collect();
+                    args.shrink_to_fit();
+                    args
+                }
                 _ => Vec::new(),
             };
             TypeRef::Path { segments, args }
@@ -438,8 +443,14 @@ pub fn type_ref(ty: &syn::Type) -> TypeRef {
         syn::Type::Reference(r) => TypeRef::Ref(Box::new(type_ref(&r.elem))),
         syn::Type::Paren(p) => type_ref(&p.elem),
         syn::Type::Group(g) => type_ref(&g.elem),
-        other => TypeRef::Other(other.to_token_stream().to_string()),
+        other => TypeRef::Other(compact(other.to_token_stream().to_string())),
     }
+}
+
+/// A string without spare capacity (`to_string` of a token stream grows by doubling).
+fn compact(mut s: String) -> String {
+    s.shrink_to_fit();
+    s
 }
 
 fn intent_attrs(attrs: &[syn::Attribute], file: FileId) -> IntentAttrs {
