@@ -35,6 +35,9 @@ pub enum Error {
     /// 429: over a rate limit; retry after that many seconds.
     #[error("too many requests; retry in {0} s")]
     TooManyRequests(u64),
+    /// 503: the database cannot be reached (down, restarting, no free connection in time); logged.
+    #[error("database unavailable; retry later")]
+    Unavailable(String),
     /// 500: logged in full, answered without detail.
     #[error("internal error")]
     Internal(String),
@@ -60,6 +63,7 @@ impl Error {
             Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -74,6 +78,19 @@ impl From<sqlx::Error> for Error {
             }
             sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
                 Error::Conflict("a referenced resource does not exist or is still in use".into())
+            }
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::WorkerCrashed => Error::Unavailable(e.to_string()),
+            // Connection exceptions (08xxx) and shutdowns (57P01-57P03): the server went away.
+            sqlx::Error::Database(db)
+                if db
+                    .code()
+                    .is_some_and(|c| c.starts_with("08") || c.starts_with("57P")) =>
+            {
+                Error::Unavailable(e.to_string())
             }
             _ => Error::Internal(e.to_string()),
         }
@@ -101,8 +118,10 @@ pub struct ErrorEnvelope {
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = self.status();
-        if let Error::Internal(detail) = &self {
-            tracing::error!(%detail, "internal error");
+        match &self {
+            Error::Internal(detail) => tracing::error!(%detail, "internal error"),
+            Error::Unavailable(detail) => tracing::warn!(%detail, "database unavailable"),
+            _ => {}
         }
         let field = match &self {
             Error::Unprocessable { field, .. } => Some(field.clone()),
@@ -136,3 +155,28 @@ impl IntoResponse for Error {
 
 /// Result of handlers.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_unreachable_database_is_503_with_the_envelope() {
+        for e in [
+            sqlx::Error::PoolTimedOut,
+            sqlx::Error::PoolClosed,
+            sqlx::Error::Io(std::io::ErrorKind::ConnectionRefused.into()),
+        ] {
+            let response = Error::from(e).into_response();
+            assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+            let body = axum::body::to_bytes(response.into_body(), 1024)
+                .await
+                .unwrap();
+            let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(
+                body,
+                serde_json::json!({"error": {"code": 503, "message": "database unavailable; retry later"}})
+            );
+        }
+    }
+}
