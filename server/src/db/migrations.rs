@@ -200,17 +200,39 @@ CREATE TABLE api_keys (
     ),
 ];
 
-/// Applies the migrations not yet recorded, each in a transaction.
+/// Key of the PostgreSQL advisory lock held while migrating.
+const MIGRATION_LOCK: i64 = 0x6175_7468_6368_6b00;
+
+/// Applies the migrations not yet recorded, each in a transaction. On PostgreSQL an advisory lock
+/// serialises servers starting together; SQLite's write lock does the same there.
 pub async fn migrate(db: &Db) -> Result<(), sqlx::Error> {
     let pk = match db.backend {
         Backend::Sqlite => "INTEGER PRIMARY KEY AUTOINCREMENT",
         Backend::Postgres => "BIGSERIAL PRIMARY KEY",
     };
-    db.pool
-        .execute("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    let mut conn = db.pool.acquire().await?;
+    if db.backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(MIGRATION_LOCK)
+            .execute(&mut *conn)
+            .await?;
+    }
+    let result = apply(&mut conn, pk).await;
+    if db.backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_unlock($1)")
+            .bind(MIGRATION_LOCK)
+            .execute(&mut *conn)
+            .await?;
+    }
+    result
+}
+
+async fn apply(conn: &mut sqlx::AnyConnection, pk: &str) -> Result<(), sqlx::Error> {
+    use sqlx::Connection as _;
+    conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)")
         .await?;
     for (version, sql) in MIGRATIONS {
-        let mut tx = db.pool.begin().await?;
+        let mut tx = conn.begin().await?;
         let done = sqlx::query("SELECT COUNT(*) AS n FROM schema_migrations WHERE version = $1")
             .bind(*version)
             .fetch_one(&mut *tx)

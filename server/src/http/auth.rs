@@ -158,6 +158,10 @@ async fn issue(
             .map_err(|e| Error::Internal(format!("signing failed: {e}")))
     };
     let access_token = sign(&claims(TokenType::Access, cfg.access_token_ttl_secs, None))?;
+    sqlx::query("DELETE FROM refresh_tokens WHERE expires_at < $1")
+        .bind(now)
+        .execute(&state.db.pool)
+        .await?;
     let refresh_token = sign(&claims(
         TokenType::Refresh,
         cfg.refresh_token_ttl_secs,
