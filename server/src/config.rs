@@ -386,6 +386,32 @@ mod tests {
     }
 
     #[test]
+    fn file_keys_are_checked_and_env_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.toml");
+        std::fs::write(
+            &path,
+            "listen = \"0.0.0.0:9000\"\nallow_registration = false\n",
+        )
+        .unwrap();
+        let file = read_file(&path).unwrap();
+        let env = env_of(&[("AUTHCHECK_LISTEN", "127.0.0.1:9001")]);
+        let file = FileConfig {
+            data_dir: Some(dir.path().to_owned()),
+            ..file
+        };
+        let config = Config::resolve(file, &env).unwrap();
+        assert_eq!(config.listen.to_string(), "127.0.0.1:9001");
+        assert!(!config.allow_registration);
+        std::fs::write(&path, "lisen = \"x\"\n").unwrap();
+        let err = read_file(&path).unwrap_err().to_string();
+        assert!(
+            err.contains("unknown field") && err.contains("server.toml"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn redacts_passwords() {
         assert_eq!(
             redact_url("postgres://u:secret@h/db"),
