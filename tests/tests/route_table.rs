@@ -42,7 +42,7 @@ fn request_path(pattern: &str) -> String {
 async fn the_running_server_agrees_with_the_static_table() {
     let table = routes();
     assert!(table.len() >= 80, "only {} routes", table.len());
-    let t = TestApp::new().await;
+    let t = TestApp::new(common::Db::Sqlite).await;
     let mut admin = t.user("root", "admin").await;
     let pair = t.login("root").await;
     let refresh = pair["refresh_token"].as_str().unwrap().to_owned();
@@ -124,7 +124,7 @@ async fn the_running_server_agrees_with_the_static_table() {
 #[tokio::test]
 async fn the_served_document_lists_every_route_with_matching_security() {
     let table = routes();
-    let t = TestApp::new().await;
+    let t = TestApp::new(common::Db::Sqlite).await;
     let spec = t
         .call("GET", "/api-docs/openapi.json", None, None)
         .await
