@@ -304,10 +304,11 @@ fn full_parse_forced() -> bool {
 
 /// The first place where the file is too deeply nested for a recursive-descent parser (and the
 /// recursive passes over its tree) to be safe: brackets deeper than [`MAX_NESTING`], a run of
-/// more than [`MAX_NESTING`] prefix operators (`!!!!x`, `- - -x`), or more than [`MAX_CHAIN`]
-/// operators in one expression without a `,`/`;` at the same bracket level (a 100k-term sum
-/// `a + a + ..`, a 100k-call method chain, `Vec<Vec<..>>` 100k deep: trees that deep overflow the stack
-/// when they are built, walked or dropped). Comments, strings and char literals do not count.
+/// more than [`MAX_NESTING`] prefix operators (`!!!!x`, `- - -x`) or unclosed `<` (`Vec<Vec<..`),
+/// or more than [`MAX_CHAIN`] chained operators in one expression without a `,`/`;`/`}` at the
+/// same bracket level (a 100k-term sum `a + a + ..`, a 100k-call method chain: trees that deep
+/// overflow the stack when they are built, walked or dropped). Comments, strings and char
+/// literals do not count.
 /// Returns the byte offset and the message.
 fn too_deep(text: &str) -> Option<(usize, String)> {
     mask::complexity(text)
@@ -780,9 +781,13 @@ mod mask {
 
     /// See [`super::too_deep`].
     pub fn complexity(text: &str) -> Option<(usize, String)> {
-        let lx = Lexer { b: text.as_bytes() };
-        // Operators since the last `,`/`;` per open bracket level.
-        let mut chain: Vec<usize> = vec![0];
+        let b = text.as_bytes();
+        let lx = Lexer { b };
+        let byte = |i: usize| b.get(i).copied().unwrap_or(b' ');
+        // Per open bracket level: operators that build nested trees since the last `,`, `;` or
+        // `}` (paths, `|` or-patterns and `..=` ranges are flat lists and do not count), and
+        // unclosed `<` since the last `;`, `{` or `}`.
+        let mut levels: Vec<(usize, usize)> = vec![(0, 0)];
         let mut run = 0usize;
         let mut i = 0;
         loop {
@@ -795,46 +800,93 @@ mod mask {
                     continue;
                 }
             };
-            match tok {
+            let (ops, angle) = levels.last_mut().expect("the file level");
+            let counted = match tok {
                 Tok::End => return None,
-                Tok::Open(_) => {
-                    chain.push(0);
-                    if chain.len() > MAX_NESTING + 1 {
+                Tok::Open(c) => {
+                    if c == b'{' {
+                        *angle = 0;
+                    }
+                    levels.push((0, 0));
+                    if levels.len() > MAX_NESTING + 1 {
                         return Some((
-                            at,
+                            i - 1,
                             format!("brackets nest deeper than {MAX_NESTING} levels; not analysed"),
                         ));
                     }
+                    false
                 }
-                Tok::Close(_) if chain.len() > 1 => {
-                    chain.pop();
-                }
-                Tok::Punct(b',' | b';') => {
-                    if let Some(c) = chain.last_mut() {
-                        *c = 0;
+                Tok::Close(c) => {
+                    if levels.len() > 1 {
+                        levels.pop();
                     }
+                    // A `}` ends an item or a block-like statement: what follows starts afresh
+                    // (a file of 10k `impl`s is not one long expression).
+                    if c == b'}' {
+                        *levels.last_mut().expect("the file level") = (0, 0);
+                    }
+                    false
                 }
+                Tok::Punct(b',') => {
+                    *ops = 0;
+                    false
+                }
+                Tok::Punct(b';') => {
+                    (*ops, *angle) = (0, 0);
+                    false
+                }
+                Tok::Ident(s, e) => &b[s..e] == b"as",
                 Tok::Punct(c) => {
+                    let p = i - 1;
+                    let (prev, next) = (if p > 0 { byte(p - 1) } else { b' ' }, byte(p + 1));
+                    if c == b'<' {
+                        *angle += 1;
+                    } else if c == b'>' && !matches!(prev, b'-' | b'=') && next != b'=' {
+                        *angle = angle.saturating_sub(1);
+                    }
+                    if *angle > MAX_NESTING {
+                        return Some((
+                            p,
+                            format!("generic arguments nest deeper than {MAX_NESTING} levels; not analysed"),
+                        ));
+                    }
                     if matches!(c, b'!' | b'-' | b'*' | b'&') {
                         run += 1;
                         if run > MAX_NESTING {
-                            return Some((at, format!("more than {MAX_NESTING} prefix operators in a row; not analysed")));
+                            return Some((
+                                p,
+                                format!("more than {MAX_NESTING} prefix operators in a row; not analysed"),
+                            ));
                         }
                     } else {
                         run = 0;
                     }
-                    if c != b'#' && c != b'\'' {
-                        let count = chain.last_mut().expect("the file level");
-                        *count += 1;
-                        if *count > MAX_CHAIN {
-                            return Some((at, format!("an expression or type with more than {MAX_CHAIN} operators; not analysed")));
-                        }
+                    match c {
+                        b'+' | b'-' | b'*' | b'/' | b'%' | b'^' | b'&' | b'?' => true,
+                        // `a || b`, closures `|| ..`; a single `|` may be an or-pattern.
+                        b'|' => next == b'|',
+                        // Field, method, `.await`, tuple index; not `..`/`..=`.
+                        b'.' => is_ident_continue(next),
+                        // `=`, `==`, `+=`; not `=>` or the `=` of `..=`.
+                        b'=' => next != b'>' && prev != b'.' && prev != b'=',
+                        _ => false,
                     }
-                    continue;
                 }
-                _ => {}
+                Tok::Lit => false,
+            };
+            if !matches!(tok, Tok::Punct(_)) {
+                run = 0;
             }
-            run = 0;
+            if counted {
+                let (ops, _) = levels.last_mut().expect("the file level");
+                *ops += 1;
+                if *ops > MAX_CHAIN {
+                    return Some((
+                        i - 1,
+                        format!("an expression with more than {MAX_CHAIN} chained operators; not analysed"),
+                    ));
+                }
+            }
         }
     }
 }

@@ -157,15 +157,28 @@ fn deeply_nested_unary_operators() {
 fn very_long_operator_chains() {
     // Left-nested trees 100k deep overflow the stack when they are walked or dropped.
     let sum = format!("pub fn f() -> u64 {{ 1{} }}\n", " + 1".repeat(LEVELS));
-    hostile(sum.as_bytes(), "more than 2048 operators");
+    hostile(sum.as_bytes(), "more than 2048 chained operators");
     let chain = format!("pub fn f(x: X) -> X {{ x{} }}\n", ".clone()".repeat(LEVELS));
-    hostile(chain.as_bytes(), "more than 2048 operators");
+    hostile(chain.as_bytes(), "more than 2048 chained operators");
     let ty = format!(
         "pub type T = {}u8{};\n",
         "Vec<".repeat(LEVELS),
         ">".repeat(LEVELS)
     );
-    hostile(ty.as_bytes(), "more than 2048 operators");
+    hostile(
+        ty.as_bytes(),
+        "generic arguments nest deeper than 256 levels",
+    );
+    for (head, piece) in [
+        ("a", " || a"),
+        ("a", " = a"),
+        ("a", "?"),
+        ("1", " as u8"),
+        ("a", " & a"),
+    ] {
+        let text = format!("pub fn f() {{ {head}{} }}\n", piece.repeat(LEVELS));
+        hostile(text.as_bytes(), "more than 2048 chained operators");
+    }
 }
 
 /// The limits leave room for big but real router code: a 2000-route chain is analysed.
@@ -453,6 +466,7 @@ fn registry_sweep_never_panics() {
     };
     let start = Instant::now();
     let (mut swept, mut bytes, mut problems) = (0usize, 0u64, 0usize);
+    let mut kinds: std::collections::BTreeMap<String, (usize, String)> = Default::default();
     let mut panics = Vec::new();
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
@@ -464,7 +478,20 @@ fn registry_sweep_never_panics() {
         bytes += std::fs::metadata(path).map_or(0, |m| m.len());
         match std::panic::catch_unwind(|| cargo_authcheck::parse::summarize_file(path)) {
             Ok(Ok(_)) => {}
-            Ok(Err(_)) => problems += 1,
+            Ok(Err(problem)) => {
+                problems += 1;
+                // "cannot parse: expected `;`" -> "cannot parse"; limits keep their wording.
+                let kind = problem
+                    .message
+                    .split([':', '('])
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string();
+                let at = format!("{}:{}", path.display(), problem.loc.line);
+                let entry = kinds.entry(kind).or_insert((0, at));
+                entry.0 += 1;
+            }
             Err(_) => panics.push(path.clone()),
         }
     }
@@ -477,5 +504,8 @@ fn registry_sweep_never_panics() {
         swept as f64 / secs.max(1e-9),
         panics.len()
     );
+    for (kind, (count, example)) in &kinds {
+        println!("  {count:5} x {kind} (e.g. {example})");
+    }
     assert!(panics.is_empty(), "panics on: {panics:#?}");
 }
