@@ -114,8 +114,9 @@ pub fn index_workspace(ws: &Workspace, exclude: &[String]) -> Index {
             for result in results {
                 let job = jobs_in_order.next().expect("one job per result");
                 match result {
-                    Ok((text, summary)) => {
-                        index.sources.set_text(job.file, text);
+                    // The text is dropped: it is read again if a diagnostic or the router stage
+                    // needs it (few files do).
+                    Ok((_text, summary)) => {
                         index.lines += summary.lines;
                         next.extend(link(&mut index, &job, summary, ws, exclude, &mut loaded));
                     }

@@ -46,8 +46,20 @@ pub struct SourceFile {
     pub path: PathBuf,
     /// The path shown to users: relative to the workspace root, with `/` separators.
     pub display: String,
-    /// The file's text (empty when it could not be read).
-    pub text: String,
+    /// The file's text, read again from disk when first asked for: the parser does not keep the
+    /// texts of the (many) files nothing points into, so memory stays near the summaries' size.
+    text: std::sync::OnceLock<String>,
+}
+
+impl SourceFile {
+    /// The file's text (lossy for invalid UTF-8; empty when it cannot be read).
+    pub fn text(&self) -> &str {
+        self.text.get_or_init(|| {
+            std::fs::read(&self.path)
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default()
+        })
+    }
 }
 
 /// All files the analysis read, addressed by [`FileId`].
@@ -57,24 +69,27 @@ pub struct SourceMap {
 }
 
 impl SourceMap {
-    /// Adds a file and returns its id.
+    /// Adds a file with its text and returns its id.
     pub fn add(&mut self, path: PathBuf, workspace_root: &Path, text: String) -> FileId {
+        let id = self.reserve(path, workspace_root);
+        self.set_text(id, text);
+        id
+    }
+
+    /// Adds a file whose text is read from disk when needed.
+    pub fn reserve(&mut self, path: PathBuf, workspace_root: &Path) -> FileId {
         let display = display_path(&path, workspace_root);
         self.files.push(SourceFile {
             path,
             display,
-            text,
+            text: std::sync::OnceLock::new(),
         });
         FileId(self.files.len() - 1)
     }
 
-    /// Reserves an id for a file whose text is read later (by a parser thread).
-    pub fn reserve(&mut self, path: PathBuf, workspace_root: &Path) -> FileId {
-        self.add(path, workspace_root, String::new())
-    }
-
+    /// Keeps the text a file was analysed with (e.g. the lossy text of a file that is not UTF-8).
     pub fn set_text(&mut self, id: FileId, text: String) {
-        self.files[id.0].text = text;
+        self.files[id.0].text = std::sync::OnceLock::from(text);
     }
 
     pub fn len(&self) -> usize {

@@ -118,8 +118,9 @@ pub struct FnItem {
     pub name_loc: Loc,
     pub file: FileId,
     pub locator: Locator,
-    pub intent: IntentAttrs,
-    pub utoipa: Option<UtoipaPath>,
+    /// Boxed: most fns carry neither, and a million-line workspace has many fns.
+    pub intent: Box<IntentAttrs>,
+    pub utoipa: Option<Box<UtoipaPath>>,
     /// The body hands a router to `serve` or turns it into a service (`into_make_service`).
     pub serves: bool,
     /// False for a trait method declared without a default body.

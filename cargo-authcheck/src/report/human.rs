@@ -52,21 +52,21 @@ fn group<'a>(d: &'a Diagnostic, sources: &'a SourceMap) -> Group<'a> {
     let mut group = Group::with_title(level.primary_title(d.message.as_str()).id(d.code));
     for file in files {
         let src = sources.get(file);
-        let mut snippet = Snippet::source(src.text.as_str())
+        let mut snippet = Snippet::source(src.text())
             .line_start(1)
             .path(src.display.as_str())
             .fold(true);
         if file == d.primary.loc.file {
             snippet = snippet.annotation(
                 AnnotationKind::Primary
-                    .span(byte_range(&src.text, &d.primary))
+                    .span(byte_range(src.text(), &d.primary))
                     .label(d.primary.text.as_str()),
             );
         }
         for l in d.secondary.iter().filter(|l| l.loc.file == file) {
             snippet = snippet.annotation(
                 AnnotationKind::Context
-                    .span(byte_range(&src.text, l))
+                    .span(byte_range(src.text(), l))
                     .label(l.text.as_str()),
             );
         }

@@ -119,7 +119,7 @@ impl<'a> Evaluator<'a> {
         if let Some(ast) = self.asts.get(&file) {
             return Some(ast.clone());
         }
-        let ast = Rc::new(syn::parse_file(&self.index.sources.get(file).text).ok()?);
+        let ast = Rc::new(syn::parse_file(self.index.sources.get(file).text()).ok()?);
         self.asts.insert(file, ast.clone());
         Some(ast)
     }
@@ -143,10 +143,16 @@ impl<'a> Evaluator<'a> {
             return Value::Opaque;
         }
         let item = &self.index.fns[f.0];
-        let Some(ast) = self.ast(item.file) else {
-            return Value::Opaque;
-        };
-        let Some((sig, block)) = find_fn(&ast, &item.locator) else {
+        // The file parsed when it was indexed; failing now means it changed meanwhile.
+        let ast = self.ast(item.file);
+        let Some((sig, block)) = ast.as_deref().and_then(|ast| find_fn(ast, &item.locator)) else {
+            let (at, name) = (item.name_loc, item.name.clone());
+            self.unanalyzable(
+                at,
+                format!(
+                    "`{name}` could not be read again (did the file change during the analysis?)"
+                ),
+            );
             return Value::Opaque;
         };
         let mut scope = Scope {

@@ -31,7 +31,7 @@ pub fn apply(analysis: &Analysis, found: Vec<Diagnostic>) -> Vec<Diagnostic> {
     files.dedup();
     let mut allows: Vec<InlineAllow> = files
         .iter()
-        .flat_map(|&f| scan(f, &sources.get(f).text))
+        .flat_map(|&f| scan(f, sources.get(f).text()))
         .collect();
     let mut used = vec![false; allows.len()];
     let mut kept = Vec::new();
