@@ -202,3 +202,50 @@ both!(database_errors_are_answered_with_the_envelope, db => {
         r.assert_envelope();
     }
 });
+
+both!(a_write_whose_client_vanishes_is_completed_and_audited, db => {
+    let t = TestApp::new(db).await;
+    let tok = t.user("ed", "editor").await;
+    let addr = serve(t.app.clone()).await;
+    // Whole create requests, the connection dropped at various moments while the handler runs.
+    let clients: Vec<_> = (0..60u64)
+        .map(|i| {
+            let tok = tok.clone();
+            tokio::spawn(async move {
+                let body = json!({"ref": format!("gone{i}"), "name": "n"}).to_string();
+                let req = format!(
+                    "POST /api/v1/packs HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {tok}\r\n\
+                     Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                    body.len()
+                );
+                let mut s = TcpStream::connect(addr).await.unwrap();
+                s.write_all(req.as_bytes()).await.unwrap();
+                tokio::time::sleep(Duration::from_micros((i % 20) * 300)).await;
+                drop(s);
+            })
+        })
+        .collect();
+    for c in clients {
+        c.await.unwrap();
+    }
+    // Every pack written is also in the audit log: no handler stopped between the two writes.
+    let audited = || async {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'pack.create'")
+            .fetch_one(&t.state.db.pool)
+            .await
+            .unwrap();
+        sqlx::Row::try_get::<i64, _>(&row, "n").unwrap()
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let (packs, audited) = (t.count("packs").await, audited().await);
+        if packs == audited {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{packs} packs written, {audited} audited"
+        );
+    }
+});

@@ -66,11 +66,24 @@ pub fn app(state: AppState) -> Router {
         .merge(SwaggerUi::new("/docs").url("/api-docs/openapi.json", openapi::ApiDoc::openapi()))
         .fallback(fallback)
         .with_state(state)
+        .layer(axum::middleware::from_fn(run_to_completion))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(cors)
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+/// Runs each request in a task of its own, so that a client that disconnects does not cancel its
+/// handler half-way (a write done but not audited); a panicking handler gets the 500 envelope.
+async fn run_to_completion(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    tokio::spawn(next.run(req))
+        .await
+        .unwrap_or_else(|e| error::Error::Internal(format!("handler failed: {e}")).into_response())
 }
 
 /// Unknown paths get the envelope too.
