@@ -302,3 +302,28 @@ mod get {
     let (rows, _, problems) = table(lib, None, None);
     assert_eq!(rows, vec![row("GET", "/", "extractor")], "{problems}");
 }
+
+#[test]
+fn one_helper_called_with_different_paths() {
+    let lib = r#"
+use axum::{routing::get, Router};
+pub async fn list() {}
+pub async fn secret(_a: RequireAuth) {}
+fn crud(prefix: &str, open: bool) -> Router {
+    if open { Router::new().route(prefix, get(list)) } else { Router::new().route(prefix, get(secret)) }
+}
+pub fn app() -> Router { Router::new().merge(crud("/a", true)).merge(crud("/b", false)) }
+"#;
+    let (rows, _, problems) = table(lib, None, None);
+    // Both branches are possible for each call: each path may be served by either handler.
+    assert_eq!(
+        rows,
+        vec![
+            row("GET", "/a", "none"),
+            row("GET", "/a", "extractor"),
+            row("GET", "/b", "none"),
+            row("GET", "/b", "extractor")
+        ],
+        "{problems}"
+    );
+}

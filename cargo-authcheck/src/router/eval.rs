@@ -125,10 +125,12 @@ impl<'a> Evaluator<'a> {
     }
 
     fn call_fn(&mut self, f: FnId, args: Vec<Value>, receiver: Option<Value>) -> Value {
+        // Only a call that passes nothing known can reuse an earlier result: `crud("/a")` and
+        // `crud("/b")` build different routers.
         let plain_call = receiver.is_none()
             && args
                 .iter()
-                .all(|a| matches!(a, Value::Opaque | Value::Str(_) | Value::External { .. }));
+                .all(|a| matches!(a, Value::Opaque | Value::Param));
         if plain_call {
             if let Some(v) = self.memo.get(&f) {
                 return v.clone();
