@@ -4,8 +4,10 @@
 //! turned into a service; otherwise every router-returning fn that no other router code calls.
 
 pub mod eval;
+mod join;
 pub mod model;
 pub mod paths;
+mod syntax;
 
 use crate::config::Located;
 use crate::index::{FnId, Index, Ns, Resolved};
