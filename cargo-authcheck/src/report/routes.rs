@@ -96,6 +96,9 @@ pub fn json(analysis: &Analysis) -> String {
     out
 }
 
+/// Evidence longer than this is shortened in the text table (JSON and markdown keep it whole).
+const TABLE_EVIDENCE_CHARS: usize = 72;
+
 fn rows(analysis: &Analysis) -> Vec<[String; 5]> {
     analysis
         .routes
@@ -147,7 +150,16 @@ fn unanalyzable_lines(analysis: &Analysis) -> Vec<String> {
 /// `routes --format table`.
 pub fn table(analysis: &Analysis) -> String {
     let header = ["METHOD", "PATH", "AUTH", "HANDLER", "DEFINED AT"].map(str::to_string);
-    let rows = rows(analysis);
+    let mut rows = rows(analysis);
+    for row in &mut rows {
+        if row[2].chars().count() > TABLE_EVIDENCE_CHARS {
+            row[2] = row[2]
+                .chars()
+                .take(TABLE_EVIDENCE_CHARS - 1)
+                .chain(['…'])
+                .collect();
+        }
+    }
     let mut widths = header.clone().map(|h| h.chars().count());
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
