@@ -12,6 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::error::{Error, ErrorEnvelope, Result};
 use super::extract::{Json, Page, Paging, Path, Query};
+use super::writes;
 use crate::auth::{AnyAuth, AnyPermission, EnforcementsWrite};
 use crate::db::query::{page, Filters};
 use crate::AppState;
@@ -282,15 +283,6 @@ pub async fn delete_enforcement(
 ) -> Result<StatusCode> {
     let current = find(&state, id).await?;
     principal.check_pack(&state, &current.pack).await?;
-    let done = sqlx::query("DELETE FROM enforcements WHERE id = $1")
-        .bind(id)
-        .execute(&state.db.pool)
-        .await?;
-    if done.rows_affected() == 0 {
-        return Err(Error::NotFound("enforcement"));
-    }
-    principal
-        .audit(&state, "enforcement.delete", &format!("enforcement:{id}"))
-        .await?;
+    writes::delete(&state, &principal, "enforcements", "enforcement", id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

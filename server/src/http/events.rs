@@ -14,6 +14,7 @@ use super::actions::empty_object;
 use super::error::{Error, ErrorEnvelope, Result};
 use super::extract::{Json, Page, Paging, Path, Query};
 use super::validate;
+use super::writes;
 use crate::auth::{AnyAuth, AnyPermission, EventsWrite};
 use crate::db::query::{page, Filters};
 use crate::AppState;
@@ -209,15 +210,6 @@ pub async fn delete_event(
 ) -> Result<StatusCode> {
     let current = find(&state, id).await?;
     principal.check_pack(&state, &current.pack).await?;
-    let done = sqlx::query("DELETE FROM events WHERE id = $1")
-        .bind(id)
-        .execute(&state.db.pool)
-        .await?;
-    if done.rows_affected() == 0 {
-        return Err(Error::NotFound("event"));
-    }
-    principal
-        .audit(&state, "event.delete", &format!("event:{id}"))
-        .await?;
+    writes::delete(&state, &principal, "events", "event", id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -15,6 +15,7 @@ use super::actions::empty_object;
 use super::error::{Error, ErrorEnvelope, Result};
 use super::extract::{Json, Page, Paging, Path, Query};
 use super::validate;
+use super::writes;
 use crate::auth::{AnyAuth, AnyPermission, InquiriesWrite, Principal};
 use crate::db::query::{page, Filters};
 use crate::AppState;
@@ -318,15 +319,6 @@ pub async fn delete_inquiry(
 ) -> Result<StatusCode> {
     let current = find(&state, id).await?;
     principal.check_pack(&state, &current.pack).await?;
-    let done = sqlx::query("DELETE FROM inquiries WHERE id = $1")
-        .bind(id)
-        .execute(&state.db.pool)
-        .await?;
-    if done.rows_affected() == 0 {
-        return Err(Error::NotFound("inquiry"));
-    }
-    principal
-        .audit(&state, "inquiry.delete", &format!("inquiry:{id}"))
-        .await?;
+    writes::delete(&state, &principal, "inquiries", "inquiry", id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

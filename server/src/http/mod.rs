@@ -23,6 +23,7 @@ mod tokens;
 mod triggers;
 mod users;
 mod workflows;
+mod writes;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderName, HeaderValue, Method};

@@ -15,8 +15,9 @@ use super::error::{Error, ErrorEnvelope, Result};
 use super::extract::{Json, Page, Paging, Path, Query};
 use super::packs::pack_id;
 use super::validate;
+use super::writes;
 use crate::auth::{AnyAuth, AnyPermission, Principal, RulesWrite};
-use crate::db::query::{page, set_enabled, Filters};
+use crate::db::query::{page, Filters};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -269,16 +270,7 @@ pub async fn delete_rule(
 ) -> Result<StatusCode> {
     let current = find(&state, id).await?;
     principal.check_pack(&state, &current.pack).await?;
-    let done = sqlx::query("DELETE FROM rules WHERE id = $1")
-        .bind(id)
-        .execute(&state.db.pool)
-        .await?;
-    if done.rows_affected() == 0 {
-        return Err(Error::NotFound("rule"));
-    }
-    principal
-        .audit(&state, "rule.delete", &format!("rule:{id}"))
-        .await?;
+    writes::delete(&state, &principal, "rules", "rule", id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -293,12 +285,7 @@ pub async fn enable_rule(
 ) -> Result<Json<Rule>> {
     let current = find(&state, id).await?;
     principal.check_pack(&state, &current.pack).await?;
-    if !set_enabled(&state.db, "rules", id, true).await? {
-        return Err(Error::NotFound("rule"));
-    }
-    principal
-        .audit(&state, "rule.enable", &format!("rule:{id}"))
-        .await?;
+    writes::set_enabled(&state, &principal, "rules", "rule", id, true).await?;
     Ok(Json(find(&state, id).await?))
 }
 
@@ -313,11 +300,6 @@ pub async fn disable_rule(
 ) -> Result<Json<Rule>> {
     let current = find(&state, id).await?;
     principal.check_pack(&state, &current.pack).await?;
-    if !set_enabled(&state.db, "rules", id, false).await? {
-        return Err(Error::NotFound("rule"));
-    }
-    principal
-        .audit(&state, "rule.disable", &format!("rule:{id}"))
-        .await?;
+    writes::set_enabled(&state, &principal, "rules", "rule", id, false).await?;
     Ok(Json(find(&state, id).await?))
 }

@@ -15,8 +15,9 @@ use super::error::{Error, ErrorEnvelope, Result};
 use super::extract::{Json, Page, Paging, Path, Query};
 use super::packs::pack_id;
 use super::validate;
+use super::writes;
 use crate::auth::{AnyAuth, AnyPermission, SensorsWrite};
-use crate::db::query::{page, set_enabled, Filters};
+use crate::db::query::{page, Filters};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -239,16 +240,7 @@ pub async fn delete_sensor(
 ) -> Result<StatusCode> {
     let current = find(&state, id).await?;
     principal.check_pack(&state, &current.pack).await?;
-    let done = sqlx::query("DELETE FROM sensors WHERE id = $1")
-        .bind(id)
-        .execute(&state.db.pool)
-        .await?;
-    if done.rows_affected() == 0 {
-        return Err(Error::NotFound("sensor"));
-    }
-    principal
-        .audit(&state, "sensor.delete", &format!("sensor:{id}"))
-        .await?;
+    writes::delete(&state, &principal, "sensors", "sensor", id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -263,12 +255,7 @@ pub async fn enable_sensor(
 ) -> Result<Json<Sensor>> {
     let current = find(&state, id).await?;
     principal.check_pack(&state, &current.pack).await?;
-    if !set_enabled(&state.db, "sensors", id, true).await? {
-        return Err(Error::NotFound("sensor"));
-    }
-    principal
-        .audit(&state, "sensor.enable", &format!("sensor:{id}"))
-        .await?;
+    writes::set_enabled(&state, &principal, "sensors", "sensor", id, true).await?;
     Ok(Json(find(&state, id).await?))
 }
 
@@ -283,11 +270,6 @@ pub async fn disable_sensor(
 ) -> Result<Json<Sensor>> {
     let current = find(&state, id).await?;
     principal.check_pack(&state, &current.pack).await?;
-    if !set_enabled(&state.db, "sensors", id, false).await? {
-        return Err(Error::NotFound("sensor"));
-    }
-    principal
-        .audit(&state, "sensor.disable", &format!("sensor:{id}"))
-        .await?;
+    writes::set_enabled(&state, &principal, "sensors", "sensor", id, false).await?;
     Ok(Json(find(&state, id).await?))
 }

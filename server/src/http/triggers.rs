@@ -15,8 +15,9 @@ use super::error::{Error, ErrorEnvelope, Result};
 use super::extract::{Json, Page, Paging, Path, Query};
 use super::packs::pack_id;
 use super::validate;
+use super::writes;
 use crate::auth::{AnyAuth, AnyPermission, TriggersWrite};
-use crate::db::query::{page, set_enabled, Filters};
+use crate::db::query::{page, Filters};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -222,16 +223,7 @@ pub async fn delete_trigger(
 ) -> Result<StatusCode> {
     let current = find(&state, id).await?;
     principal.check_pack(&state, &current.pack).await?;
-    let done = sqlx::query("DELETE FROM triggers WHERE id = $1")
-        .bind(id)
-        .execute(&state.db.pool)
-        .await?;
-    if done.rows_affected() == 0 {
-        return Err(Error::NotFound("trigger"));
-    }
-    principal
-        .audit(&state, "trigger.delete", &format!("trigger:{id}"))
-        .await?;
+    writes::delete(&state, &principal, "triggers", "trigger", id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -246,12 +238,7 @@ pub async fn enable_trigger(
 ) -> Result<Json<Trigger>> {
     let current = find(&state, id).await?;
     principal.check_pack(&state, &current.pack).await?;
-    if !set_enabled(&state.db, "triggers", id, true).await? {
-        return Err(Error::NotFound("trigger"));
-    }
-    principal
-        .audit(&state, "trigger.enable", &format!("trigger:{id}"))
-        .await?;
+    writes::set_enabled(&state, &principal, "triggers", "trigger", id, true).await?;
     Ok(Json(find(&state, id).await?))
 }
 
@@ -266,11 +253,6 @@ pub async fn disable_trigger(
 ) -> Result<Json<Trigger>> {
     let current = find(&state, id).await?;
     principal.check_pack(&state, &current.pack).await?;
-    if !set_enabled(&state.db, "triggers", id, false).await? {
-        return Err(Error::NotFound("trigger"));
-    }
-    principal
-        .audit(&state, "trigger.disable", &format!("trigger:{id}"))
-        .await?;
+    writes::set_enabled(&state, &principal, "triggers", "trigger", id, false).await?;
     Ok(Json(find(&state, id).await?))
 }

@@ -15,6 +15,7 @@ use super::error::{Error, ErrorEnvelope, Result};
 use super::extract::{Json, Page, Paging, Path, Query};
 use super::packs::pack_id;
 use super::validate;
+use super::writes;
 use crate::auth::{AnyAuth, AnyPermission, WorkflowsWrite};
 use crate::db::query::{page, Filters};
 use crate::AppState;
@@ -220,15 +221,6 @@ pub async fn delete_workflow(
 ) -> Result<StatusCode> {
     let current = find(&state, id).await?;
     principal.check_pack(&state, &current.pack).await?;
-    let done = sqlx::query("DELETE FROM workflows WHERE id = $1")
-        .bind(id)
-        .execute(&state.db.pool)
-        .await?;
-    if done.rows_affected() == 0 {
-        return Err(Error::NotFound("workflow"));
-    }
-    principal
-        .audit(&state, "workflow.delete", &format!("workflow:{id}"))
-        .await?;
+    writes::delete(&state, &principal, "workflows", "workflow", id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
