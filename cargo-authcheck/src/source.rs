@@ -104,11 +104,6 @@ impl SourceMap {
         &self.files[id.0]
     }
 
-    /// The id of an already added file.
-    pub fn find(&self, path: &Path) -> Option<FileId> {
-        self.files.iter().position(|f| f.path == path).map(FileId)
-    }
-
     /// `file:line` for messages.
     pub fn describe(&self, loc: Loc) -> String {
         format!("{}:{}", self.get(loc.file).display, loc.line)
