@@ -121,9 +121,11 @@ pub fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
-    // Deeply nested code recurses deeply: analyse on a thread with a generous stack.
+    // Deeply nested code recurses deeply: analyse on a thread whose stack fits what the parse
+    // accepts (parse::budget).
     let worker = std::thread::Builder::new()
-        .stack_size(256 << 20)
+        .name("authcheck".into())
+        .stack_size(crate::parse::budget::ANALYSIS_STACK)
         .spawn(move || run(cli));
     match worker.map(|handle| handle.join()) {
         Ok(Ok(code)) => ExitCode::from(code),

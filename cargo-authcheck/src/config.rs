@@ -125,7 +125,46 @@ pub struct Config {
     pub schemes: BTreeMap<String, Vec<Located<String>>>,
     pub lints: BTreeMap<String, Level>,
     pub roots: Vec<Located<String>>,
-    pub exclude: Vec<String>,
+    /// `[analysis] exclude`: files (relative to the workspace root) not analysed.
+    pub exclude: Exclude,
+}
+
+/// Path globs of `[analysis] exclude` (`fixtures/**`, `src/generated/*.rs`): `*` stays within a
+/// path segment, `**` spans any number of them.
+#[derive(Clone, Debug, Default)]
+pub struct Exclude {
+    globs: globset::GlobSet,
+}
+
+impl Exclude {
+    /// Compiles the patterns; an error gives the index of the pattern that is not a glob.
+    pub fn new<'a>(
+        patterns: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Exclude, (usize, String)> {
+        let mut set = globset::GlobSetBuilder::new();
+        for (i, pattern) in patterns.into_iter().enumerate() {
+            let glob = globset::GlobBuilder::new(pattern)
+                .literal_separator(true)
+                .build()
+                .map_err(|e| {
+                    (
+                        i,
+                        format!(
+                            "exclude pattern `{pattern}` is not a path glob: {}",
+                            e.kind()
+                        ),
+                    )
+                })?;
+            set.add(glob);
+        }
+        let globs = set.build().map_err(|e| (0, e.to_string()))?;
+        Ok(Exclude { globs })
+    }
+
+    /// Whether a path, relative to the workspace root with `/` separators, is excluded.
+    pub fn matches(&self, relative: &str) -> bool {
+        self.globs.is_match(relative)
+    }
 }
 
 impl Default for Config {
@@ -142,7 +181,7 @@ impl Default for Config {
             schemes: BTreeMap::new(),
             lints: BTreeMap::new(),
             roots: Vec::new(),
-            exclude: Vec::new(),
+            exclude: Exclude::default(),
         }
     }
 }
@@ -401,6 +440,9 @@ fn validate(
         lints.insert(code, parsed);
     }
 
+    let exclude = Exclude::new(raw.analysis.exclude.iter().map(|p| p.get_ref().as_str()))
+        .map_err(|(i, message)| at(raw.analysis.exclude[i].span(), message))?;
+
     Ok(Config {
         source: Some(path.to_path_buf()),
         text: text.to_string(),
@@ -410,12 +452,7 @@ fn validate(
         schemes,
         lints,
         roots: names(raw.analysis.roots, "root")?,
-        exclude: raw
-            .analysis
-            .exclude
-            .into_iter()
-            .map(Spanned::into_inner)
-            .collect(),
+        exclude,
     })
 }
 
@@ -501,6 +538,26 @@ exclude = ["fixtures/**"]
         assert!(err.message.contains("needs a `route` or a `handler`"));
         let err = parse("[[allow]]\nroute = \"/x\"\nreason = \"r\"\n").unwrap_err();
         assert!(err.message.contains("METHOD /path"));
+    }
+
+    #[test]
+    fn exclude_globs() {
+        let config =
+            parse("[analysis]\nexclude = [\"fixtures/**\", \"**/generated/*.rs\"]\n").unwrap();
+        assert!(config.exclude.matches("fixtures/a/src/lib.rs"));
+        assert!(!config.exclude.matches("server/src/lib.rs"));
+        assert!(config.exclude.matches("a/b/generated/x.rs"));
+        assert!(
+            !config.exclude.matches("a/generated/b/x.rs"),
+            "`*` stays in one segment"
+        );
+        let err = parse("[analysis]\nexclude = [\"ok/**\", \"bad/[\"]\n").unwrap_err();
+        assert_eq!((err.line, err.column), (2, 21));
+        assert!(
+            err.message.contains("`bad/[` is not a path glob"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

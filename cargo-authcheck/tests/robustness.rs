@@ -3,13 +3,15 @@
 //! hang. Plus property tests over mutated sources and `authcheck.toml` text, and a sweep over the
 //! `.rs` files of the local cargo registry.
 //!
-//! Each case is bounded to seconds in a debug build; the full registry sweep runs in release from
-//! `scripts/bench` (`AUTHCHECK_SWEEP_ALL=1`).
+//! Each case is bounded to seconds in a debug build. The registry files parsed here are a fixed
+//! list of hard ones plus a sample drawn with a fixed seed; the full sweep runs in release from
+//! `scripts/bench`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use cargo_authcheck::parse::Limits;
 use proptest::prelude::*;
 
 /// A scratch crate whose `lib.rs` serves one protected route and declares `extra`.
@@ -123,6 +125,17 @@ fn hostile(contents: &[u8], message: &str) -> Output {
     out
 }
 
+/// A `parse-error` saying the file nests too deeply, naming what nests.
+fn too_deep(contents: &[u8], what: &str) {
+    let out = hostile(contents, "code nests too deeply to analyse safely");
+    let line = out
+        .stdout
+        .lines()
+        .find(|l| l.contains("nests too deeply"))
+        .unwrap_or_default();
+    assert!(line.contains(what), "expected {what:?} in {line:?}");
+}
+
 const LEVELS: usize = 100_000;
 
 #[test]
@@ -132,7 +145,7 @@ fn deeply_nested_parentheses() {
         "(".repeat(LEVELS),
         ")".repeat(LEVELS)
     );
-    hostile(text.as_bytes(), "brackets nest deeper than 256 levels");
+    too_deep(text.as_bytes(), "brackets");
 }
 
 #[test]
@@ -142,14 +155,14 @@ fn deeply_nested_blocks() {
         "{".repeat(LEVELS),
         "}".repeat(LEVELS)
     );
-    hostile(text.as_bytes(), "brackets nest deeper than 256 levels");
+    too_deep(text.as_bytes(), "brackets");
 }
 
 #[test]
 fn deeply_nested_unary_operators() {
     for op in ["!", "-", "- ", "*", "&"] {
         let text = format!("pub fn f() -> i64 {{ {}1 }}\n", op.repeat(LEVELS));
-        hostile(text.as_bytes(), "prefix operators in a row");
+        too_deep(text.as_bytes(), "prefix operators");
     }
 }
 
@@ -157,27 +170,26 @@ fn deeply_nested_unary_operators() {
 fn very_long_operator_chains() {
     // Left-nested trees 100k deep overflow the stack when they are walked or dropped.
     let sum = format!("pub fn f() -> u64 {{ 1{} }}\n", " + 1".repeat(LEVELS));
-    hostile(sum.as_bytes(), "more than 2048 chained operators");
+    too_deep(sum.as_bytes(), "chained operators");
     let chain = format!("pub fn f(x: X) -> X {{ x{} }}\n", ".clone()".repeat(LEVELS));
-    hostile(chain.as_bytes(), "more than 2048 chained operators");
+    too_deep(chain.as_bytes(), "chained operators");
     let ty = format!(
         "pub type T = {}u8{};\n",
         "Vec<".repeat(LEVELS),
         ">".repeat(LEVELS)
     );
-    hostile(
-        ty.as_bytes(),
-        "generic arguments nest deeper than 256 levels",
-    );
-    for (head, piece) in [
-        ("a", " || a"),
-        ("a", " = a"),
-        ("a", "?"),
-        ("1", " as u8"),
-        ("a", " & a"),
+    too_deep(ty.as_bytes(), "generic arguments");
+    for (head, piece, what) in [
+        ("a", " || a", "chained operators"),
+        ("a", " = a", "prefix operators"),
+        ("a", "?", "chained operators"),
+        ("1", " as u8", "chained operators"),
+        ("a", " & a", "chained operators"),
+        ("if a {}", " else if a {}", "chained operators"),
+        ("1", " + {1}", "chained operators"),
     ] {
         let text = format!("pub fn f() {{ {head}{} }}\n", piece.repeat(LEVELS));
-        hostile(text.as_bytes(), "more than 2048 chained operators");
+        too_deep(text.as_bytes(), what);
     }
 }
 
@@ -395,7 +407,7 @@ proptest! {
         let sources = fixture_sources();
         let (_, text) = &sources[file.index(sources.len())];
         let bytes = mutate(text, &mutations);
-        let _ = cargo_authcheck::parse::summarize_bytes(bytes);
+        let _ = cargo_authcheck::parse::summarize_bytes(bytes, Limits::tool());
     }
 
     /// Arbitrary text and mutated real configs: `Ok` or `Err`, never a panic.
@@ -417,36 +429,90 @@ proptest! {
     }
 }
 
-/// Every `.rs` file of the local cargo registry sources through the per-file parse path: zero
-/// panics. In a debug test run the files are sampled deterministically (every n-th file, at most
-/// a time budget); `AUTHCHECK_SWEEP_ALL=1` (scripts/bench, release) sweeps them all.
-#[test]
-fn registry_sweep_never_panics() {
+/// Registry files known to be hard for a parser, as `crate/path` (any version of the crate):
+/// typenum's generated consts (thousands of `UInt<..>` aliases nested 64 deep), the deepest
+/// generic and bracket nesting, the largest files, and the crates whose whole-tool run once did
+/// not finish (glob-heavy re-exports).
+const HARD_FILES: &[&str] = &[
+    "typenum/src/gen/consts.rs",
+    "typenum/src/gen/op.rs",
+    "regex-automata/src/util/look.rs",
+    "num-bigint-dig/src/prime.rs",
+    "unicase/src/unicode/map.rs",
+    "time/src/parsing/component.rs",
+    "jsonschema/src/lib.rs",
+    "url/tests/unit.rs",
+    "unicode-width/src/gen/tables_test.rs",
+    "windows-sys/src/Windows/Wdk/System/SystemServices/mod.rs",
+    "windows-sys/src/Windows/Win32/Foundation/mod.rs",
+    "js-sys/src/lib.rs",
+    "syn/src/gen/visit_mut.rs",
+    "generic-array/src/lib.rs",
+    "zerocopy/src/lib.rs",
+    "uuid/src/lib.rs",
+    "tinyvec/src/lib.rs",
+    "flate2/src/lib.rs",
+];
+/// Registry files drawn at random (with a fixed seed) besides the hard ones.
+const SAMPLE: usize = 2000;
+/// The stack of the sweep's threads: the parse must fit it, with the limits made for it.
+const SWEEP_STACK: usize = 2 << 20;
+
+fn registry_sources() -> Option<PathBuf> {
     let home = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
-    let Some(src) = home.map(|h| h.join("registry/src")) else {
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))?;
+    Some(home.join("registry/src"))
+}
+
+fn rs_files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        let path = entry.path();
+        if kind.is_dir() {
+            rs_files_under(&path, out);
+        } else if kind.is_file() && path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// `typenum-1.20.1/src/gen/consts.rs` -> `typenum/src/gen/consts.rs`.
+fn versionless(rel: &Path) -> Option<String> {
+    let mut parts = rel.components().map(|c| c.as_os_str().to_string_lossy());
+    let dir = parts.next()?;
+    let (name, _) = dir
+        .match_indices('-')
+        .find(|(i, _)| dir[i + 1..].starts_with(|c: char| c.is_ascii_digit()))
+        .map(|(i, _)| (&dir[..i], ()))?;
+    let rest: Vec<_> = parts.collect();
+    Some(format!("{name}/{}", rest.join("/")))
+}
+
+/// What the per-file parse path made of one registry file.
+enum Outcome {
+    Summarized,
+    Problem(usize, String),
+    Panicked,
+}
+
+/// The hard registry files and a seeded sample of the others go through the per-file parse path
+/// on threads with a small stack (with the limits for that stack): zero panics, zero stack
+/// overflows (which would abort this binary). The same registry gives the same files on every
+/// run; `scripts/bench` sweeps all of them with the whole tool.
+#[test]
+fn registry_sweep_never_panics() {
+    let Some(src) = registry_sources() else {
         eprintln!("registry sweep: no CARGO_HOME or HOME; skipped");
         return;
     };
     let mut files = Vec::new();
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for entry in entries.flatten() {
-            let Ok(kind) = entry.file_type() else {
-                continue;
-            };
-            let path = entry.path();
-            if kind.is_dir() {
-                walk(&path, out);
-            } else if kind.is_file() && path.extension().is_some_and(|e| e == "rs") {
-                out.push(path);
-            }
-        }
-    }
-    walk(&src, &mut files);
+    rs_files_under(&src, &mut files);
     files.sort();
     if files.is_empty() {
         eprintln!(
@@ -455,57 +521,154 @@ fn registry_sweep_never_panics() {
         );
         return;
     }
-    let all = std::env::var_os("AUTHCHECK_SWEEP_ALL").is_some();
-    let total = files.len();
-    let (step, budget) = if all {
-        (1, Duration::MAX)
-    } else if cfg!(debug_assertions) {
-        (total.div_ceil(3000).max(1), Duration::from_secs(30))
-    } else {
-        (total.div_ceil(20_000).max(1), Duration::from_secs(40))
+    // Paths relative to the index directory (`index.crates.io-../typenum-1.20.1/...`).
+    let relative = |p: &Path| -> Option<String> {
+        let rel = p.strip_prefix(&src).ok()?;
+        versionless(rel.strip_prefix(rel.components().next()?).ok()?)
     };
+    let mut chosen: Vec<PathBuf> = Vec::new();
+    for hard in HARD_FILES {
+        let found: Vec<&PathBuf> = files
+            .iter()
+            .filter(|p| relative(p).as_deref() == Some(*hard))
+            .collect();
+        if found.is_empty() {
+            println!("registry sweep: {hard} is not in this registry");
+        }
+        chosen.extend(found.into_iter().cloned());
+    }
+    let mut rest: Vec<PathBuf> = files
+        .iter()
+        .filter(|p| !chosen.contains(p))
+        .cloned()
+        .collect();
+    // Fisher-Yates with a fixed seed.
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    for i in (1..rest.len()).rev() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        rest.swap(i, (x % (i as u64 + 1)) as usize);
+    }
+    chosen.extend(rest.into_iter().take(SAMPLE));
+
     let start = Instant::now();
-    let (mut swept, mut bytes, mut problems) = (0usize, 0u64, 0usize);
-    let mut kinds: std::collections::BTreeMap<String, (usize, String)> = Default::default();
-    let mut panics = Vec::new();
+    let limits = Limits::for_stack(SWEEP_STACK);
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
-    for path in files.iter().step_by(step) {
-        if start.elapsed() > budget {
-            break;
-        }
-        swept += 1;
-        bytes += std::fs::metadata(path).map_or(0, |m| m.len());
-        match std::panic::catch_unwind(|| cargo_authcheck::parse::summarize_file(path)) {
-            Ok(Ok(_)) => {}
-            Ok(Err(problem)) => {
-                problems += 1;
+    let halves: Vec<&[PathBuf]> = chosen.chunks(chosen.len().div_ceil(2)).collect();
+    let results: Vec<(PathBuf, Outcome)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = halves
+            .iter()
+            .map(|half| {
+                std::thread::Builder::new()
+                    .stack_size(SWEEP_STACK)
+                    .spawn_scoped(scope, move || {
+                        half.iter()
+                            .map(|path| {
+                                let outcome = match std::panic::catch_unwind(|| {
+                                    cargo_authcheck::parse::summarize_file(path, limits)
+                                }) {
+                                    Ok(Ok(_)) => Outcome::Summarized,
+                                    Ok(Err(p)) => Outcome::Problem(p.loc.line, p.message),
+                                    Err(_) => Outcome::Panicked,
+                                };
+                                (path.clone(), outcome)
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                    .expect("a sweep thread")
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("the sweep thread itself does not panic"))
+            .collect()
+    });
+    std::panic::set_hook(default_hook);
+
+    let bytes: u64 = chosen
+        .iter()
+        .map(|p| std::fs::metadata(p).map_or(0, |m| m.len()))
+        .sum();
+    let mut kinds: std::collections::BTreeMap<String, (usize, String)> = Default::default();
+    let mut panics = Vec::new();
+    for (path, outcome) in &results {
+        match outcome {
+            Outcome::Summarized => {}
+            Outcome::Problem(line, message) => {
                 // "cannot parse: expected `;`" -> "cannot parse"; limits keep their wording.
-                let kind = problem
-                    .message
-                    .split([':', '('])
-                    .next()
-                    .unwrap_or_default()
-                    .trim()
-                    .to_string();
-                let at = format!("{}:{}", path.display(), problem.loc.line);
-                let entry = kinds.entry(kind).or_insert((0, at));
+                let kind = message.split([':', '(']).next().unwrap_or_default().trim();
+                let entry = kinds
+                    .entry(kind.to_string())
+                    .or_insert((0, format!("{}:{line}: {message}", path.display())));
                 entry.0 += 1;
             }
-            Err(_) => panics.push(path.clone()),
+            Outcome::Panicked => panics.push(path.clone()),
         }
     }
-    std::panic::set_hook(default_hook);
-    let secs = start.elapsed().as_secs_f64();
     println!(
-        "registry sweep: {swept} of {total} files (every {step}th{}), {:.1} MB in {secs:.2}s ({:.0} files/s), {problems} reported as parse problems, {} panics",
-        if swept * step < total && step == 1 { ", time budget reached" } else { "" },
+        "registry sweep: {} files ({} hard, {SAMPLE} sampled of {}), {:.1} MB in {:.2}s, {} reported as parse problems, {} panics",
+        results.len(),
+        results.len().saturating_sub(SAMPLE.min(files.len())),
+        files.len(),
         bytes as f64 / 1e6,
-        swept as f64 / secs.max(1e-9),
+        start.elapsed().as_secs_f64(),
+        kinds.values().map(|(n, _)| n).sum::<usize>(),
         panics.len()
     );
     for (kind, (count, example)) in &kinds {
         println!("  {count:5} x {kind} (e.g. {example})");
     }
     assert!(panics.is_empty(), "panics on: {panics:#?}");
+}
+
+/// typenum's shape: thousands of aliases of `UInt<..>` nested as deep as the bits of the number
+/// (64 here). On a small stack it is a clean `parse-error` (or parses); on the tool's own
+/// threads it parses, and through the whole tool the crate is analysed.
+#[test]
+fn typenum_shaped_file() {
+    let mut text = String::from(
+        "pub struct UTerm;\npub struct B0;\npub struct B1;\npub struct UInt<U, B>(U, B);\n",
+    );
+    for n in 1u128..3000 {
+        text.push_str(&format!("pub type U{n} = {};\n", uint(n)));
+    }
+    for bits in [32u32, 48, 63, 64] {
+        let n = (1u128 << bits) - 1;
+        text.push_str(&format!("pub type U{n} = {};\n", uint(n)));
+    }
+    let small = {
+        let text = text.clone();
+        std::thread::Builder::new()
+            .stack_size(SWEEP_STACK)
+            .spawn(move || {
+                cargo_authcheck::parse::summarize_bytes(
+                    text.into_bytes(),
+                    Limits::for_stack(SWEEP_STACK),
+                )
+                .map(|s| s.modules[0].entries.len())
+                .map_err(|p| p.message)
+            })
+            .unwrap()
+            .join()
+            .expect("no panic, no overflow")
+    };
+    match &small {
+        Ok(entries) => assert_eq!(*entries, 4 + 3003),
+        Err(message) => assert!(message.contains("nests too deeply"), "{message}"),
+    }
+    let s = Scratch::new("pub mod consts;");
+    s.write("src/consts.rs", text.as_bytes());
+    let out = s.check();
+    assert_eq!(out.code, Some(0), "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("1 route checked"), "{}", out.stdout);
+}
+
+/// `UInt<UInt<UTerm, B1>, B0>` for 2, as typenum writes it.
+fn uint(n: u128) -> String {
+    if n == 0 {
+        return "UTerm".into();
+    }
+    format!("UInt<{}, B{}>", uint(n >> 1), n & 1)
 }

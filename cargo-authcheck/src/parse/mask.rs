@@ -1,0 +1,339 @@
+//! Blanks out fn bodies that cannot matter before `syn` parses a file (the fast path of
+//! [`super::parse_bytes`]).
+//!
+//! Why blanking is safe: the index reads only items and signatures, plus the bodies of fns that
+//! may hand a router to a server (`serve`, `into_make_service`: [`FnItem::serves`]), of
+//! `FromRequestParts`/`FromRequest`/`Modify` impls, and the items a body declares (local fns,
+//! documents): such bodies are kept whole. Everything else in a body is read later by
+//! the router evaluator, which re-parses the original text of the files it needs. A blanked
+//! body keeps its braces, its newlines and the column of its closing brace, so every span of
+//! the items around it, and thus every location in the output, is unchanged. When the lexer
+//! is unsure (unbalanced brackets, an unterminated literal) nothing is blanked and the file is
+//! parsed in full, so parse errors are reported exactly as before.
+//!
+//! [`FnItem::serves`]: crate::index::FnItem::serves
+
+use super::lexer::{is_ident_continue, Bad, Lexer, Tok};
+
+/// A fn body containing one of these is kept (they may hand a router to a server).
+const KEEP_BODY: &[&str] = &["serve", "into_make_service"];
+/// Every body of an impl whose header contains one of these is kept.
+const KEEP_IMPL: &[&str] = &["FromRequest", "Modify"];
+/// A file containing one of these is also parsed in full, so that a syntax error inside a
+/// blanked body of router code is still a `parse-error`.
+const ROUTING: &[&str] = &[
+    "Router",
+    ".route",
+    ".nest",
+    ".merge",
+    ".layer",
+    ".fallback",
+    "routes!",
+    "serve",
+];
+
+pub struct Masked {
+    /// The blanked text (empty when nothing was blanked).
+    pub text: String,
+    pub masked_any: bool,
+}
+
+pub fn mentions_routing(text: &str) -> bool {
+    ROUTING.iter().any(|w| contains_word(text, w))
+}
+
+/// Whether `word` occurs in `hay` not preceded by an identifier character (`serve` but
+/// not `reserve`).
+fn contains_word(hay: &str, word: &str) -> bool {
+    let b = hay.as_bytes();
+    hay.match_indices(word)
+        .any(|(i, _)| i == 0 || !is_ident_continue(b[i - 1]))
+}
+
+/// The file with irrelevant fn bodies (and `#[cfg(test)] mod` contents) blanked; `None`
+/// when the lexer cannot follow the file.
+pub fn mask_bodies(text: &str) -> Option<Masked> {
+    let mut m = Masker {
+        lx: Lexer { b: text.as_bytes() },
+        text,
+        out: String::new(),
+        copied: 0,
+    };
+    let mut i = 0;
+    m.items(&mut i, false, false).ok()?;
+    if m.copied == 0 {
+        return Some(Masked {
+            text: String::new(),
+            masked_any: false,
+        });
+    }
+    m.out.push_str(&text[m.copied..]);
+    Some(Masked {
+        text: m.out,
+        masked_any: true,
+    })
+}
+
+struct Masker<'a> {
+    lx: Lexer<'a>,
+    text: &'a str,
+    out: String,
+    /// Bytes of `text` already copied to `out`.
+    copied: usize,
+}
+
+impl Masker<'_> {
+    /// Replaces `text[start..end]` (the inside of a brace group) by its line breaks and
+    /// as many spaces as its last line has characters.
+    fn blank(&mut self, start: usize, end: usize) {
+        let inner = &self.text[start..end];
+        self.out.push_str(&self.text[self.copied..start]);
+        let newlines = inner.bytes().filter(|&c| c == b'\n').count();
+        let last = inner.rfind('\n').map_or(inner, |n| &inner[n + 1..]);
+        let columns = last.bytes().filter(|&c| c & 0xC0 != 0x80).count();
+        self.out.extend(std::iter::repeat_n('\n', newlines));
+        self.out.extend(std::iter::repeat_n(' ', columns));
+        self.copied = end;
+    }
+
+    /// The items of a file (or of a `mod`/`impl`/`trait` body when `inside`).
+    fn items(&mut self, i: &mut usize, inside: bool, keep_all: bool) -> Result<(), Bad> {
+        let mut cfg_test = false;
+        loop {
+            match self.lx.next(i)? {
+                Tok::End if !inside => return Ok(()),
+                Tok::Close(b'}') if inside => return Ok(()),
+                Tok::End | Tok::Close(_) => return Err(Bad),
+                Tok::Punct(b'#') => {
+                    let save = *i;
+                    match self.lx.next(i)? {
+                        Tok::Open(b'[') => {
+                            let start = *i;
+                            self.lx.skip_group(i, b'[')?;
+                            let attr: Vec<u8> = self.lx.b[start..*i - 1]
+                                .iter()
+                                .copied()
+                                .filter(|c| !c.is_ascii_whitespace())
+                                .collect();
+                            cfg_test |= attr == b"cfg(test)";
+                        }
+                        // Inner attributes (`#![..]`) apply to the enclosing module.
+                        _ => *i = save,
+                    }
+                }
+                Tok::Punct(b';') => cfg_test = false,
+                Tok::Ident(s, e) => match &self.lx.b[s..e] {
+                    b"fn" => {
+                        self.fn_item(i, keep_all)?;
+                        cfg_test = false;
+                    }
+                    kw @ (b"impl" | b"trait" | b"mod") => {
+                        let is_impl = kw == b"impl";
+                        let blank_all = kw == b"mod" && cfg_test;
+                        self.container(i, is_impl, blank_all, keep_all)?;
+                        cfg_test = false;
+                    }
+                    _ => {}
+                },
+                Tok::Open(c) => {
+                    self.lx.skip_group(i, c)?;
+                    if c == b'{' {
+                        cfg_test = false;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// After `fn`: the signature, then the body (blanked unless it may matter).
+    fn fn_item(&mut self, i: &mut usize, keep_all: bool) -> Result<(), Bad> {
+        let save = *i;
+        if !matches!(self.lx.next(i)?, Tok::Ident(..)) {
+            // `fn(u8) -> u8`: a fn pointer type, not an item.
+            *i = save;
+            return Ok(());
+        }
+        let mut angle = 0i32;
+        let mut prev = Tok::End;
+        loop {
+            let tok = self.lx.next(i)?;
+            match tok {
+                Tok::Open(b'{') if angle <= 0 => {
+                    let start = *i;
+                    let declares_items = self.lx.skip_body(i)?;
+                    let end = *i - 1;
+                    let body = &self.text[start..end];
+                    if !keep_all
+                        && !declares_items
+                        && !KEEP_BODY.iter().any(|w| contains_word(body, w))
+                    {
+                        self.blank(start, end);
+                    }
+                    return Ok(());
+                }
+                Tok::Open(c) => self.lx.skip_group(i, c)?,
+                Tok::Punct(b'<') => angle += 1,
+                Tok::Punct(b'>') if !matches!(prev, Tok::Punct(b'-' | b'=')) => angle -= 1,
+                Tok::Punct(b';') => return Ok(()),
+                Tok::Close(_) | Tok::End => return Err(Bad),
+                _ => {}
+            }
+            prev = tok;
+        }
+    }
+
+    /// After `impl`/`trait`/`mod`: the header, then the items inside (or nothing: `mod a;`).
+    fn container(
+        &mut self,
+        i: &mut usize,
+        is_impl: bool,
+        blank_all: bool,
+        keep_all: bool,
+    ) -> Result<(), Bad> {
+        let header_start = *i;
+        let mut angle = 0i32;
+        let mut prev = Tok::End;
+        loop {
+            let tok = self.lx.next(i)?;
+            match tok {
+                Tok::Open(b'{') if angle <= 0 => {
+                    let header = &self.text[header_start..*i - 1];
+                    if blank_all {
+                        let start = *i;
+                        self.lx.skip_group(i, b'{')?;
+                        self.blank(start, *i - 1);
+                        return Ok(());
+                    }
+                    let keep =
+                        keep_all || (is_impl && KEEP_IMPL.iter().any(|w| header.contains(w)));
+                    return self.items(i, true, keep);
+                }
+                Tok::Open(c) => self.lx.skip_group(i, c)?,
+                Tok::Punct(b'<') => angle += 1,
+                Tok::Punct(b'>') if !matches!(prev, Tok::Punct(b'-' | b'=')) => angle -= 1,
+                Tok::Punct(b';') => return Ok(()),
+                Tok::Close(_) | Tok::End => return Err(Bad),
+                _ => {}
+            }
+            prev = tok;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+    use crate::index::extract::{summarize, FileContext};
+    use crate::source::FileId;
+
+    pub(super) fn summary_of(text: &str) -> Option<String> {
+        let ast = syn::parse_file(text).ok()?;
+        let cx = FileContext {
+            file: FileId(0),
+            child_dir: Path::new("d"),
+            file_dir: Path::new("f"),
+            top_name: "top".into(),
+        };
+        Some(format!("{:?}", summarize(&ast, &cx)))
+    }
+
+    pub(super) fn rs_files(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() && !path.ends_with("target") {
+                rs_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    /// Blanking bodies never changes a summary: every fixture and server file, and this crate.
+    #[test]
+    fn masked_summaries_equal_full_summaries() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut files = Vec::new();
+        for dir in ["fixtures", "server/src", "cargo-authcheck/src"] {
+            rs_files(&root.join(dir), &mut files);
+        }
+        assert!(files.len() > 50, "{}", files.len());
+        let mut masked = 0;
+        for path in files {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let m = mask_bodies(&text).expect("lexable");
+            if !m.masked_any {
+                continue;
+            }
+            masked += 1;
+            assert_eq!(
+                text.lines().count(),
+                m.text.lines().count(),
+                "{}",
+                path.display()
+            );
+            assert_eq!(summary_of(&text), summary_of(&m.text), "{}", path.display());
+        }
+        assert!(masked > 20, "{masked}");
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use std::path::Path;
+
+    use super::tests::summary_of;
+    use super::*;
+    use proptest::prelude::*;
+
+    fn fixture_texts() -> Vec<String> {
+        let mut files = Vec::new();
+        super::tests::rs_files(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures"),
+            &mut files,
+        );
+        files.sort();
+        files
+            .iter()
+            .filter_map(|p| std::fs::read_to_string(p).ok())
+            .collect()
+    }
+
+    const SYNTAX: &[u8] = b"{}()[]<>;'\"/*#!rb -=\n";
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// On mutated fixtures (syntax characters inserted, ranges deleted), whenever both the
+        /// full and the blanked text parse, their summaries are equal: blanking never changes
+        /// what a parsable file means to the index.
+        #[test]
+        fn blanking_preserves_summaries(
+            file in any::<prop::sample::Index>(),
+            edits in prop::collection::vec((any::<prop::sample::Index>(), any::<prop::sample::Index>(), 0usize..40), 1..4),
+        ) {
+            let texts = fixture_texts();
+            let mut bytes = texts[file.index(texts.len())].clone().into_bytes();
+            for (at, ch, del) in edits {
+                let i = at.index(bytes.len() + 1);
+                if del > 20 {
+                    let end = (i + del - 20).min(bytes.len());
+                    bytes.drain(i..end);
+                } else {
+                    bytes.insert(i, SYNTAX[ch.index(SYNTAX.len())]);
+                }
+            }
+            let Ok(text) = String::from_utf8(bytes) else { return Ok(()) };
+            let full = summary_of(&text);
+            let Some(m) = mask_bodies(&text) else { return Ok(()) };
+            if full.is_some() && m.masked_any {
+                let masked = summary_of(&m.text);
+                if masked.is_some() {
+                    prop_assert_eq!(full, masked);
+                }
+            }
+        }
+    }
+}

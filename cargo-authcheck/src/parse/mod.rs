@@ -1,0 +1,425 @@
+//! Loads each crate's module tree from its root file (`mod a;` as `a.rs` or `a/mod.rs`, `#[path]`,
+//! inline modules), parsing the files of each tree level in parallel, and links the per-file
+//! summaries into the [`Index`].
+//!
+//! Each file goes through [`budget`] (is it too deeply nested to parse safely?), [`mask`] (fn
+//! bodies that cannot matter are blanked) and `syn`, on threads whose stack the tool sets
+//! ([`budget::PARSE_STACK`]).
+
+pub mod budget;
+mod lexer;
+mod mask;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::config::Exclude;
+use crate::discover::Workspace;
+use crate::index::extract::{summarize, FileContext};
+use crate::index::{
+    Crate, CrateId, FileSummary, Index, LinkedEntry, Module, ModuleId, ParseProblem,
+};
+use crate::source::{FileId, Loc};
+pub use budget::Limits;
+
+/// Files larger than this are reported instead of parsed (the largest hand-written or generated
+/// sources in the crates.io registry are a few MiB; parsing stays well under a second below it).
+pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
+
+/// Files parsed in parallel before their summaries are linked (see [`index_workspace`]).
+const PARSE_CHUNK: usize = 128;
+
+/// One file to load as a module.
+struct Job {
+    file: FileId,
+    module: ModuleId,
+    child_dir: PathBuf,
+    /// Where the `mod` that asked for it was declared (for "file not found" messages).
+    declared_at: Option<Loc>,
+}
+
+type Parsed = Result<(String, FileSummary), (String, ParseProblem)>;
+
+/// Builds the index of every crate in the workspace.
+pub fn index_workspace(ws: &Workspace, exclude: &Exclude) -> Index {
+    let mut index = Index::default();
+    let mut jobs = Vec::new();
+    let mut loaded: HashMap<PathBuf, ModuleId> = HashMap::new();
+    for root in &ws.crates {
+        if is_excluded(&root.root_file, &ws.root, exclude) {
+            continue;
+        }
+        let krate = CrateId(index.crates.len());
+        let module = ModuleId(index.modules.len());
+        if let Ok(canonical) = root.root_file.canonicalize() {
+            loaded.insert(canonical, module);
+        }
+        let file = index.sources.reserve(root.root_file.clone(), &ws.root);
+        index.modules.push(Module {
+            path: vec![root.name.clone()],
+            krate,
+            parent: None,
+            file,
+            entries: HashMap::new(),
+            globs: Vec::new(),
+        });
+        index.crates.push(Crate {
+            name: root.name.clone(),
+            package: root.package.clone(),
+            is_lib: root.is_lib,
+            selected: root.selected,
+            root: module,
+            deps: root.workspace_deps.clone(),
+        });
+        let dir = root
+            .root_file
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        jobs.push(Job {
+            file,
+            module,
+            child_dir: dir,
+            declared_at: None,
+        });
+    }
+
+    // Deeply nested files recurse deeply: parse on threads whose stack the budget is made for.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .stack_size(budget::PARSE_STACK)
+        .thread_name(|i| format!("authcheck-parse-{i}"))
+        .build();
+    let limits = Limits::tool();
+    while !jobs.is_empty() {
+        let contexts: Vec<_> = jobs
+            .iter()
+            .map(|job| {
+                let src = index.sources.get(job.file);
+                let top = index.modules[job.module.0]
+                    .path
+                    .last()
+                    .cloned()
+                    .unwrap_or_default();
+                (src.path.clone(), job.file, job.child_dir.clone(), top)
+            })
+            .collect();
+        let mut next = Vec::new();
+        let mut jobs_in_order = jobs.into_iter();
+        // A level is parsed in chunks, each linked before the next is parsed: the summaries of a
+        // chunk are moved into the index and freed while the next chunk is parsed, so the memory
+        // they hold is reused instead of adding up over a whole level.
+        for chunk in contexts.chunks(PARSE_CHUNK) {
+            let parse_chunk = || -> Vec<Parsed> {
+                chunk
+                    .par_iter()
+                    .map(|(path, file, child_dir, top)| {
+                        parse_one(path, *file, child_dir, top.clone(), limits)
+                    })
+                    .collect()
+            };
+            // Without a pool of its own (threads cannot be started), the parse runs where it is
+            // called: the analysis thread, whose stack is larger still.
+            let results = match &pool {
+                Ok(pool) => pool.install(parse_chunk),
+                Err(_) => parse_chunk(),
+            };
+            // Exact capacity: the fn list is the index's largest table; doubling would leave up
+            // to half of it unused at the peak.
+            let chunk_fns: usize = results
+                .iter()
+                .map(|r| r.as_ref().map_or(0, |(_, s)| s.fns.len()))
+                .sum();
+            index.fns.reserve_exact(chunk_fns);
+            for result in results {
+                let job = jobs_in_order.next().expect("one job per result");
+                match result {
+                    // The text is dropped: it is read again if a diagnostic or the router stage
+                    // needs it (few files do).
+                    Ok((_text, summary)) => {
+                        index.lines += summary.lines;
+                        next.extend(link(&mut index, &job, summary, ws, exclude, &mut loaded));
+                    }
+                    Err((text, mut problem)) => {
+                        index.sources.set_text(job.file, text);
+                        if let (Some(at), true) = (job.declared_at, problem.loc.line == 0) {
+                            problem.loc = at;
+                        }
+                        index.problems.push(problem);
+                    }
+                }
+            }
+        }
+        jobs = next;
+    }
+    index
+}
+
+fn is_excluded(path: &Path, root: &Path, exclude: &Exclude) -> bool {
+    exclude.matches(&crate::source::display_path(path, root))
+}
+
+/// Reads and summarizes one file exactly as the indexer does (used by the robustness tests and
+/// the registry sweep): its summary, or the problem that keeps it from being analysed. `limits`
+/// must fit the stack of the calling thread ([`Limits::for_stack`]).
+///
+/// Like the indexer, it frees proc-macro2's span information of the calling thread afterwards:
+/// do not call it on a thread that holds `syn` trees whose spans are still needed.
+pub fn summarize_file(path: &Path, limits: Limits) -> Result<FileSummary, ParseProblem> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    parse_one(path, FileId(0), dir, "file".into(), limits)
+        .map(|(_, s)| s)
+        .map_err(|(_, p)| p)
+}
+
+/// [`summarize_file`] for contents already in memory (they need not be UTF-8).
+pub fn summarize_bytes(bytes: Vec<u8>, limits: Limits) -> Result<FileSummary, ParseProblem> {
+    let cx = FileContext {
+        file: FileId(0),
+        child_dir: Path::new("."),
+        file_dir: Path::new("."),
+        top_name: "file".into(),
+    };
+    parse_bytes(bytes, &cx, limits)
+        .map(|(_, s)| s)
+        .map_err(|(_, p)| p)
+}
+
+/// Reads and parses one file on a worker thread; returns its text either way.
+fn parse_one(
+    path: &Path,
+    file: FileId,
+    child_dir: &Path,
+    top_name: String,
+    limits: Limits,
+) -> Parsed {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            return Err((
+                String::new(),
+                problem_at(file, 0, 1, format!("cannot read `{}`: {e}", path.display())),
+            ))
+        }
+    };
+    let file_dir = path.parent().unwrap_or(Path::new("."));
+    let cx = FileContext {
+        file,
+        child_dir,
+        file_dir,
+        top_name,
+    };
+    parse_bytes(bytes, &cx, limits)
+}
+
+fn problem_at(file: FileId, line: usize, column: usize, message: String) -> ParseProblem {
+    ParseProblem {
+        loc: Loc {
+            file,
+            line,
+            column,
+            end_line: line,
+            end_column: column + 1,
+        },
+        message,
+    }
+}
+
+/// Checks and parses a file's contents into its summary; returns its text either way.
+fn parse_bytes(bytes: Vec<u8>, cx: &FileContext, limits: Limits) -> Parsed {
+    let problem =
+        |line: usize, column: usize, message: String| problem_at(cx.file, line, column, message);
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err((
+            String::new(),
+            problem(
+                1,
+                1,
+                format!(
+                    "file is {} MiB, over the {} MiB limit; not analysed",
+                    bytes.len() >> 20,
+                    MAX_FILE_BYTES >> 20
+                ),
+            ),
+        ));
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let offset = e.utf8_error().valid_up_to();
+            let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            let (line, column) = crate::source::line_col(&lossy, offset);
+            return Err((
+                lossy,
+                problem(
+                    line,
+                    column,
+                    format!("file is not valid UTF-8 (byte {offset})"),
+                ),
+            ));
+        }
+    };
+    if let Some((offset, message)) = budget::too_deep(&text, limits) {
+        let (line, column) = crate::source::line_col(&text, offset);
+        return Err((text, problem(line, column, message)));
+    }
+    // Fast path: fn bodies that cannot matter are blanked out before `syn` sees them (see
+    // [`mask`]); the summary is the same as from the full text. Router-related files are also
+    // parsed in full so that a syntax error inside a body is still reported.
+    let (fast, needs_full) = match mask::mask_bodies(&text) {
+        Some(m) if m.masked_any && !full_parse_forced() => {
+            let fast = syn::parse_file(&m.text).ok().map(|ast| summarize(&ast, cx));
+            (fast, mask::mentions_routing(&text))
+        }
+        _ => (None, true),
+    };
+    let result = match fast {
+        Some(summary) if !needs_full => Ok(summary),
+        fast => syn::parse_file(&text)
+            .map(|ast| fast.unwrap_or_else(|| summarize(&ast, cx)))
+            .map_err(|e| {
+                let start = e.span().start();
+                (
+                    start.line.max(1),
+                    start.column + 1,
+                    format!("cannot parse: {e}"),
+                )
+            }),
+    };
+    // The spans of this file are no longer needed: free proc-macro2's per-thread copy of its
+    // text (otherwise every file parsed on a thread stays in memory until the end).
+    proc_macro2::extra::invalidate_current_thread_spans();
+    match result {
+        Ok(mut summary) => {
+            summary.lines = text.lines().count();
+            Ok((text, summary))
+        }
+        Err((line, column, message)) => Err((text, problem(line, column, message))),
+    }
+}
+
+/// `AUTHCHECK_FULL_PARSE=1` turns the body-blanking fast path off (for comparisons in
+/// `scripts/bench` and for ruling it out when investigating a result).
+fn full_parse_forced() -> bool {
+    static FORCED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *FORCED.get_or_init(|| std::env::var_os("AUTHCHECK_FULL_PARSE").is_some_and(|v| v == "1"))
+}
+
+/// Adds a file's summary to the index; returns the module files it declares.
+fn link(
+    index: &mut Index,
+    job: &Job,
+    summary: FileSummary,
+    ws: &Workspace,
+    exclude: &Exclude,
+    loaded: &mut HashMap<PathBuf, ModuleId>,
+) -> Vec<Job> {
+    let krate = index.modules[job.module.0].krate;
+    // Local module indices -> global ids; the file's top module is the job's module.
+    let mut module_ids = Vec::with_capacity(summary.modules.len());
+    for (local, items) in summary.modules.iter().enumerate() {
+        if local == 0 {
+            module_ids.push(job.module);
+            continue;
+        }
+        let parent = module_ids[items.parent.unwrap_or(0)];
+        let mut path = index.modules[parent.0].path.clone();
+        path.push(items.name.clone());
+        module_ids.push(ModuleId(index.modules.len()));
+        index.modules.push(Module {
+            path,
+            krate,
+            parent: Some(parent),
+            file: job.file,
+            entries: HashMap::new(),
+            globs: Vec::new(),
+        });
+    }
+    let fn_base = index.fns.len();
+    for mut item in summary.fns {
+        item.module = module_ids[item.module].0;
+        index.push_fn(item);
+    }
+    for (local, items) in summary.modules.into_iter().enumerate() {
+        let module = &mut index.modules[module_ids[local].0];
+        module.globs.extend(items.globs);
+        module.entries.reserve(items.entries.len());
+        for (name, entry) in items.entries {
+            let linked = match entry {
+                crate::index::Entry::Fn(i) => LinkedEntry::Fn(crate::index::FnId(fn_base + i)),
+                crate::index::Entry::Mod(i) => LinkedEntry::Mod(module_ids[i]),
+                crate::index::Entry::Type => LinkedEntry::Type,
+                crate::index::Entry::Alias(t) => LinkedEntry::Alias(t),
+                crate::index::Entry::Const(v) => LinkedEntry::Const(v),
+                crate::index::Entry::Use(p) => LinkedEntry::Use(p),
+            };
+            // Most names have one entry: a `Vec` of capacity 1, not the default 4.
+            match module.entries.entry(name) {
+                std::collections::hash_map::Entry::Occupied(mut o) => o.get_mut().push(linked),
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(vec![linked]);
+                }
+            }
+        }
+    }
+    for (local, imp) in summary.extractor_impls.into_iter().map(|i| (i.module, i)) {
+        index.extractor_impls.push((module_ids[local], imp));
+    }
+    for (local, doc) in summary.openapi_docs {
+        index.openapi_docs.push((module_ids[local], doc));
+    }
+    index.defined_schemes.extend(summary.defined_schemes);
+
+    let mut jobs = Vec::new();
+    for decl in summary.mod_decls {
+        let module = module_ids[decl.module];
+        let found = decl
+            .candidates
+            .iter()
+            .zip(&decl.child_dirs)
+            .find(|(c, _)| c.is_file());
+        let Some((path, child_dir)) = found else {
+            let name = index.modules[module.0]
+                .path
+                .last()
+                .cloned()
+                .unwrap_or_default();
+            let tried: Vec<_> = decl
+                .candidates
+                .iter()
+                .map(|c| crate::source::display_path(c, &ws.root))
+                .collect();
+            index.problems.push(ParseProblem {
+                loc: decl.loc,
+                message: format!(
+                    "file not found for module `{name}` (looked for {})",
+                    tried.join(", ")
+                ),
+            });
+            continue;
+        };
+        if is_excluded(path, &ws.root, exclude) {
+            continue;
+        }
+        let canonical = path.canonicalize().unwrap_or_else(|_| path.clone());
+        if let Some(existing) = loaded.get(&canonical) {
+            let other = index.modules[existing.0].path.join("::");
+            index.problems.push(ParseProblem {
+                loc: decl.loc,
+                message: format!("`{}` is already loaded as module `{other}`; a file is analysed once (a `#[path]` cycle?)", crate::source::display_path(path, &ws.root)),
+            });
+            continue;
+        }
+        loaded.insert(canonical, module);
+        index.modules[module.0].file = FileId(index.sources.len());
+        let file = index.sources.reserve(path.clone(), &ws.root);
+        jobs.push(Job {
+            file,
+            module,
+            child_dir: child_dir.clone(),
+            declared_at: Some(decl.loc),
+        });
+    }
+    jobs
+}
