@@ -18,7 +18,9 @@ use std::time::{Duration, Instant};
 /// How one run of the tool on one package ended.
 enum End {
     /// Exit 0 or 1: the package was analysed (1: it has findings).
-    Analysed { routes: Option<usize> },
+    Analysed {
+        routes: Option<usize>,
+    },
     /// Exit 2: the tool could not do its job; the first line of its error.
     ToolError(String),
     Panicked(String),
@@ -65,10 +67,18 @@ fn main() {
     let mut packages: Vec<PathBuf> = std::fs::read_dir(&registry)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", registry.display()))
         .flatten()
-        .flat_map(|index| std::fs::read_dir(index.path()).into_iter().flatten().flatten())
+        .flat_map(|index| {
+            std::fs::read_dir(index.path())
+                .into_iter()
+                .flatten()
+                .flatten()
+        })
         .map(|entry| entry.path())
         .filter(|dir| dir.join("Cargo.toml").is_file())
-        .filter(|dir| only.as_deref().is_none_or(|o| dir.to_string_lossy().contains(o)))
+        .filter(|dir| {
+            only.as_deref()
+                .is_none_or(|o| dir.to_string_lossy().contains(o))
+        })
         .collect();
     packages.sort();
     eprintln!(
@@ -113,7 +123,10 @@ fn default_registry() -> PathBuf {
 /// `cargo-authcheck` beside the `examples/` directory this example was built into.
 fn tool_binary() -> PathBuf {
     let exe = std::env::current_exe().expect("the example's own path");
-    let dir = exe.parent().and_then(Path::parent).expect("target/<profile>");
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>");
     dir.join(format!("cargo-authcheck{}", std::env::consts::EXE_SUFFIX))
 }
 
@@ -151,8 +164,12 @@ fn run_tool(bin: &Path, command: &'static str, dir: &Path, timeout: Duration) ->
         }
     };
     let elapsed = start.elapsed();
-    let stdout = stdout.map(|h| h.join().unwrap_or_default()).unwrap_or_default();
-    let stderr = stderr.map(|h| h.join().unwrap_or_default()).unwrap_or_default();
+    let stdout = stdout
+        .map(|h| h.join().unwrap_or_default())
+        .unwrap_or_default();
+    let stderr = stderr
+        .map(|h| h.join().unwrap_or_default())
+        .unwrap_or_default();
     let end = match status {
         None => End::TimedOut,
         Some(status) => classify(status, command, &stdout, &stderr),
@@ -231,7 +248,12 @@ fn report(runs: &[Run], packages: usize, total: Duration) {
         println!("  {n:5} x exit 2: {kind} (e.g. {example})");
     }
     for run in &failures {
-        println!("  FAILED {} {}: {}", run.command, run.package, run.end.describe());
+        println!(
+            "  FAILED {} {}: {}",
+            run.command,
+            run.package,
+            run.end.describe()
+        );
     }
     let mut slowest: Vec<&Run> = runs.iter().collect();
     slowest.sort_by(|a, b| b.elapsed.cmp(&a.elapsed));
