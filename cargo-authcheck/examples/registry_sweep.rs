@@ -256,7 +256,7 @@ fn report(runs: &[Run], packages: usize, total: Duration) {
         );
     }
     let mut slowest: Vec<&Run> = runs.iter().collect();
-    slowest.sort_by(|a, b| b.elapsed.cmp(&a.elapsed));
+    slowest.sort_by_key(|r| std::cmp::Reverse(r.elapsed));
     println!("  slowest:");
     for run in slowest.iter().take(10) {
         println!(

@@ -1,9 +1,10 @@
 //! The index: every module, fn, import and annotation of the analysed crates, linked into one
 //! graph, and name resolution over it (`use` chains, renames, globs, re-exports, `self`/`super`/
-//! `crate`, other workspace members, associated fns).
+//! `crate`, other workspace members, associated fns) through the def-map of [`nameres`].
 
 pub mod extract;
 pub mod items;
+pub mod nameres;
 pub mod propagation;
 pub mod utoipa;
 
@@ -109,8 +110,6 @@ impl Resolved {
     }
 }
 
-const MAX_RESOLVE_DEPTH: usize = 32;
-
 /// Everything known about the analysed code.
 #[derive(Debug, Default)]
 pub struct Index {
@@ -127,6 +126,8 @@ pub struct Index {
     assoc: HashMap<(CrateId, String, String), FnId>,
     /// (enclosing fn, name) -> fn declared in its body.
     local: HashMap<(FnId, String), FnId>,
+    /// Resolved names of every module (built once every file is linked).
+    pub defmap: nameres::DefMap,
 }
 
 impl Index {
@@ -187,80 +188,21 @@ impl Index {
 
     /// Resolves a path as written in `module`.
     pub fn resolve(&self, module: ModuleId, path: &[String], ns: Ns) -> Option<Resolved> {
-        self.resolve_depth(module, path, ns, 0)
+        let found = nameres::walk_path(self, module, path, |m, name| {
+            Ok::<_, std::convert::Infallible>(self.defmap.member(self, m, name))
+        });
+        match found {
+            Ok(per_ns) => per_ns.pick(ns),
+            Err(never) => match never {},
+        }
     }
 
-    fn resolve_depth(
-        &self,
-        module: ModuleId,
-        path: &[String],
-        ns: Ns,
-        depth: usize,
-    ) -> Option<Resolved> {
-        if depth > MAX_RESOLVE_DEPTH || path.is_empty() {
-            return None;
-        }
-        let krate = self.modules[module.0].krate;
-        let (mut current, rest) = match path[0].as_str() {
-            "crate" => (Resolved::Mod(self.crates[krate.0].root), &path[1..]),
-            "self" => (Resolved::Mod(module), &path[1..]),
-            "super" => {
-                let mut m = module;
-                let mut i = 0;
-                while path.get(i).is_some_and(|s| s == "super") {
-                    m = self.modules[m.0].parent?;
-                    i += 1;
-                }
-                (Resolved::Mod(m), &path[i..])
-            }
-            "::" => (
-                self.extern_crate(krate, path.get(1)?)
-                    .unwrap_or_else(|| Resolved::External(path[1..2].to_vec())),
-                &path[2..],
-            ),
-            first => {
-                let first_ns = if path.len() == 1 { ns } else { Ns::Type };
-                let found = self
-                    .lookup(module, first, first_ns, depth)
-                    .or_else(|| self.extern_crate(krate, first))
-                    .unwrap_or_else(|| Resolved::External(vec![first.to_string()]));
-                (found, &path[1..])
-            }
-        };
-        for (i, segment) in rest.iter().enumerate() {
-            let last = i + 1 == rest.len();
-            let seg_ns = if last { ns } else { Ns::Type };
-            current = match current {
-                Resolved::Mod(m) => self.lookup_member(m, segment, seg_ns, depth)?,
-                Resolved::Type { module, ref name } => {
-                    Resolved::Fn(self.assoc_fn(self.modules[module.0].krate, name, segment)?)
-                }
-                Resolved::Alias { module, ref ty } => match self.resolve_type(module, ty)? {
-                    Resolved::Type { module, name } => {
-                        Resolved::Fn(self.assoc_fn(self.modules[module.0].krate, &name, segment)?)
-                    }
-                    // `type AppRouter = axum::Router<AppState>; AppRouter::new()`
-                    Resolved::External(mut p) => {
-                        p.push(segment.clone());
-                        Resolved::External(p)
-                    }
-                    _ => return None,
-                },
-                Resolved::External(mut p) => {
-                    p.push(segment.clone());
-                    Resolved::External(p)
-                }
-                Resolved::Fn(_) | Resolved::Const(_) => return None,
-            };
-        }
-        Some(current)
-    }
-
-    /// Follows a type through aliases to what it names.
+    /// Follows a type through aliases to what it names (`None` for an alias cycle).
     pub fn resolve_type(&self, module: ModuleId, ty: &TypeRef) -> Option<Resolved> {
         let mut module = module;
         let mut ty = ty.clone();
-        for _ in 0..MAX_RESOLVE_DEPTH {
+        let mut seen: Vec<(ModuleId, TypeRef)> = Vec::new();
+        loop {
             let TypeRef::Path { segments, .. } = &ty else {
                 return None;
             };
@@ -269,16 +211,20 @@ impl Index {
                     module: m,
                     ty: target,
                 } => {
+                    if seen.contains(&(m, target.clone())) {
+                        return None;
+                    }
+                    seen.push((m, target.clone()));
                     module = m;
                     ty = target;
                 }
                 other => return Some(other),
             }
         }
-        None
     }
 
-    fn extern_crate(&self, krate: CrateId, name: &str) -> Option<Resolved> {
+    /// The root module of the workspace crate `name`, when `krate` depends on it.
+    pub(crate) fn extern_crate(&self, krate: CrateId, name: &str) -> Option<Resolved> {
         let this = &self.crates[krate.0];
         if !this.deps.iter().any(|d| d == name) {
             return None;
@@ -287,76 +233,5 @@ impl Index {
             .iter()
             .find(|c| c.is_lib && c.name == name)
             .map(|c| Resolved::Mod(c.root))
-    }
-
-    /// A name in scope in `module`: its items, imports and globs.
-    fn lookup(&self, module: ModuleId, name: &str, ns: Ns, depth: usize) -> Option<Resolved> {
-        self.lookup_member(module, name, ns, depth)
-    }
-
-    /// A name inside `module`, as reached by a path (`module::name`).
-    fn lookup_member(
-        &self,
-        module: ModuleId,
-        name: &str,
-        ns: Ns,
-        depth: usize,
-    ) -> Option<Resolved> {
-        let m = &self.modules[module.0];
-        let mut fallback = None;
-        for entry in m.entries.get(name).into_iter().flatten() {
-            let resolved = match entry {
-                LinkedEntry::Fn(f) => Some(Resolved::Fn(*f)),
-                LinkedEntry::Mod(child) => Some(Resolved::Mod(*child)),
-                LinkedEntry::Type => Some(Resolved::Type {
-                    module,
-                    name: name.to_string(),
-                }),
-                LinkedEntry::Alias(ty) => Some(Resolved::Alias {
-                    module,
-                    ty: ty.clone(),
-                }),
-                LinkedEntry::Const(v) => Some(Resolved::Const(v.clone())),
-                // `use other_crate;` / `use other_crate as alias;`
-                LinkedEntry::Use(path) if path.len() == 1 => Some(
-                    self.extern_crate(m.krate, &path[0])
-                        .unwrap_or_else(|| Resolved::External(path.clone())),
-                ),
-                LinkedEntry::Use(path) => self.resolve_depth(module, path, ns, depth + 1),
-            };
-            let Some(resolved) = resolved else { continue };
-            // An item of the wanted namespace wins over an import from outside the workspace
-            // (`use axum::routing::get;` beside `mod get`), which wins over the other namespace.
-            match namespace(&resolved) {
-                Some(found) if found == ns => return Some(resolved),
-                None => fallback = Some(resolved),
-                Some(_) => {
-                    fallback.get_or_insert(resolved);
-                }
-            }
-        }
-        if fallback.is_some() {
-            return fallback;
-        }
-        for glob in &m.globs {
-            if let Some(Resolved::Mod(target)) =
-                self.resolve_depth(module, glob, Ns::Type, depth + 1)
-            {
-                if target != module {
-                    if let Some(found) = self.lookup_member(target, name, ns, depth + 1) {
-                        return Some(found);
-                    }
-                }
-            }
-        }
-        None
-    }
-}
-
-fn namespace(r: &Resolved) -> Option<Ns> {
-    match r {
-        Resolved::Fn(_) | Resolved::Const(_) => Some(Ns::Value),
-        Resolved::Mod(_) | Resolved::Type { .. } | Resolved::Alias { .. } => Some(Ns::Type),
-        Resolved::External(_) => None,
     }
 }

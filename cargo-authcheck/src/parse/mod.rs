@@ -153,6 +153,7 @@ pub fn index_workspace(ws: &Workspace, exclude: &Exclude) -> Index {
         }
         jobs = next;
     }
+    index.defmap = crate::index::nameres::build(&index);
     index
 }
 

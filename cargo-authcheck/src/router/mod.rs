@@ -61,6 +61,12 @@ pub fn build(index: &Index, roots: &[Located<String>]) -> Result<RouteTable, Roo
         unanalyzable: std::mem::take(&mut ev.problems),
         ..Default::default()
     };
+    if let Some((at, message)) = &index.defmap.bound_hit {
+        table.unanalyzable.push(Unanalyzable {
+            at: *at,
+            message: message.clone(),
+        });
+    }
     for router in routers {
         for entry in router.entries {
             if !table.entries.iter().any(|e| e.key() == entry.key()) {
