@@ -1,7 +1,7 @@
 //! Name resolution on glob-heavy crates: it terminates, its work grows linearly with the crate,
 //! and names reached through glob cycles, re-exports and shadowing resolve as rustc resolves them.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use cargo_authcheck::analysis::{analyze, Analysis, Options};
 use cargo_authcheck::discover::Selection;
@@ -29,7 +29,7 @@ fn write(root: &Path, rel: &str, contents: &str) {
 fn analysis(dir: &Path) -> Analysis {
     let options = Options {
         selection: Selection {
-            manifest_path: Some(PathBuf::from(dir.join("Cargo.toml"))),
+            manifest_path: Some(dir.join("Cargo.toml")),
             ..Selection::default()
         },
         config: None,

@@ -3,10 +3,14 @@
 //! Roots are the fns named in `[analysis] roots`; otherwise the routers handed to `serve` or
 //! turned into a service; otherwise every router-returning fn that no other router code calls.
 
+mod calls;
 pub mod eval;
 mod join;
+mod macros;
+mod methods;
 pub mod model;
 pub mod paths;
+mod router_methods;
 mod syntax;
 
 use crate::config::Located;

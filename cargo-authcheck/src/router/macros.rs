@@ -1,0 +1,64 @@
+//! Macros in router code: utoipa-axum's `routes!`, axum-login's layers, and any other macro
+//! whose arguments are evaluated for what they serve.
+
+use super::eval::{Evaluator, Scope, Value};
+use super::model::*;
+use super::syntax::text_of;
+use crate::index::{Ns, Resolved};
+
+impl Evaluator<'_> {
+    pub(super) fn eval_macro(&mut self, mac: &syn::Macro, scope: &mut Scope) -> Value {
+        let name = mac
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
+        let at = self.loc(scope, mac);
+        match name.as_str() {
+            "routes" => {
+                let Ok(paths) = mac.parse_body_with(
+                    syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+                ) else {
+                    self.unanalyzable(at, "cannot read the handlers of this `routes!` call");
+                    return Value::Opaque;
+                };
+                let mut handlers = Vec::new();
+                for path in &paths {
+                    match self.resolve(path, scope, Ns::Value) {
+                        Some(Resolved::Fn(f)) => handlers.push((f, self.loc(scope, path))),
+                        _ => self.unanalyzable(
+                            self.loc(scope, path),
+                            format!(
+                                "`{}` in `routes!` resolves to no handler fn in the workspace",
+                                text_of(path)
+                            ),
+                        ),
+                    }
+                }
+                Value::Routes(handlers)
+            }
+            "login_required" | "permission_required" | "permission_required_any" => {
+                Value::Layer(LayerSpec::Macro {
+                    name: format!("{}!", text_of(&mac.path)),
+                    text: text_of(mac),
+                })
+            }
+            _ => {
+                // `tokio::join!(serve(a), serve(b))`, `vec![..]`: evaluate comma-separated
+                // arguments for what they serve; the macro's value stays unknown.
+                type Args = syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>;
+                if let Ok(args) = mac.parse_body_with(Args::parse_terminated) {
+                    let mut inner = scope.clone();
+                    for arg in &args {
+                        self.eval(arg, &mut inner);
+                    }
+                }
+                Value::External {
+                    path: vec![format!("{name}!")],
+                    text: text_of(mac),
+                }
+            }
+        }
+    }
+}

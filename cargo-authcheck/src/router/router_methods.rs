@@ -1,0 +1,264 @@
+//! Methods on a router value, with axum 0.8's rules: `route`, `nest`, `merge`, `layer`,
+//! `route_layer`, fallbacks, services, utoipa-axum's `routes`, utoipa's UI routers.
+
+use super::eval::{is_router_value, service_entry, Evaluator, Scope, Value};
+use super::model::*;
+use super::paths;
+use super::syntax::text_of;
+use crate::source::Loc;
+
+impl Evaluator<'_> {
+    pub(super) fn router_method(
+        &mut self,
+        mut router: RouterValue,
+        name: &str,
+        m: &syn::ExprMethodCall,
+        args: Vec<Value>,
+        at: Loc,
+        scope: &mut Scope,
+    ) -> Value {
+        // Built from a parameter of a fn evaluated without a caller: the callers are evaluated
+        // with the real value, so nothing is known (or wrong) here.
+        if args.iter().any(|a| matches!(a, Value::Param)) {
+            return Value::Router(router);
+        }
+        // Using the router as a tower service does not change its routes.
+        if matches!(
+            name,
+            "call" | "oneshot" | "ready" | "poll_ready" | "as_service" | "into_future"
+        ) {
+            return Value::Opaque;
+        }
+        let mut args = args.into_iter();
+        match name {
+            "route" => {
+                let (path, mr) = (args.next(), args.next());
+                match (path, mr) {
+                    (Some(Value::Str(path)), Some(Value::MethodRouter(entries))) => {
+                        let path = paths::normalize(&path);
+                        for mut e in entries {
+                            e.path = path.clone();
+                            e.registered_at = at;
+                            e.earlier_layers = router.applied.clone();
+                            router.entries.push(e);
+                        }
+                    }
+                    (Some(Value::Str(_)), _) => self.unanalyzable(
+                        at,
+                        format!(
+                            "the method router `{}` cannot be followed",
+                            text_of(&m.args[1])
+                        ),
+                    ),
+                    _ => self.unanalyzable(
+                        at,
+                        format!(
+                            "the route path `{}` is computed at run time",
+                            m.args.first().map(text_of).unwrap_or_default()
+                        ),
+                    ),
+                }
+            }
+            "route_service" | "nest_service" => match args.next() {
+                Some(Value::Str(path)) => {
+                    let path = paths::normalize(&path);
+                    let service = args.next().unwrap_or(Value::Opaque);
+                    let mut entry = service_entry("ANY", &path, at, &text_of(&m.args[1]));
+                    if let Value::Handler { target, layers, .. } = service {
+                        entry.target = target;
+                        entry.layers = layers;
+                    }
+                    router.entries.push(entry);
+                }
+                _ => self.unanalyzable(at, "the service path is computed at run time"),
+            },
+            "nest" => match (args.next(), args.next()) {
+                (Some(Value::Str(prefix)), Some(Value::Router(inner))) => {
+                    let prefix = paths::normalize(&prefix);
+                    for mut e in inner.entries {
+                        e.path = paths::join(&prefix, &e.path);
+                        router.entries.push(e);
+                    }
+                    router.docs.extend(inner.docs);
+                }
+                (Some(Value::Str(_)), _) => self.unanalyzable(
+                    at,
+                    format!(
+                        "the nested router `{}` cannot be followed",
+                        text_of(&m.args[1])
+                    ),
+                ),
+                _ => self.unanalyzable(at, "the nest prefix is computed at run time"),
+            },
+            "merge" => match args.next() {
+                Some(Value::Router(inner)) => {
+                    if inner.entries.iter().any(is_root_fallback) {
+                        router.entries.retain(|e| !is_root_fallback(e));
+                    }
+                    router.entries.extend(inner.entries);
+                    router.docs.extend(inner.docs);
+                }
+                _ => self.unanalyzable(
+                    at,
+                    format!(
+                        "the merged router `{}` cannot be followed",
+                        m.args.first().map(text_of).unwrap_or_default()
+                    ),
+                ),
+            },
+            "layer" | "route_layer" => {
+                let layer = self.layer_of(&m.args[0], args.next(), at);
+                for e in &mut router.entries {
+                    if name == "layer" || !e.router_fallback {
+                        e.layers.push(layer.clone());
+                    }
+                }
+                router.applied.push(layer);
+            }
+            "fallback" | "fallback_service" | "method_not_allowed_fallback" => {
+                let value = args.next().unwrap_or(Value::Opaque);
+                let (target, layers) = if name == "fallback_service" {
+                    match value {
+                        Value::Handler { target, layers, .. } => (target, layers),
+                        _ => (
+                            Target::Service {
+                                text: text_of(&m.args[0]),
+                            },
+                            Vec::new(),
+                        ),
+                    }
+                } else {
+                    self.handler_target(&m.args[0], &value)
+                };
+                router.entries.retain(|e| !is_root_fallback(e));
+                let handler_at = self.loc(scope, &m.args[0]);
+                router.entries.push(Entry {
+                    method: "ANY".into(),
+                    path: "/{*fallback}".into(),
+                    target,
+                    handler_at,
+                    registered_at: at,
+                    layers,
+                    partial_layers: Vec::new(),
+                    earlier_layers: Vec::new(),
+                    fallback: true,
+                    router_fallback: true,
+                    collected: None,
+                });
+            }
+            "routes" => match args.next() {
+                // utoipa-axum builds one method router from all the handlers and registers it at
+                // every path they document: each handler answers at each of those paths.
+                Some(Value::Routes(handlers)) => {
+                    let mut documented = Vec::new();
+                    for (f, handler_at) in handlers {
+                        match self.index.fns[f.0].utoipa.clone() {
+                            Some(doc) => documented.push((f, handler_at, doc)),
+                            None => self.unanalyzable(handler_at, format!("`{}` has no `#[utoipa::path]`, so `routes!` cannot register it", self.index.fns[f.0].name)),
+                        }
+                    }
+                    let mut all_paths: Vec<String> = Vec::new();
+                    for (_, _, doc) in &documented {
+                        let path = doc.full_path().unwrap_or_else(|| "/".into());
+                        if !all_paths.contains(&path) {
+                            all_paths.push(path);
+                        }
+                    }
+                    for path in &all_paths {
+                        for (f, handler_at, doc) in &documented {
+                            for method in &doc.methods {
+                                router.entries.push(Entry {
+                                    method: method.clone(),
+                                    path: path.clone(),
+                                    target: Target::Fn(*f),
+                                    handler_at: *handler_at,
+                                    registered_at: at,
+                                    layers: Vec::new(),
+                                    partial_layers: Vec::new(),
+                                    earlier_layers: Vec::new(),
+                                    fallback: false,
+                                    router_fallback: false,
+                                    collected: Some(path.clone()),
+                                });
+                            }
+                        }
+                    }
+                }
+                _ => self.unanalyzable(at, "the handlers given to `routes` cannot be followed"),
+            },
+            "split_for_parts" => return Value::Tuple(vec![Value::Router(router), Value::Opaque]),
+            "with_state"
+            | "into_make_service"
+            | "into_make_service_with_connect_info"
+            | "clone"
+            | "into"
+            | "into_service"
+            | "boxed_clone"
+            | "without_v07_checks"
+            | "reset_fallback"
+            | "into_router" => {
+                if name == "reset_fallback" {
+                    router.entries.retain(|e| !is_root_fallback(e));
+                }
+                if name.starts_with("into_make_service") {
+                    self.served.push(router.clone());
+                }
+            }
+            "get_openapi" | "get_openapi_mut" | "to_openapi" | "into_openapi" => {
+                return Value::Opaque
+            }
+            // utoipa UI builders (SwaggerUi, RapiDoc): each spec URL and UI path is a GET route.
+            "url" | "path" | "external_url_unchecked" => match args.next() {
+                Some(Value::Str(path)) => {
+                    let path = paths::normalize(&path);
+                    router
+                        .entries
+                        .push(service_entry("GET", &path, at, &text_of(m)));
+                }
+                _ => self.unanalyzable(
+                    at,
+                    format!("the path given to `.{name}(..)` is computed at run time"),
+                ),
+            },
+            "urls" | "external_urls" => self.unanalyzable(
+                at,
+                format!("the paths given to `.{name}(..)` cannot be followed"),
+            ),
+            // `Config::new(..).basic_auth(BasicAuth { .. })` puts HTTP basic auth in front of the UI.
+            "config" if text_of(&m.args[0]).contains("basic_auth") => {
+                let layer = Layer {
+                    spec: LayerSpec::Constructed {
+                        path: vec![
+                            "utoipa_swagger_ui".into(),
+                            "Config".into(),
+                            "basic_auth".into(),
+                        ],
+                        text: "SwaggerUi basic_auth".into(),
+                    },
+                    at,
+                    text: text_of(&m.args[0]),
+                };
+                for e in &mut router.entries {
+                    e.layers.push(layer.clone());
+                }
+            }
+            "config" => {}
+            _ => {
+                let value = self.user_method(name, args.collect(), Value::Router(router.clone()));
+                if is_router_value(&value) {
+                    return value;
+                }
+                self.unanalyzable(
+                    at,
+                    format!("`.{name}(..)` on a router is not a method the analysis knows"),
+                );
+            }
+        }
+        Value::Router(router)
+    }
+}
+
+/// The router's own fallback (a later `.fallback` replaces it; nested ones live under a prefix).
+fn is_root_fallback(e: &Entry) -> bool {
+    e.router_fallback && e.path == "/{*fallback}"
+}
