@@ -351,6 +351,9 @@ impl Walker<'_, '_> {
             syn::ReturnType::Default => String::new(),
             syn::ReturnType::Type(_, ty) => compact(ty.to_token_stream().to_string()),
         };
+        // `main` is where a binary serves its router, or returns it to a runtime that does.
+        let serves = body.is_some_and(serves_router)
+            || (sig.ident == "main" && self_type.is_none() && body.is_some());
         FnItem {
             name: sig.ident.to_string(),
             module,
@@ -363,7 +366,7 @@ impl Walker<'_, '_> {
             locator: locator.clone(),
             intent: Box::new(intent_attrs(attrs, self.cx.file)),
             utoipa: utoipa::path_attr(attrs, self.cx.file).map(Box::new),
-            serves: body.is_some_and(serves_router),
+            serves,
             has_body: body.is_some(),
             local_to: None,
         }
@@ -483,26 +486,40 @@ fn intent_attrs(attrs: &[syn::Attribute], file: FileId) -> IntentAttrs {
     intent
 }
 
-/// Whether a body hands a router to a server: `serve(listener, app)`, `.serve(..)`,
-/// `into_make_service*()`.
+/// Whether a body hands a router to a server or drives it as a service: `serve(listener, app)`,
+/// `.serve(..)`, `serve_connection(io, svc)`, `into_make_service*()`, `.oneshot(req)`, `.call(req)`,
+/// `service_fn(..)`, `TowerToHyperService::new(..)`, `Shared::new(..)`. Keep in step with
+/// `parse::mask::KEEP_BODY`, which keeps such bodies for this to see.
 fn serves_router(block: &syn::Block) -> bool {
     struct Finder(bool);
     impl<'ast> Visit<'ast> for Finder {
         fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
             if let syn::Expr::Path(p) = &*call.func {
-                if p.path.segments.last().is_some_and(|s| s.ident == "serve")
-                    && call.args.len() >= 2
-                {
-                    self.0 = true;
-                }
+                let segments: Vec<String> = p
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
+                let last = segments.last().map(String::as_str).unwrap_or_default();
+                let owner = segments.len().checked_sub(2).map(|i| segments[i].as_str());
+                self.0 |= (last == "serve" && call.args.len() >= 2)
+                    || last == "service_fn"
+                    || last.starts_with("into_make_service")
+                    || last == "oneshot"
+                    || matches!(
+                        (owner, last),
+                        (Some("TowerToHyperService" | "Shared"), "new")
+                    );
             }
             syn::visit::visit_expr_call(self, call);
         }
         fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
             let name = call.method.to_string();
-            if name.starts_with("into_make_service") {
-                self.0 = true;
-            }
+            self.0 |= name.starts_with("into_make_service")
+                || name.starts_with("serve")
+                || name == "oneshot"
+                || name == "call";
             syn::visit::visit_expr_method_call(self, call);
         }
     }

@@ -15,8 +15,17 @@
 
 use super::lexer::{is_ident_continue, Bad, Lexer, Tok};
 
-/// A fn body containing one of these is kept (they may hand a router to a server).
-const KEEP_BODY: &[&str] = &["serve", "into_make_service"];
+/// A fn body containing one of these is kept (they may hand a router to a server or drive it as
+/// a service: see `index::extract::serves_router`), and so is every `fn main`.
+const KEEP_BODY: &[&str] = &[
+    "serve",
+    "into_make_service",
+    "oneshot",
+    ".call(",
+    "service_fn",
+    "TowerToHyperService",
+    "Shared",
+];
 /// Every body of an impl whose header contains one of these is kept.
 const KEEP_IMPL: &[&str] = &["FromRequest", "Modify"];
 /// A file containing one of these is also parsed in full, so that a syntax error inside a
@@ -46,8 +55,10 @@ pub fn mentions_routing(text: &str) -> bool {
 /// not `reserve`).
 fn contains_word(hay: &str, word: &str) -> bool {
     let b = hay.as_bytes();
+    // `.route` may follow an identifier (`app.route(`); `serve` may not (`reserve`).
+    let starts_ident = word.bytes().next().is_some_and(is_ident_continue);
     hay.match_indices(word)
-        .any(|(i, _)| i == 0 || !is_ident_continue(b[i - 1]))
+        .any(|(i, _)| i == 0 || !starts_ident || !is_ident_continue(b[i - 1]))
 }
 
 /// The file with irrelevant fn bodies (and `#[cfg(test)] mod` contents) blanked; `None`
@@ -149,11 +160,12 @@ impl Masker<'_> {
     /// After `fn`: the signature, then the body (blanked unless it may matter).
     fn fn_item(&mut self, i: &mut usize, keep_all: bool) -> Result<(), Bad> {
         let save = *i;
-        if !matches!(self.lx.next(i)?, Tok::Ident(..)) {
+        let Tok::Ident(name_start, name_end) = self.lx.next(i)? else {
             // `fn(u8) -> u8`: a fn pointer type, not an item.
             *i = save;
             return Ok(());
-        }
+        };
+        let keep_all = keep_all || &self.lx.b[name_start..name_end] == b"main";
         let mut angle = 0i32;
         let mut prev = Tok::End;
         loop {

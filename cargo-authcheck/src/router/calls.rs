@@ -42,9 +42,17 @@ impl Evaluator<'_> {
         // `get(h)`, `routing::get(h)`, `axum::routing::get(h)`, but not `Request::get(uri)`.
         let routing_fn = matches!(owner, None | Some("routing" | "method_routing"));
         match (owner, last) {
-            (Some("Router" | "OpenApiRouter"), "new" | "default") => {
+            (Some("Router" | "OpenApiRouter" | "ApiRouter"), "new" | "default") => {
+                self.built_at.get_or_insert(at);
                 Value::Router(RouterValue::default())
             }
+            (Some("Vec" | "VecDeque" | "SmallVec"), "new" | "with_capacity" | "default") => {
+                Value::List(Vec::new())
+            }
+            (Some("Vec" | "VecDeque"), "from") => match args.into_iter().next() {
+                Some(list @ Value::List(_)) => list,
+                _ => Value::Opaque,
+            },
             (Some("OpenApiRouter"), "with_openapi") => {
                 let docs = call
                     .args
@@ -63,7 +71,7 @@ impl Evaluator<'_> {
             }
             (_, "serve") if args.len() >= 2 => {
                 match &args[1] {
-                    Value::Router(r) => self.served.push(r.clone()),
+                    Value::Router(r) => self.serve_router(r.clone(), at),
                     // `serve(listener, handler.into_make_service())`: the handler answers every path.
                     Value::Handler {
                         target,
@@ -77,17 +85,23 @@ impl Evaluator<'_> {
                         entry.handler_at = *handler_at;
                         entry.fallback = true;
                         entry.router_fallback = true;
-                        self.served.push(RouterValue {
-                            entries: vec![entry],
-                            ..Default::default()
-                        });
+                        self.serve_router(
+                            RouterValue {
+                                entries: vec![entry],
+                                ..Default::default()
+                            },
+                            at,
+                        );
                     }
                     // A parameter of a helper evaluated without a caller: its callers are evaluated too.
                     Value::Param => {}
-                    _ => self.unanalyzable(
-                        at,
-                        "the value handed to `serve` is not a router the analysis can follow",
-                    ),
+                    _ => {
+                        self.serve_sites.push(at);
+                        self.unanalyzable(
+                            at,
+                            "the value handed to `serve` is not a router the analysis can follow",
+                        )
+                    }
                 }
                 Value::Opaque
             }
@@ -180,10 +194,18 @@ impl Evaluator<'_> {
                 }
                 Value::Router(router)
             }
-            _ => Value::External {
-                path: resolved_path(resolved, &segments),
-                text: text_of(call),
-            },
+            // `Router::merge(a, b)`: a router method called by its path.
+            (Some("Router" | "ApiRouter" | "OpenApiRouter" | "MethodRouter"), _)
+                if args.first().is_some_and(is_router_value) =>
+            {
+                self.method_by_path(&func.path, args, scope)
+            }
+            _ => self
+                .external_call(owner, last, call, &args, scope)
+                .unwrap_or_else(|| Value::External {
+                    path: resolved_path(resolved, &segments),
+                    text: text_of(call),
+                }),
         }
     }
 

@@ -18,6 +18,10 @@ pub(super) const METHOD_FNS: &[&str] = &[
     "get", "post", "put", "patch", "delete", "head", "options", "trace", "connect", "any",
 ];
 const MAX_CALL_DEPTH: usize = 48;
+/// The most expressions evaluated in one analysis: far above what real router code needs (tens
+/// per route), and reached only by code whose evaluation would otherwise explode (helpers that
+/// call helpers twice, each with routers, many levels deep).
+pub const MAX_EVAL_STEPS: usize = 5_000_000;
 
 /// A value flowing through router-building code.
 #[derive(Clone, Debug, PartialEq)]
@@ -32,6 +36,9 @@ pub enum Value {
     Layer(LayerSpec),
     Str(String),
     Tuple(Vec<Value>),
+    /// A collection whose elements are all known, in order (`vec![a(), b()]`, `[("/v1", v1())]`,
+    /// `Vec::new()` after `push`es).
+    List(Vec<Value>),
     /// `routes!(a, b)`: handlers with their utoipa annotation.
     Routes(Vec<(FnId, Loc)>),
     /// A value from outside the workspace: the path of the call that made it, and its text.
@@ -67,6 +74,12 @@ pub struct Evaluator<'a> {
     pub(super) memo: HashMap<FnId, Value>,
     /// Router-building methods of the workspace's own types, by name (built on first use).
     pub(super) methods: Option<HashMap<String, Vec<FnId>>>,
+    /// Expressions evaluated so far (bounded by [`MAX_EVAL_STEPS`]).
+    pub steps: usize,
+    /// Where something served a router or was meant to (`serve`, `.oneshot`, `service_fn`..).
+    pub serve_sites: Vec<Loc>,
+    /// Where a router was built (`Router::new()` and the like), first seen.
+    pub built_at: Option<Loc>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -80,6 +93,9 @@ impl<'a> Evaluator<'a> {
             called: BTreeSet::new(),
             memo: HashMap::new(),
             methods: None,
+            steps: 0,
+            serve_sites: Vec::new(),
+            built_at: None,
         }
     }
 
@@ -253,6 +269,17 @@ impl<'a> Evaluator<'a> {
     }
 
     pub(super) fn eval(&mut self, expr: &syn::Expr, scope: &mut Scope) -> Value {
+        self.steps += 1;
+        if self.steps > MAX_EVAL_STEPS {
+            if self.steps == MAX_EVAL_STEPS + 1 {
+                let at = self.loc(scope, expr);
+                self.unanalyzable(
+                    at,
+                    format!("router evaluation stopped here after {MAX_EVAL_STEPS} steps: the router code calls its helpers too many times over to follow; routes built from here on are not listed"),
+                );
+            }
+            return Value::Opaque;
+        }
         match expr {
             syn::Expr::Lit(_) => str_lit(expr).map_or(Value::Opaque, Value::Str),
             syn::Expr::Path(p) => self.eval_path(&p.path, scope),
@@ -272,6 +299,9 @@ impl<'a> Evaluator<'a> {
             }
             syn::Expr::Tuple(t) => {
                 Value::Tuple(t.elems.iter().map(|e| self.eval(e, scope)).collect())
+            }
+            syn::Expr::Array(a) => {
+                Value::List(a.elems.iter().map(|e| self.eval(e, scope)).collect())
             }
             syn::Expr::Closure(c) => self.closure(c, scope),
             syn::Expr::Call(c) => self.eval_call(c, scope),
@@ -299,9 +329,9 @@ impl<'a> Evaluator<'a> {
             }
             syn::Expr::If(i) => self.eval_if(i, scope),
             syn::Expr::Match(m) => self.eval_match(m, scope),
-            syn::Expr::ForLoop(f) => self.eval_loop(&f.body, scope, expr),
-            syn::Expr::While(w) => self.eval_loop(&w.body, scope, expr),
-            syn::Expr::Loop(l) => self.eval_loop(&l.body, scope, expr),
+            syn::Expr::ForLoop(f) => self.eval_for(f, scope),
+            syn::Expr::While(w) => self.eval_loop(&w.body, scope, &w.while_token),
+            syn::Expr::Loop(l) => self.eval_loop(&l.body, scope, &l.loop_token),
             _ => Value::Opaque,
         }
     }
@@ -413,28 +443,14 @@ impl<'a> Evaluator<'a> {
         join_scopes(scope, scopes);
         join_all(values)
     }
-
-    /// A loop that changes a router cannot be unrolled: report it.
-    fn eval_loop(&mut self, body: &syn::Block, scope: &mut Scope, whole: &syn::Expr) -> Value {
-        let mut inner = scope.clone();
-        self.eval_block(body, &mut inner);
-        let changed = inner.vars.iter().any(|(name, v)| {
-            matches!(v, Value::Router(_) | Value::MethodRouter(_))
-                && scope.vars.get(name) != Some(v)
-        });
-        if changed {
-            let at = Loc::of(scope.file, &whole.to_token_stream().into_iter().next());
-            self.unanalyzable(
-                at,
-                "routes are added in a loop; the analysis cannot tell which routes exist",
-            );
-        }
-        Value::Opaque
-    }
 }
 
 pub(super) fn is_router_value(v: &Value) -> bool {
-    matches!(v, Value::Router(_) | Value::MethodRouter(_))
+    match v {
+        Value::Router(_) | Value::MethodRouter(_) => true,
+        Value::List(items) | Value::Tuple(items) => items.iter().any(is_router_value),
+        _ => false,
+    }
 }
 
 pub(super) fn resolved_path(resolved: Option<Resolved>, written: &[String]) -> Vec<String> {
@@ -475,6 +491,8 @@ pub(super) fn bind(scope: &mut Scope, pat: &syn::Pat, value: Value) {
             scope.vars.insert(i.ident.to_string(), value);
         }
         syn::Pat::Type(t) => bind(scope, &t.pat, value),
+        syn::Pat::Reference(r) => bind(scope, &r.pat, value),
+        syn::Pat::Paren(p) => bind(scope, &p.pat, value),
         syn::Pat::Tuple(t) => {
             let values = match value {
                 Value::Tuple(v) => v,

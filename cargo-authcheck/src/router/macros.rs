@@ -15,7 +15,13 @@ impl Evaluator<'_> {
             .map(|s| s.ident.to_string())
             .unwrap_or_default();
         let at = self.loc(scope, mac);
+        type Args = syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>;
         match name.as_str() {
+            // `vec![a(), b()]`; `vec![x; n]` (n copies) is not a list of known elements.
+            "vec" => match mac.parse_body_with(Args::parse_terminated) {
+                Ok(items) => Value::List(items.iter().map(|e| self.eval(e, scope)).collect()),
+                Err(_) => Value::Opaque,
+            },
             "routes" => {
                 let Ok(paths) = mac.parse_body_with(
                     syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
@@ -45,9 +51,8 @@ impl Evaluator<'_> {
                 })
             }
             _ => {
-                // `tokio::join!(serve(a), serve(b))`, `vec![..]`: evaluate comma-separated
-                // arguments for what they serve; the macro's value stays unknown.
-                type Args = syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>;
+                // `tokio::join!(serve(a), serve(b))`: evaluate comma-separated arguments for
+                // what they serve; the macro's value stays unknown.
                 if let Ok(args) = mac.parse_body_with(Args::parse_terminated) {
                     let mut inner = scope.clone();
                     for arg in &args {

@@ -17,6 +17,16 @@ impl Evaluator<'_> {
         let args: Vec<Value> = m.args.iter().map(|a| self.eval(a, scope)).collect();
         match receiver {
             Value::Router(router) => self.router_method(router, &name, m, args, at, scope),
+            Value::List(items) => {
+                let (changed, value) = self.list_method(items, &name, m, args, scope);
+                // `routers.push(r)`: the variable holds the longer list from now on.
+                if let (Some(items), syn::Expr::Path(p)) = (changed, &*m.receiver) {
+                    if let Some(var) = p.path.get_ident() {
+                        scope.vars.insert(var.to_string(), Value::List(items));
+                    }
+                }
+                value
+            }
             Value::MethodRouter(entries) => {
                 self.method_router_method(entries, &name, m, args, at, scope)
             }
@@ -40,6 +50,16 @@ impl Evaluator<'_> {
                 },
                 _ => Value::Opaque,
             },
+            // `ServiceBuilder::new().layer(a).service(app)`, `layer.layer(app)`
+            Value::Layer(spec)
+                if matches!(name.as_str(), "service" | "layer")
+                    && matches!(args.first(), Some(Value::Router(_))) =>
+            {
+                let Some(Value::Router(router)) = args.into_iter().next() else {
+                    return Value::Opaque;
+                };
+                self.layered_service(spec, m, router, at)
+            }
             Value::Layer(LayerSpec::Stack(mut stack)) => match name.as_str() {
                 "layer" => {
                     let layer = self.layer_of(&m.args[0], args.into_iter().next(), at);
@@ -66,6 +86,7 @@ impl Evaluator<'_> {
             Value::Layer(spec) => Value::Layer(spec),
             Value::Tuple(items) if name == "clone" => Value::Tuple(items),
             Value::External { path, text } => {
+                self.external_method(m, &args, scope);
                 let text = format!("{text}.{name}(..)");
                 Value::External {
                     path: path.clone(),

@@ -1,9 +1,12 @@
 //! The router stage: finds the served routers (roots) and evaluates them into a [`RouteTable`].
 //!
-//! Roots are the fns named in `[analysis] roots`; otherwise the routers handed to `serve` or
-//! turned into a service; otherwise every router-returning fn that no other router code calls.
+//! Roots are the fns named in `[analysis] roots`; otherwise the routers served (handed to `serve`,
+//! driven or wrapped as a tower service, returned from `main`: see `services`); otherwise every
+//! router-returning fn that no other router code calls. An empty table with routers in sight is
+//! itself a finding.
 
 mod calls;
+mod collections;
 pub mod eval;
 mod join;
 mod macros;
@@ -11,6 +14,7 @@ mod methods;
 pub mod model;
 pub mod paths;
 mod router_methods;
+mod services;
 mod syntax;
 
 use crate::config::Located;
@@ -30,6 +34,8 @@ pub struct RootError {
 pub fn build(index: &Index, roots: &[Located<String>]) -> Result<RouteTable, RootError> {
     let mut ev = Evaluator::new(index);
     let mut routers = Vec::new();
+    // Router-returning fns of the selected crates (where the analysis looks without a root).
+    let mut candidates: Vec<FnId> = Vec::new();
     if !roots.is_empty() {
         for root in roots {
             let f = resolve_root(index, &root.value).ok_or_else(|| RootError {
@@ -44,14 +50,23 @@ pub fn build(index: &Index, roots: &[Located<String>]) -> Result<RouteTable, Roo
             .filter(|f| index.krate(index.module_of(*f)).selected)
             .collect();
         for &f in selected.iter().filter(|f| index.fns[f.0].serves) {
-            ev.eval_fn(f);
+            let value = ev.eval_fn(f);
+            // `main` returning the router: shuttle and similar runtimes serve what it returns.
+            let item = &index.fns[f.0];
+            if let (Value::Router(router), "main", None) =
+                (value, item.name.as_str(), &item.self_type)
+            {
+                ev.serve_router(router, item.name_loc);
+            }
         }
         routers = std::mem::take(&mut ev.served);
-        if routers.is_empty() {
-            let candidates: Vec<FnId> = selected
-                .into_iter()
-                .filter(|f| ev.is_router_fn(*f) && index.fns[f.0].returns.contains("Router"))
-                .collect();
+        candidates = selected
+            .into_iter()
+            .filter(|f| ev.is_router_fn(*f) && index.fns[f.0].returns.contains("Router"))
+            .collect();
+        // Without anything served, every router-returning fn that no other router code calls
+        // is a root; with a `serve` the analysis could not follow, that is an error instead.
+        if routers.is_empty() && ev.serve_sites.is_empty() {
             let values: Vec<(FnId, Value)> =
                 candidates.iter().map(|&f| (f, ev.eval_fn(f))).collect();
             for (f, value) in values {
@@ -83,6 +98,11 @@ pub fn build(index: &Index, roots: &[Located<String>]) -> Result<RouteTable, Roo
             }
         }
     }
+    if table.entries.is_empty() {
+        table
+            .unanalyzable
+            .extend(nothing_found(index, &ev, &candidates));
+    }
     for e in &table.entries {
         if let Target::Fn(f) = e.target {
             if !table.routed_fns.contains(&f) {
@@ -91,6 +111,44 @@ pub fn build(index: &Index, roots: &[Located<String>]) -> Result<RouteTable, Roo
         }
     }
     Ok(table)
+}
+
+/// No route at all, though the code serves or builds routers: an empty table must never pass
+/// as a clean one. The finding says where the analysis looked.
+fn nothing_found(index: &Index, ev: &Evaluator, candidates: &[FnId]) -> Option<Unanalyzable> {
+    let mut looked = Vec::new();
+    if let Some(&site) = ev.serve_sites.first() {
+        looked.push(format!(
+            "the router served at {}",
+            index.sources.describe(site)
+        ));
+    }
+    if let Some(&built) = ev.built_at.as_ref() {
+        looked.push(format!(
+            "the router built at {}",
+            index.sources.describe(built)
+        ));
+    }
+    if let Some(&first) = candidates.first() {
+        let more = match candidates.len() {
+            1 => String::new(),
+            n => format!(" and {} more fns returning routers", n - 1),
+        };
+        looked.push(format!("`{}`{more}", index.fn_display(first)));
+    }
+    let at = ev
+        .serve_sites
+        .first()
+        .copied()
+        .or(ev.built_at)
+        .or_else(|| candidates.first().map(|f| index.fns[f.0].name_loc))?;
+    Some(Unanalyzable {
+        at,
+        message: format!(
+            "no route found: the analysis looked at {} and could follow none of them to a route; an empty route table is not a clean one",
+            looked.join(", ")
+        ),
+    })
 }
 
 fn collect(routers: &mut Vec<RouterValue>, value: Value) {

@@ -17,17 +17,15 @@ impl Evaluator<'_> {
         at: Loc,
         scope: &mut Scope,
     ) -> Value {
+        // Driving the router as a tower service serves it (whatever the request is).
+        if super::services::SERVICE_USES.contains(&name) {
+            self.serve_router(router, at);
+            return Value::Opaque;
+        }
         // Built from a parameter of a fn evaluated without a caller: the callers are evaluated
         // with the real value, so nothing is known (or wrong) here.
         if args.iter().any(|a| matches!(a, Value::Param)) {
             return Value::Router(router);
-        }
-        // Using the router as a tower service does not change its routes.
-        if matches!(
-            name,
-            "call" | "oneshot" | "ready" | "poll_ready" | "as_service" | "into_future"
-        ) {
-            return Value::Opaque;
         }
         let mut args = args.into_iter();
         match name {
@@ -196,12 +194,20 @@ impl Evaluator<'_> {
             | "boxed_clone"
             | "without_v07_checks"
             | "reset_fallback"
-            | "into_router" => {
+            | "into_router"
+            // `Option<Router>` from `reduce`, `Result<Router, _>` from a fallible builder.
+            | "unwrap"
+            | "expect"
+            | "unwrap_or_default"
+            | "unwrap_or"
+            | "unwrap_or_else"
+            | "as_service"
+            | "boxed" => {
                 if name == "reset_fallback" {
                     router.entries.retain(|e| !is_root_fallback(e));
                 }
                 if name.starts_with("into_make_service") {
-                    self.served.push(router.clone());
+                    self.serve_router(router.clone(), at);
                 }
             }
             "get_openapi" | "get_openapi_mut" | "to_openapi" | "into_openapi" => {
