@@ -100,7 +100,7 @@ fn describe_routes(index: &Index, config: &Config, table: &RouteTable) -> Vec<Ro
                 Target::Closure { .. } => {
                     ("closure", "<closure>".to_string(), None, entry.handler_at)
                 }
-                Target::Service { .. } => {
+                Target::Service { .. } | Target::Redirect { .. } => {
                     ("service", "<service>".to_string(), None, entry.handler_at)
                 }
                 Target::Unresolved { text } => ("handler", text.clone(), None, entry.handler_at),

@@ -135,15 +135,17 @@ impl<'a> Classifier<'a> {
             );
         }
         let allow = self.allow_match(entry);
+        // A redirect runs no code of the application: public by construction.
+        let public = match &entry.target {
+            Target::Redirect { to } => Some(format!("redirect to `{to}` (`route_with_tsr`)")),
+            _ => public.map(|reason| format!("#[public] {reason}").trim().to_string()),
+        };
         let (class, evidence) = if let Some(e) = extractor {
             (AuthClass::Extractor, Some(e))
         } else if let Some(l) = layer {
             (AuthClass::Layer, Some(l))
-        } else if let Some(reason) = public {
-            (
-                AuthClass::Public,
-                Some(format!("#[public] {reason}").trim().to_string()),
-            )
+        } else if let Some(evidence) = public {
+            (AuthClass::Public, Some(evidence))
         } else if let Some(i) = allow {
             (
                 AuthClass::Allowlisted,
@@ -253,7 +255,7 @@ impl<'a> Classifier<'a> {
             .map(|r| r.full_path(self.index))
             .unwrap_or_default();
         let name = full.last().cloned().unwrap_or(written.clone());
-        for configured in &self.config.extractors {
+        for configured in self.config.auth_extractors() {
             let hit = if configured.value.contains("::") {
                 full.join("::") == configured.value
             } else {
@@ -338,8 +340,7 @@ impl<'a> Classifier<'a> {
                     ));
                 }
                 self.config
-                    .layers
-                    .iter()
+                    .auth_layers()
                     .find(|l| {
                         if l.value.contains("::") {
                             joined.starts_with(&l.value)
@@ -357,7 +358,7 @@ impl<'a> Classifier<'a> {
                 ]
                 .iter()
                 .any(|m| name.ends_with(m));
-                let configured = self.config.layers.iter().find(|l| {
+                let configured = self.config.auth_layers().find(|l| {
                     l.value.ends_with('!')
                         && name.ends_with(l.value.rsplit("::").next().unwrap_or_default())
                 });
@@ -389,8 +390,7 @@ impl<'a> Classifier<'a> {
     fn configured_layer_fn(&self, f: FnId) -> Option<String> {
         let full = self.index.fn_display(f);
         self.config
-            .layers
-            .iter()
+            .auth_layers()
             .find(|l| path_matches(&l.value, &full))
             .map(|l| l.value.clone())
     }

@@ -167,6 +167,24 @@ impl Exclude {
     }
 }
 
+impl Config {
+    /// The types whose extraction authenticates: `[auth] extractors`, and every name in
+    /// `[openapi] schemes` (naming it as what satisfies a scheme says it authenticates).
+    pub fn auth_extractors(&self) -> impl Iterator<Item = &Located<String>> {
+        self.extractors.iter().chain(self.scheme_names())
+    }
+
+    /// The middleware fns, layer types and macros that authenticate: `[auth] layers`, and every
+    /// name in `[openapi] schemes`.
+    pub fn auth_layers(&self) -> impl Iterator<Item = &Located<String>> {
+        self.layers.iter().chain(self.scheme_names())
+    }
+
+    fn scheme_names(&self) -> impl Iterator<Item = &Located<String>> {
+        self.schemes.values().flatten()
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {

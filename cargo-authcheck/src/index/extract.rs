@@ -92,6 +92,11 @@ impl Walker<'_, '_> {
             }
             syn::Item::Struct(s) => {
                 self.add(module, s.ident.to_string(), Entry::Type);
+                if let Some(path) = typed_path(&s.attrs) {
+                    self.out
+                        .typed_paths
+                        .push((module, s.ident.to_string(), path));
+                }
                 self.derived_extractor(&s.attrs, &s.ident, &s.fields, module);
                 if let Some(doc) = utoipa::openapi_doc(&s.attrs, &s.ident, self.cx.file) {
                     self.out.openapi_docs.push((module, doc));
@@ -390,6 +395,15 @@ fn is_cfg_test(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|a| {
         a.path().is_ident("cfg") && a.parse_args::<syn::Ident>().is_ok_and(|i| i == "test")
     })
+}
+
+/// The path of an axum-extra `#[typed_path("/users/{id}")]` struct (its first argument).
+fn typed_path(attrs: &[syn::Attribute]) -> Option<String> {
+    let attr = attrs.iter().find(|a| a.path().is_ident("typed_path"))?;
+    let args = attr
+        .parse_args_with(syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
+        .ok()?;
+    args.first().and_then(str_lit)
 }
 
 fn path_attr(attrs: &[syn::Attribute]) -> Option<PathBuf> {

@@ -191,5 +191,7 @@ pub struct FileSummary {
     pub mod_decls: Vec<ModDecl>,
     /// Security scheme names a `Modify` impl or `components(...)` adds.
     pub defined_schemes: Vec<String>,
+    /// axum-extra `#[typed_path("/users/{id}")]` structs: (file-local module, struct, path).
+    pub typed_paths: Vec<(usize, String, String)>,
     pub lines: usize,
 }

@@ -120,6 +120,8 @@ pub struct Index {
     pub extractor_impls: Vec<(ModuleId, ExtractorImpl)>,
     pub openapi_docs: Vec<(ModuleId, OpenApiDoc)>,
     pub defined_schemes: Vec<String>,
+    /// axum-extra typed paths: (module, struct name) -> path.
+    pub typed_paths: HashMap<(ModuleId, String), String>,
     pub problems: Vec<ParseProblem>,
     pub lines: usize,
     /// (crate, self type, fn name) -> associated fn.

@@ -371,6 +371,9 @@ fn link(
         index.openapi_docs.push((module_ids[local], doc));
     }
     index.defined_schemes.extend(summary.defined_schemes);
+    for (local, name, path) in summary.typed_paths {
+        index.typed_paths.insert((module_ids[local], name), path);
+    }
 
     let mut jobs = Vec::new();
     for decl in summary.mod_decls {

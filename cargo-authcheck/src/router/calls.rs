@@ -2,7 +2,8 @@
 //! constructors (`from_fn`, `from_extractor`), `serve`, and calls of the workspace's own fns.
 
 use super::eval::{
-    is_router_value, method_fn, resolved_path, service_entry, Evaluator, Scope, Value,
+    is_router_value, method_fn, method_fn_arity, resolved_path, service_entry, Evaluator, Scope,
+    Value,
 };
 use super::model::*;
 use super::syntax::{filter_methods, text_of};
@@ -106,10 +107,7 @@ impl Evaluator<'_> {
                 Value::Opaque
             }
             // `get(h)`, `on(MethodFilter::GET, h)`, and their `_service` forms.
-            (_, m)
-                if routing_fn
-                    && matches!(method_fn(m), Some((base, _)) if (base == "on" && args.len() == 2) || (base != "on" && args.len() == 1)) =>
-            {
+            (_, m) if routing_fn && method_fn(m).is_some() && args.len() == method_fn_arity(m) => {
                 let (base, service) = method_fn(m).unwrap_or_default();
                 let (filter, handler) = if base == "on" {
                     (Some(&call.args[0]), 1)

@@ -478,10 +478,19 @@ pub(super) fn service_entry(method: &str, path: &str, at: Loc, text: &str) -> En
 
 /// `get` -> `("get", false)`, `on_service` -> `("on", true)`; `None` for other names.
 pub(super) fn method_fn(name: &str) -> Option<(&str, bool)> {
+    // aide's `get_with(h, transform)` routes like `get(h)`; the transform only documents.
+    let name = name.strip_suffix("_with").unwrap_or(name);
     let (base, service) = name
         .strip_suffix("_service")
         .map_or((name, false), |b| (b, true));
     (METHOD_FNS.contains(&base) || base == "on").then_some((base, service))
+}
+
+/// How many arguments a method-router fn takes: `get(h)` 1, `on(filter, h)` 2, one more for
+/// aide's `_with(.., transform)` forms.
+pub(super) fn method_fn_arity(name: &str) -> usize {
+    let base = if name.starts_with("on") { 2 } else { 1 };
+    base + usize::from(name.ends_with("_with"))
 }
 
 /// Binds a pattern to a value: identifiers, `mut`, typed patterns and tuples.

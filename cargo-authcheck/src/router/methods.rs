@@ -140,9 +140,9 @@ impl Evaluator<'_> {
         at: Loc,
         scope: &mut Scope,
     ) -> Value {
-        let base = name.trim_end_matches("_service");
+        let base = name.trim_end_matches("_with").trim_end_matches("_service");
         let arg = args.into_iter().next().unwrap_or(Value::Opaque);
-        if METHOD_FNS.contains(&base) && m.args.len() == 1 {
+        if METHOD_FNS.contains(&base) && m.args.len() == super::eval::method_fn_arity(name) {
             let entry =
                 self.method_entry(base, &m.args[0], &arg, scope, name.ends_with("_service"));
             entries.push(entry);

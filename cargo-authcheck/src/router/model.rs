@@ -48,6 +48,11 @@ pub enum Target {
     Service {
         text: String,
     },
+    /// A redirect a library adds next to a route (axum-extra's `route_with_tsr`: the path with
+    /// or without its trailing slash answers a permanent redirect to the route).
+    Redirect {
+        to: String,
+    },
     /// A handler expression that resolves to no definition the analysis can read.
     Unresolved {
         text: String,

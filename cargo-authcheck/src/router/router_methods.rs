@@ -29,13 +29,19 @@ impl Evaluator<'_> {
         }
         let mut args = args.into_iter();
         match name {
-            "route" => {
+            // aide's `ApiRouter` documents what it routes; axum-extra's `_tsr` forms add a
+            // redirect for the path with or without its trailing slash.
+            "route" | "api_route" | "api_route_with" | "route_with_tsr" | "api_route_with_tsr"
+            | "api_route_with_tsr_and" => {
                 let (path, mr) = (args.next(), args.next());
                 match (path, mr) {
                     (Some(Value::Str(path)), Some(Value::MethodRouter(entries))) => {
                         let path = paths::normalize(&path);
-                        for mut e in entries {
-                            e.path = path.clone();
+                        let redirects = name.contains("_tsr").then(|| tsr_redirects(&path, &entries, at));
+                        for mut e in entries.into_iter().chain(redirects.into_iter().flatten()) {
+                            if e.path.is_empty() {
+                                e.path = path.clone();
+                            }
                             e.registered_at = at;
                             e.earlier_layers = router.applied.clone();
                             router.entries.push(e);
@@ -57,7 +63,16 @@ impl Evaluator<'_> {
                     ),
                 }
             }
-            "route_service" | "nest_service" => match args.next() {
+            // `nest_service(path, router)` and aide's `nest_api_service` serve the router's
+            // routes under the prefix, as `nest` does.
+            "nest_service" | "nest_api_service"
+                if matches!(args.as_slice().get(1), Some(Value::Router(_))) =>
+            {
+                let mut args = args.into_iter();
+                let (prefix, inner) = (args.next(), args.next());
+                self.nest_router(&mut router, prefix, inner, m, at);
+            }
+            "route_service" | "nest_service" | "route_service_with_tsr" => match args.next() {
                 Some(Value::Str(path)) => {
                     let path = paths::normalize(&path);
                     let service = args.next().unwrap_or(Value::Opaque);
@@ -70,24 +85,29 @@ impl Evaluator<'_> {
                 }
                 _ => self.unanalyzable(at, "the service path is computed at run time"),
             },
-            "nest" => match (args.next(), args.next()) {
-                (Some(Value::Str(prefix)), Some(Value::Router(inner))) => {
-                    let prefix = paths::normalize(&prefix);
-                    for mut e in inner.entries {
-                        e.path = paths::join(&prefix, &e.path);
-                        router.entries.push(e);
+            "nest" => {
+                let (prefix, inner) = (args.next(), args.next());
+                self.nest_router(&mut router, prefix, inner, m, at);
+            }
+            // axum-extra's typed routing: the path is the `#[typed_path]` of the handler's first
+            // argument (`typed_get(h)`, aide's `typed_get_with(h, transform)`).
+            typed if typed.starts_with("typed_") => {
+                let method = typed
+                    .trim_start_matches("typed_")
+                    .trim_end_matches("_with");
+                match args.next() {
+                    Some(handler @ Value::Handler { .. }) => {
+                        self.typed_route(&mut router, method, handler, m, at)
                     }
-                    router.docs.extend(inner.docs);
-                }
-                (Some(Value::Str(_)), _) => self.unanalyzable(
-                    at,
-                    format!(
-                        "the nested router `{}` cannot be followed",
-                        text_of(&m.args[1])
+                    _ => self.unanalyzable(
+                        at,
+                        format!(
+                            "the handler `{}` of this typed route cannot be followed",
+                            m.args.first().map(text_of).unwrap_or_default()
+                        ),
                     ),
-                ),
-                _ => self.unanalyzable(at, "the nest prefix is computed at run time"),
-            },
+                }
+            }
             "merge" => match args.next() {
                 Some(Value::Router(inner)) => {
                     if inner.entries.iter().any(is_root_fallback) {
@@ -185,6 +205,9 @@ impl Evaluator<'_> {
                 _ => self.unanalyzable(at, "the handlers given to `routes` cannot be followed"),
             },
             "split_for_parts" => return Value::Tuple(vec![Value::Router(router), Value::Opaque]),
+            // aide: the documented router becomes an axum `Router`; docs-only entries add no route.
+            "finish_api" | "finish_api_with" | "api_route_docs" | "api_route_docs_with"
+            | "with_path_items" => {}
             "with_state"
             | "into_make_service"
             | "into_make_service_with_connect_info"
@@ -264,7 +287,123 @@ impl Evaluator<'_> {
     }
 }
 
+impl Evaluator<'_> {
+    /// `nest(prefix, inner)`: the inner router's routes under the prefix, with their layers.
+    fn nest_router(
+        &mut self,
+        router: &mut RouterValue,
+        prefix: Option<Value>,
+        inner: Option<Value>,
+        m: &syn::ExprMethodCall,
+        at: Loc,
+    ) {
+        match (prefix, inner) {
+            (Some(Value::Str(prefix)), Some(Value::Router(inner))) => {
+                let prefix = paths::normalize(&prefix);
+                for mut e in inner.entries {
+                    e.path = paths::join(&prefix, &e.path);
+                    router.entries.push(e);
+                }
+                router.docs.extend(inner.docs);
+            }
+            (Some(Value::Str(_)), _) => self.unanalyzable(
+                at,
+                format!(
+                    "the nested router `{}` cannot be followed",
+                    m.args.iter().nth(1).map(text_of).unwrap_or_default()
+                ),
+            ),
+            _ => self.unanalyzable(at, "the nest prefix is computed at run time"),
+        }
+    }
+
+    /// `typed_get(h)`: a route at the `#[typed_path]` of the handler's first argument.
+    fn typed_route(
+        &mut self,
+        router: &mut RouterValue,
+        method: &str,
+        handler: Value,
+        m: &syn::ExprMethodCall,
+        at: Loc,
+    ) {
+        let Value::Handler {
+            target,
+            layers,
+            at: handler_at,
+        } = handler
+        else {
+            return;
+        };
+        let index = self.index;
+        let first_param = match &target {
+            Target::Fn(f) => index.fns[f.0]
+                .params
+                .first()
+                .map(|p| (index.module_of(*f), p.ty.clone())),
+            Target::Closure { params, module } => params.first().map(|p| (*module, p.ty.clone())),
+            _ => None,
+        };
+        let path = first_param.and_then(|(module, ty)| match index.resolve_type(module, &ty) {
+            Some(crate::index::Resolved::Type { module, name }) => {
+                index.typed_paths.get(&(module, name)).cloned()
+            }
+            _ => None,
+        });
+        let Some(path) = path else {
+            self.unanalyzable(
+                at,
+                format!(
+                    "the first argument of `{}` is not a `#[typed_path]` struct of the workspace, so the route's path is unknown",
+                    m.args.first().map(text_of).unwrap_or_default()
+                ),
+            );
+            return;
+        };
+        router.entries.push(Entry {
+            method: method.to_ascii_uppercase(),
+            path: paths::normalize(&path),
+            target,
+            handler_at,
+            registered_at: at,
+            layers,
+            partial_layers: Vec::new(),
+            earlier_layers: router.applied.clone(),
+            fallback: false,
+            router_fallback: false,
+            collected: None,
+        });
+    }
+}
+
 /// The router's own fallback (a later `.fallback` replaces it; nested ones live under a prefix).
 fn is_root_fallback(e: &Entry) -> bool {
     e.router_fallback && e.path == "/{*fallback}"
+}
+
+/// The redirects `route_with_tsr` adds: the path with its trailing slash toggled, for the same
+/// methods, each answering a permanent redirect to the route.
+fn tsr_redirects(path: &str, entries: &[Entry], at: Loc) -> Vec<Entry> {
+    let other = match path.strip_suffix('/') {
+        Some(without) if !without.is_empty() => without.to_string(),
+        _ => format!("{path}/"),
+    };
+    let mut methods: Vec<&str> = entries
+        .iter()
+        .filter(|e| !e.fallback)
+        .map(|e| e.method.as_str())
+        .collect();
+    methods.dedup();
+    if methods.is_empty() || entries.iter().any(|e| e.fallback) {
+        methods = vec!["ANY"];
+    }
+    methods
+        .into_iter()
+        .map(|method| {
+            let mut entry = service_entry(method, &other, at, "route_with_tsr redirect");
+            entry.target = Target::Redirect {
+                to: path.to_string(),
+            };
+            entry
+        })
+        .collect()
 }
