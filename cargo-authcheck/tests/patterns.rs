@@ -327,3 +327,276 @@ pub fn app() -> Router { Router::new().merge(crud("/a", true)).merge(crud("/b", 
         "{problems}"
     );
 }
+
+/// `check --format json` on a scratch crate: exit status and `(code, message)` of each finding.
+fn check(lib: &str, main: Option<&str>, config: Option<&str>) -> (i32, Vec<(String, String)>) {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    std::fs::create_dir_all(p.join("src")).unwrap();
+    std::fs::write(
+        p.join("Cargo.toml"),
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        p.join("src/lib.rs"),
+        format!("pub struct RequireAuth;\n{lib}"),
+    )
+    .unwrap();
+    if let Some(main) = main {
+        std::fs::write(p.join("src/main.rs"), main).unwrap();
+    }
+    if let Some(config) = config {
+        std::fs::write(p.join("authcheck.toml"), config).unwrap();
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_cargo-authcheck"))
+        .args(["check", "--format", "json", "--manifest-path"])
+        .arg(p.join("Cargo.toml"))
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("{e}: {}", String::from_utf8_lossy(&out.stderr));
+    });
+    let findings = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    (out.status.code().unwrap_or(-1), findings)
+}
+
+#[test]
+fn routers_gathered_in_collections() {
+    let lib = r#"
+use axum::{routing::get, Router};
+pub async fn open() {}
+pub async fn closed(_a: RequireAuth) {}
+fn r(path: &'static str) -> Router { Router::new().route(path, get(open)) }
+fn c(path: &'static str) -> Router { Router::new().route(path, get(closed)) }
+pub fn app() -> Router {
+    let mut pushed = Vec::new();
+    pushed.push(r("/pushed"));
+    pushed.extend(vec![c("/extended")]);
+    let mut root = Router::new();
+    for router in pushed {
+        root = root.merge(router);
+    }
+    let folded = [r("/a"), c("/b")].into_iter().fold(Router::new(), |acc, x| acc.merge(x));
+    let reduced = vec![r("/c"), c("/d")].into_iter().reduce(|a, b| a.merge(b)).unwrap_or_default();
+    let mut versions = Router::new();
+    for (prefix, router) in [("/v1", r("/x")), ("/v2", c("/y"))] {
+        versions = versions.nest(prefix, router);
+    }
+    let mapped = ["/m1", "/m2"].iter().map(|&p| r(p)).fold(Router::new(), Router::merge);
+    root.merge(versions).nest("/f", folded).nest("/r", reduced).merge(mapped)
+}
+"#;
+    let (rows, code, problems) = table(lib, None, None);
+    assert_eq!(code, 0, "{problems}");
+    assert_eq!(problems, "[]");
+    assert_eq!(
+        rows,
+        vec![
+            row("GET", "/extended", "extractor"),
+            row("GET", "/f/a", "none"),
+            row("GET", "/f/b", "extractor"),
+            row("GET", "/m1", "none"),
+            row("GET", "/m2", "none"),
+            row("GET", "/pushed", "none"),
+            row("GET", "/r/c", "none"),
+            row("GET", "/r/d", "extractor"),
+            row("GET", "/v1/x", "none"),
+            row("GET", "/v2/y", "extractor"),
+        ]
+    );
+}
+
+/// A loop over values known only at run time is a finding; the rest of the tree is listed.
+#[test]
+fn an_unknowable_loop_hides_nothing_else() {
+    let lib = r#"
+use axum::{routing::get, Router};
+pub async fn open() {}
+pub async fn closed(_a: RequireAuth) {}
+fn plugins() -> Vec<String> { std::env::var("PLUGINS").unwrap_or_default().split(',').map(String::from).collect() }
+pub fn app() -> Router {
+    let mut app = Router::new().route("/health", get(open));
+    for name in plugins() {
+        app = app.merge(Router::new().route(&name, get(open)));
+    }
+    app.nest("/api", Router::new().route("/items", get(closed)))
+}
+"#;
+    let (rows, code, problems) = table(lib, None, None);
+    assert_eq!(code, 0);
+    assert_eq!(
+        rows,
+        vec![
+            row("GET", "/api/items", "extractor"),
+            row("GET", "/health", "none")
+        ]
+    );
+    assert!(
+        problems.contains("computed at run time") || problems.contains("loop"),
+        "{problems}"
+    );
+}
+
+/// Routers driven as tower services are served; a router fn nothing serves is not a root then.
+#[test]
+fn routers_driven_as_services() {
+    let lib = r#"
+use axum::{routing::get, Router};
+use tower::{Service, ServiceExt};
+pub async fn open() {}
+pub fn never() -> Router { Router::new().route("/never", get(open)) }
+pub async fn via_hyper(listener: tokio::net::TcpListener) {
+    let app = Router::new().route("/hyper", get(open));
+    loop {
+        let (stream, _) = listener.accept().await.unwrap();
+        let svc = hyper_util::service::TowerToHyperService::new(app.clone());
+        tokio::spawn(async move {
+            hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new())
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
+                .await
+        });
+    }
+}
+pub async fn via_service_fn() {
+    let app = Router::new().route("/service-fn", get(open));
+    let _svc = tower::service_fn(move |req| {
+        let app = app.clone();
+        async move { app.oneshot(req).await }
+    });
+}
+pub async fn via_call(req: axum::extract::Request) {
+    let mut router = Router::new().route("/call", get(open));
+    let _ = router.call(req).await;
+}
+"#;
+    let (rows, code, problems) = table(lib, None, None);
+    assert_eq!(code, 0, "{problems}");
+    assert_eq!(
+        rows,
+        vec![
+            row("GET", "/call", "none"),
+            row("GET", "/hyper", "none"),
+            row("GET", "/service-fn", "none"),
+        ],
+        "{problems}"
+    );
+}
+
+/// `serve` of a router behind tower wrappers; a `ServiceBuilder` layer covers every route.
+#[test]
+fn served_through_tower_wrappers() {
+    let lib = r#"
+use axum::{routing::get, Router, ServiceExt};
+pub async fn open() {}
+pub async fn require_auth(_a: RequireAuth, req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response { next.run(req).await }
+pub fn app() -> Router { Router::new().route("/a", get(open)) }
+pub fn admin() -> Router { Router::new().route("/admin", get(open)) }
+"#;
+    let main = r#"
+use tower::ServiceBuilder;
+#[tokio::main]
+async fn main() {
+    let plain = tower_http::normalize_path::NormalizePath::trim_trailing_slash(app::app());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, axum::ServiceExt::<axum::extract::Request>::into_make_service(plain)).await
+    });
+    let guarded = ServiceBuilder::new()
+        .layer(axum::middleware::from_fn(app::require_auth))
+        .service(app::admin());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    axum::serve(listener, tower::make::Shared::new(guarded)).await.unwrap();
+}
+"#;
+    let (rows, code, problems) = table(lib, Some(main), None);
+    assert_eq!(code, 0, "{problems}");
+    assert_eq!(
+        rows,
+        vec![row("GET", "/a", "none"), row("GET", "/admin", "layer")],
+        "{problems}"
+    );
+}
+
+/// The only `serve` hands over something the analysis cannot follow: that is an error, and the
+/// empty table is one too; never a clean pass with 0 routes.
+#[test]
+fn an_unfollowable_serve_never_passes_empty() {
+    let lib = r#"
+use axum::{routing::get, Router};
+pub async fn open() {}
+pub fn never() -> Router { Router::new().route("/never", get(open)) }
+"#;
+    let main = r#"
+#[tokio::main]
+async fn main() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    axum::serve(listener, plugin_host::load_app()).await.unwrap();
+}
+"#;
+    let (code, findings) = check(lib, Some(main), None);
+    assert_eq!(code, 1, "{findings:?}");
+    let messages: Vec<&str> = findings.iter().map(|(_, m)| m.as_str()).collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("the value handed to `serve`")),
+        "{messages:?}"
+    );
+    assert!(
+        messages.iter().any(|m| m.starts_with("no route found")),
+        "{messages:?}"
+    );
+    assert!(
+        findings.iter().all(|(c, _)| c == "unanalyzable-router"),
+        "{findings:?}"
+    );
+}
+
+/// An extractor named only in `[openapi] schemes` authenticates.
+#[test]
+fn schemes_name_authentication() {
+    let lib = r#"
+use axum::{routing::get, Router};
+pub struct ApiKey;
+pub async fn keyed(_k: ApiKey) {}
+pub fn app() -> Router { Router::new().route("/keyed", get(keyed)) }
+"#;
+    let config = "[openapi]\nschemes = { api_key = [\"ApiKey\"] }\n";
+    let (rows, code, _) = table(lib, None, Some(config));
+    assert_eq!(code, 0);
+    assert_eq!(rows, vec![row("GET", "/keyed", "extractor")]);
+}
+
+/// Helpers that call helpers twice each with a router, 40 levels deep: evaluation stops at its
+/// bound and says where, instead of running 2^40 times.
+#[test]
+fn exponential_router_code_is_bounded() {
+    let mut lib = String::from("use axum::{routing::get, Router};\npub async fn open() {}\n");
+    lib.push_str("pub fn h0(r: Router) -> Router { r.route(\"/x\", get(open)) }\n");
+    for i in 1..40 {
+        lib.push_str(&format!(
+            "pub fn h{i}(r: Router) -> Router {{ h{p}(h{p}(r)) }}\n",
+            p = i - 1
+        ));
+    }
+    lib.push_str("pub fn app() -> Router { h39(Router::new()) }\n");
+    let (code, findings) = check(&lib, None, None);
+    assert_eq!(code, 1);
+    assert!(
+        findings
+            .iter()
+            .any(|(c, m)| c == "unanalyzable-router" && m.contains("router evaluation stopped")),
+        "{findings:?}"
+    );
+}

@@ -18,7 +18,7 @@ impl Evaluator<'_> {
             Value::List(items) => {
                 let bound = pattern_names(&f.pat);
                 for item in items {
-                    let mut inner = scope.clone();
+                    let mut inner = self.fork(scope);
                     bind(&mut inner, &f.pat, item);
                     self.eval_block(&f.body, &mut inner);
                     write_back(scope, inner, &bound);
@@ -37,7 +37,7 @@ impl Evaluator<'_> {
         scope: &mut Scope,
         keyword: &impl ToTokens,
     ) -> Value {
-        let mut inner = scope.clone();
+        let mut inner = self.fork(scope);
         self.eval_block(body, &mut inner);
         // Only routers that existed before the loop count (a router built afresh in each turn
         // and served there is not added to).
@@ -167,7 +167,7 @@ impl Evaluator<'_> {
     pub(super) fn apply(&mut self, callee: &syn::Expr, args: Vec<Value>, scope: &Scope) -> Value {
         match callee {
             syn::Expr::Closure(c) => {
-                let mut inner = scope.clone();
+                let mut inner = self.fork(scope);
                 inner.returns = Vec::new();
                 let mut args = args.into_iter();
                 for pat in &c.inputs {
@@ -178,7 +178,10 @@ impl Evaluator<'_> {
                 results.push((value, "on the fall-through path".into()));
                 join_all(results)
             }
-            other => match self.eval(other, &mut scope.clone()) {
+            other => match {
+                let mut inner = self.fork(scope);
+                self.eval(other, &mut inner)
+            } {
                 Value::Handler {
                     target: super::model::Target::Fn(f),
                     ..
@@ -211,7 +214,7 @@ impl Evaluator<'_> {
             return Value::Opaque;
         }
         let span = method.span();
-        let mut inner = scope.clone();
+        let mut inner = self.fork(scope);
         let names: Vec<syn::Ident> = (0..args.len())
             .map(|i| syn::Ident::new(&format!("arg{i}"), span))
             .collect();

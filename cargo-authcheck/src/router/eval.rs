@@ -18,10 +18,11 @@ pub(super) const METHOD_FNS: &[&str] = &[
     "get", "post", "put", "patch", "delete", "head", "options", "trace", "connect", "any",
 ];
 const MAX_CALL_DEPTH: usize = 48;
-/// The most expressions evaluated in one analysis: far above what real router code needs (tens
-/// per route), and reached only by code whose evaluation would otherwise explode (helpers that
-/// call helpers twice, each with routers, many levels deep).
-pub const MAX_EVAL_STEPS: usize = 5_000_000;
+/// The most work one analysis spends evaluating router code, counted as expressions evaluated
+/// plus routes copied (when a variable is read, a scope is forked for a branch): far above what real router code needs (tens per
+/// route), and reached only by code whose evaluation would otherwise explode (helpers that call
+/// helpers twice, each with routers, many levels deep).
+pub const MAX_EVAL_STEPS: usize = 10_000_000;
 
 /// A value flowing through router-building code.
 #[derive(Clone, Debug, PartialEq)]
@@ -74,8 +75,10 @@ pub struct Evaluator<'a> {
     pub(super) memo: HashMap<FnId, Value>,
     /// Router-building methods of the workspace's own types, by name (built on first use).
     pub(super) methods: Option<HashMap<String, Vec<FnId>>>,
-    /// Expressions evaluated so far (bounded by [`MAX_EVAL_STEPS`]).
+    /// Work spent so far (bounded by [`MAX_EVAL_STEPS`]).
     pub steps: usize,
+    /// Whether the bound was hit (and reported).
+    exhausted: bool,
     /// Where something served a router or was meant to (`serve`, `.oneshot`, `service_fn`..).
     pub serve_sites: Vec<Loc>,
     /// Where a router was built (`Router::new()` and the like), first seen.
@@ -94,6 +97,7 @@ impl<'a> Evaluator<'a> {
             memo: HashMap::new(),
             methods: None,
             steps: 0,
+            exhausted: false,
             serve_sites: Vec::new(),
             built_at: None,
         }
@@ -150,7 +154,9 @@ impl<'a> Evaluator<'a> {
                 .all(|a| matches!(a, Value::Opaque | Value::Param));
         if plain_call {
             if let Some(v) = self.memo.get(&f) {
-                return v.clone();
+                let v = v.clone();
+                self.steps += weight(&v);
+                return v;
             }
         }
         if self.stack.contains(&f) || self.stack.len() >= MAX_CALL_DEPTH {
@@ -254,11 +260,22 @@ impl<'a> Evaluator<'a> {
         last
     }
 
+    /// A copy of `scope` for a branch, a closure or a loop turn; the routes it copies count as
+    /// work.
+    pub(super) fn fork(&mut self, scope: &Scope) -> Scope {
+        self.steps += scope.vars.values().map(weight).sum::<usize>();
+        scope.clone()
+    }
+
     pub(super) fn loc(&self, scope: &Scope, tokens: &impl ToTokens) -> Loc {
         Loc::of(scope.file, tokens)
     }
 
     pub(super) fn unanalyzable(&mut self, at: Loc, message: impl Into<String>) {
+        // Past the bound every value is unknown: what that would report says nothing new.
+        if self.exhausted {
+            return;
+        }
         let problem = Unanalyzable {
             at,
             message: message.into(),
@@ -271,12 +288,13 @@ impl<'a> Evaluator<'a> {
     pub(super) fn eval(&mut self, expr: &syn::Expr, scope: &mut Scope) -> Value {
         self.steps += 1;
         if self.steps > MAX_EVAL_STEPS {
-            if self.steps == MAX_EVAL_STEPS + 1 {
+            if !self.exhausted {
                 let at = self.loc(scope, expr);
                 self.unanalyzable(
                     at,
                     format!("router evaluation stopped here after {MAX_EVAL_STEPS} steps: the router code calls its helpers too many times over to follow; routes built from here on are not listed"),
                 );
+                self.exhausted = true;
             }
             return Value::Opaque;
         }
@@ -293,7 +311,7 @@ impl<'a> Evaluator<'a> {
             // `tokio::spawn(async move { axum::serve(listener, app).await })`: run it for what it
             // serves; the future itself is no router.
             syn::Expr::Async(a) => {
-                let mut inner = scope.clone();
+                let mut inner = self.fork(scope);
                 self.eval_block(&a.block, &mut inner);
                 Value::Opaque
             }
@@ -339,7 +357,9 @@ impl<'a> Evaluator<'a> {
     pub(super) fn eval_path(&mut self, path: &syn::Path, scope: &mut Scope) -> Value {
         if let Some(ident) = path.get_ident() {
             if let Some(v) = scope.vars.get(&ident.to_string()) {
-                return v.clone();
+                let v = v.clone();
+                self.steps += weight(&v);
+                return v;
             }
         }
         match self.resolve(path, scope, Ns::Value) {
@@ -403,9 +423,9 @@ impl<'a> Evaluator<'a> {
 
     fn eval_if(&mut self, i: &syn::ExprIf, scope: &mut Scope) -> Value {
         let cond = text_of(&i.cond);
-        let mut then_scope = scope.clone();
+        let mut then_scope = self.fork(scope);
         let then_value = self.eval_block(&i.then_branch, &mut then_scope);
-        let mut else_scope = scope.clone();
+        let mut else_scope = self.fork(scope);
         let else_value = match &i.else_branch {
             Some((_, e)) => self.eval(e, &mut else_scope),
             None => Value::Opaque,
@@ -433,7 +453,7 @@ impl<'a> Evaluator<'a> {
         let mut values = Vec::new();
         for arm in &m.arms {
             let label = format!("when `{scrutinee}` matches `{}`", text_of(&arm.pat));
-            let mut arm_scope = scope.clone();
+            let mut arm_scope = self.fork(scope);
             values.push((self.eval(&arm.body, &mut arm_scope), label.clone()));
             scopes.push((arm_scope, label));
         }
@@ -442,6 +462,16 @@ impl<'a> Evaluator<'a> {
         }
         join_scopes(scope, scopes);
         join_all(values)
+    }
+}
+
+/// How many routes a value holds (the cost of copying it).
+fn weight(v: &Value) -> usize {
+    match v {
+        Value::Router(r) => r.entries.len(),
+        Value::MethodRouter(e) => e.len(),
+        Value::List(items) | Value::Tuple(items) => items.iter().map(weight).sum(),
+        _ => 0,
     }
 }
 

@@ -54,7 +54,7 @@ impl Evaluator<'_> {
                 // `tokio::join!(serve(a), serve(b))`: evaluate comma-separated arguments for
                 // what they serve; the macro's value stays unknown.
                 if let Ok(args) = mac.parse_body_with(Args::parse_terminated) {
-                    let mut inner = scope.clone();
+                    let mut inner = self.fork(scope);
                     for arg in &args {
                         self.eval(arg, &mut inner);
                     }

@@ -7,6 +7,9 @@ use super::paths;
 use super::syntax::text_of;
 use crate::source::Loc;
 
+/// The most routes one router value holds; real applications have a few thousand at most.
+const MAX_ROUTER_ENTRIES: usize = 100_000;
+
 impl Evaluator<'_> {
     pub(super) fn router_method(
         &mut self,
@@ -282,6 +285,13 @@ impl Evaluator<'_> {
                     format!("`.{name}(..)` on a router is not a method the analysis knows"),
                 );
             }
+        }
+        if router.entries.len() > MAX_ROUTER_ENTRIES {
+            router.entries.truncate(MAX_ROUTER_ENTRIES);
+            self.unanalyzable(
+                at,
+                format!("this router has more than {MAX_ROUTER_ENTRIES} routes here (is the same router merged into itself over and over?); the analysis stops adding to it"),
+            );
         }
         Value::Router(router)
     }
