@@ -212,6 +212,8 @@ pub async fn create_action(
         &new.entry_point,
         &new.parameters,
     )?;
+    let action_ref = format!("{pack_ref}.{}", new.name);
+    let mut write = principal.write(&state).await?;
     let id: i64 = sqlx::query(
         "INSERT INTO actions (pack_id, name, description, runner_type, entry_point, parameters, enabled, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
@@ -224,17 +226,13 @@ pub async fn create_action(
     .bind(parameters)
     .bind(i64::from(new.enabled))
     .bind(crate::db::now())
-    .fetch_one(&state.db.pool)
+    .fetch_one(write.conn())
     .await?
     .try_get("id")?;
-    let action = find(&state, id).await?;
-    principal
-        .audit(
-            &state,
-            "action.create",
-            &format!("action:{}", action.action_ref),
-        )
+    write
+        .commit("action.create", &format!("action:{action_ref}"))
         .await?;
+    let action = find(&state, id).await?;
     Ok((StatusCode::CREATED, Json(action)))
 }
 
@@ -272,6 +270,7 @@ pub async fn update_action(
     let parameters = update.parameters.unwrap_or(current.parameters);
     let enabled = update.enabled.unwrap_or(current.enabled);
     let parameters = check(&description, &runner_type, &entry_point, &parameters)?;
+    let mut write = principal.write(&state).await?;
     sqlx::query(
         "UPDATE actions SET description = $1, runner_type = $2, entry_point = $3, parameters = $4, \
          enabled = $5, updated_at = $6 WHERE id = $7",
@@ -283,14 +282,10 @@ pub async fn update_action(
     .bind(i64::from(enabled))
     .bind(crate::db::now())
     .bind(id)
-    .execute(&state.db.pool)
+    .execute(write.conn())
     .await?;
-    principal
-        .audit(
-            &state,
-            "action.update",
-            &format!("action:{}", current.action_ref),
-        )
+    write
+        .commit("action.update", &format!("action:{}", current.action_ref))
         .await?;
     Ok(Json(find(&state, id).await?))
 }
@@ -306,16 +301,13 @@ pub async fn delete_action(
 ) -> Result<StatusCode> {
     let current = find(&state, id).await?;
     principal.check_pack(&state, &current.pack).await?;
+    let mut write = principal.write(&state).await?;
     sqlx::query("DELETE FROM actions WHERE id = $1")
         .bind(id)
-        .execute(&state.db.pool)
+        .execute(write.conn())
         .await?;
-    principal
-        .audit(
-            &state,
-            "action.delete",
-            &format!("action:{}", current.action_ref),
-        )
+    write
+        .commit("action.delete", &format!("action:{}", current.action_ref))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -142,6 +142,7 @@ pub async fn create_api_key(
     }
     let packs = scope(new.packs)?;
     let minted = credentials::mint(API_KEY_PREFIX);
+    let mut write = principal.write(&state).await?;
     let row = sqlx::query(&format!(
         "INSERT INTO api_keys (public_id, name, role, secret_hash, packs, rate_limit_per_min, revoked, created_by, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8) RETURNING {COLUMNS}"
@@ -154,11 +155,11 @@ pub async fn create_api_key(
     .bind(i64::from(limit))
     .bind(principal.login.clone())
     .bind(crate::db::now())
-    .fetch_one(&state.db.pool)
+    .fetch_one(write.conn())
     .await?;
     let info = from_row(&row)?;
-    principal
-        .audit(&state, "apikey.create", &format!("apikey:{}", info.name))
+    write
+        .commit("apikey.create", &format!("apikey:{}", info.name))
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -178,15 +179,16 @@ pub async fn revoke_api_key(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<StatusCode> {
+    let mut write = principal.write(&state).await?;
     let done = sqlx::query("UPDATE api_keys SET revoked = 1 WHERE id = $1")
         .bind(id)
-        .execute(&state.db.pool)
+        .execute(write.conn())
         .await?;
     if done.rows_affected() == 0 {
         return Err(Error::NotFound("api key"));
     }
-    principal
-        .audit(&state, "apikey.revoke", &format!("apikey:{id}"))
+    write
+        .commit("apikey.revoke", &format!("apikey:{id}"))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

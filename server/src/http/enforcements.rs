@@ -199,6 +199,7 @@ pub async fn create_enforcement(
     let rule = super::rules::find(&state, new.rule_id).await?;
     principal.check_pack(&state, &rule.pack).await?;
     let status = new.status.unwrap_or(EnforcementStatus::Created);
+    let mut write = principal.write(&state).await?;
     let id: i64 = sqlx::query(
         "INSERT INTO enforcements (rule_id, event_id, execution_id, status, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
@@ -208,17 +209,13 @@ pub async fn create_enforcement(
     .bind(new.execution_id)
     .bind(status.as_str())
     .bind(crate::db::now())
-    .fetch_one(&state.db.pool)
+    .fetch_one(write.conn())
     .await?
     .try_get("id")?;
-    let enforcement = find(&state, id).await?;
-    principal
-        .audit(
-            &state,
-            "enforcement.create",
-            &format!("enforcement:{}", enforcement.id),
-        )
+    write
+        .commit("enforcement.create", &format!("enforcement:{}", id))
         .await?;
+    let enforcement = find(&state, id).await?;
     Ok((StatusCode::CREATED, Json(enforcement)))
 }
 
@@ -257,6 +254,7 @@ pub async fn update_enforcement(
     .await?;
     let execution_id = update.execution_id.or(current.execution_id);
     let status = update.status.unwrap_or(current.status);
+    let mut write = principal.write(&state).await?;
     sqlx::query(
         "UPDATE enforcements SET execution_id = $1, status = $2, updated_at = $3 WHERE id = $4",
     )
@@ -264,10 +262,10 @@ pub async fn update_enforcement(
     .bind(status.as_str())
     .bind(crate::db::now())
     .bind(id)
-    .execute(&state.db.pool)
+    .execute(write.conn())
     .await?;
-    principal
-        .audit(&state, "enforcement.update", &format!("enforcement:{id}"))
+    write
+        .commit("enforcement.update", &format!("enforcement:{id}"))
         .await?;
     Ok(Json(find(&state, id).await?))
 }

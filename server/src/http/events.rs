@@ -139,19 +139,20 @@ pub async fn create_event(
     if !trigger.enabled {
         return Err(Error::Conflict("the trigger is disabled".into()));
     }
+    let mut write = principal.write(&state).await?;
     let id: i64 = sqlx::query(
         "INSERT INTO events (trigger_id, payload, created_at, updated_at) VALUES ($1, $2, $3, $3) RETURNING id",
     )
     .bind(new.trigger_id)
     .bind(payload)
     .bind(crate::db::now())
-    .fetch_one(&state.db.pool)
+    .fetch_one(write.conn())
     .await?
     .try_get("id")?;
-    let event = find(&state, id).await?;
-    principal
-        .audit(&state, "event.create", &format!("event:{}", event.id))
+    write
+        .commit("event.create", &format!("event:{}", id))
         .await?;
+    let event = find(&state, id).await?;
     Ok((StatusCode::CREATED, Json(event)))
 }
 
@@ -184,18 +185,17 @@ pub async fn update_event(
     let payload = validate::object("payload", &update.payload)?;
     let current = find(&state, id).await?;
     principal.check_pack(&state, &current.pack).await?;
+    let mut write = principal.write(&state).await?;
     let done = sqlx::query("UPDATE events SET payload = $1, updated_at = $2 WHERE id = $3")
         .bind(payload)
         .bind(crate::db::now())
         .bind(id)
-        .execute(&state.db.pool)
+        .execute(write.conn())
         .await?;
     if done.rows_affected() == 0 {
         return Err(Error::NotFound("event"));
     }
-    principal
-        .audit(&state, "event.update", &format!("event:{id}"))
-        .await?;
+    write.commit("event.update", &format!("event:{id}")).await?;
     Ok(Json(find(&state, id).await?))
 }
 

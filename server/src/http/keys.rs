@@ -191,7 +191,7 @@ pub async fn list_keys(
         .iter()
         .map(|row| to_key(&state, row, true))
         .collect::<Result<Vec<_>>>()?;
-    principal.audit(&state, "key.decrypt", "keys:list").await?;
+    principal.note(&state, "key.decrypt", "keys:list").await?;
     Ok(Json(Page {
         items,
         page: paging.page,
@@ -215,6 +215,7 @@ pub async fn create_key(
     validate::text("description", &new.description, 2048)?;
     check_value(&new.value)?;
     let (nonce, ciphertext) = state.cipher.encrypt(&new.name, &new.value)?;
+    let mut write = principal.write(&state).await?;
     let row = sqlx::query(&format!(
         "INSERT INTO keys (name, description, nonce, ciphertext, created_by, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING {COLUMNS}"
@@ -225,10 +226,10 @@ pub async fn create_key(
     .bind(ciphertext)
     .bind(principal.login.clone())
     .bind(crate::db::now())
-    .fetch_one(&state.db.pool)
+    .fetch_one(write.conn())
     .await?;
-    principal
-        .audit(&state, "key.create", &format!("key:{}", new.name))
+    write
+        .commit("key.create", &format!("key:{}", new.name))
         .await?;
     Ok((StatusCode::CREATED, Json(hidden(&row)?)))
 }
@@ -251,7 +252,7 @@ pub async fn get_key(
     let key = to_key(&state, &row, decrypt)?;
     if decrypt {
         principal
-            .audit(&state, "key.decrypt", &format!("key:{name}"))
+            .note(&state, "key.decrypt", &format!("key:{name}"))
             .await?;
     }
     Ok(Json(key))
@@ -282,6 +283,7 @@ pub async fn update_key(
         None => row.try_get("description")?,
     };
     validate::text("description", &description, 2048)?;
+    let mut write = principal.write(&state).await?;
     let row = sqlx::query(&format!(
         "UPDATE keys SET description = $1, nonce = $2, ciphertext = $3, updated_at = $4 WHERE name = $5 RETURNING {COLUMNS}"
     ))
@@ -290,12 +292,10 @@ pub async fn update_key(
     .bind(ciphertext)
     .bind(crate::db::now())
     .bind(name.clone())
-    .fetch_optional(&state.db.pool)
+    .fetch_optional(write.conn())
     .await?
     .ok_or(Error::NotFound("key"))?;
-    principal
-        .audit(&state, "key.update", &format!("key:{name}"))
-        .await?;
+    write.commit("key.update", &format!("key:{name}")).await?;
     Ok(Json(hidden(&row)?))
 }
 
@@ -309,15 +309,14 @@ pub async fn delete_key(
     Path(name): Path<String>,
 ) -> Result<StatusCode> {
     principal.check_unscoped(&state, "keys").await?;
+    let mut write = principal.write(&state).await?;
     let done = sqlx::query("DELETE FROM keys WHERE name = $1")
         .bind(name.clone())
-        .execute(&state.db.pool)
+        .execute(write.conn())
         .await?;
     if done.rows_affected() == 0 {
         return Err(Error::NotFound("key"));
     }
-    principal
-        .audit(&state, "key.delete", &format!("key:{name}"))
-        .await?;
+    write.commit("key.delete", &format!("key:{name}")).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -144,6 +144,7 @@ pub async fn create_pack(
     check(&new.name, &new.description, &new.version)?;
     principal.check_pack(&state, &new.pack_ref).await?;
     let now = crate::db::now();
+    let mut write = principal.write(&state).await?;
     let row = sqlx::query(&format!(
         "INSERT INTO packs (ref, name, description, version, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $5) RETURNING {COLUMNS}"
@@ -153,11 +154,11 @@ pub async fn create_pack(
     .bind(new.description)
     .bind(new.version)
     .bind(now)
-    .fetch_one(&state.db.pool)
+    .fetch_one(write.conn())
     .await?;
     let pack = from_row(&row)?;
-    principal
-        .audit(&state, "pack.create", &format!("pack:{}", pack.pack_ref))
+    write
+        .commit("pack.create", &format!("pack:{}", pack.pack_ref))
         .await?;
     Ok((StatusCode::CREATED, Json(pack)))
 }
@@ -206,6 +207,7 @@ pub async fn update_pack(
     let description = update.description.unwrap_or(current.description);
     let version = update.version.unwrap_or(current.version);
     check(&name, &description, &version)?;
+    let mut write = principal.write(&state).await?;
     let row = sqlx::query(&format!(
         "UPDATE packs SET name = $1, description = $2, version = $3, updated_at = $4 \
          WHERE id = $5 RETURNING {COLUMNS}"
@@ -215,11 +217,11 @@ pub async fn update_pack(
     .bind(version)
     .bind(crate::db::now())
     .bind(current.id)
-    .fetch_optional(&state.db.pool)
+    .fetch_optional(write.conn())
     .await?
     .ok_or(Error::NotFound("pack"))?;
-    principal
-        .audit(&state, "pack.update", &format!("pack:{pack_ref}"))
+    write
+        .commit("pack.update", &format!("pack:{pack_ref}"))
         .await?;
     Ok(Json(from_row(&row)?))
 }
@@ -237,15 +239,16 @@ pub async fn delete_pack(
     Path(pack_ref): Path<String>,
 ) -> Result<StatusCode> {
     principal.check_pack(&state, &pack_ref).await?;
+    let mut write = principal.write(&state).await?;
     let done = sqlx::query("DELETE FROM packs WHERE ref = $1")
         .bind(pack_ref.clone())
-        .execute(&state.db.pool)
+        .execute(write.conn())
         .await?;
     if done.rows_affected() == 0 {
         return Err(Error::NotFound("pack"));
     }
-    principal
-        .audit(&state, "pack.delete", &format!("pack:{pack_ref}"))
+    write
+        .commit("pack.delete", &format!("pack:{pack_ref}"))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -184,6 +184,7 @@ pub async fn create_rule(
     principal.check_pack(&state, &new.pack).await?;
     let pack = pack_id(&state, &new.pack).await?;
     check_links(&state, &principal, new.trigger_id, new.action_id).await?;
+    let mut write = principal.write(&state).await?;
     let id: i64 = sqlx::query(
         "INSERT INTO rules (pack_id, name, description, trigger_id, action_id, criteria, enabled, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
@@ -196,12 +197,10 @@ pub async fn create_rule(
     .bind(criteria)
     .bind(i64::from(new.enabled))
     .bind(crate::db::now())
-    .fetch_one(&state.db.pool)
+    .fetch_one(write.conn())
     .await?
     .try_get("id")?;
-    principal
-        .audit(&state, "rule.create", &format!("rule:{id}"))
-        .await?;
+    write.commit("rule.create", &format!("rule:{id}")).await?;
     Ok((StatusCode::CREATED, Json(find(&state, id).await?)))
 }
 
@@ -240,6 +239,7 @@ pub async fn update_rule(
     let action_id = update.action_id.unwrap_or(current.action_id);
     let enabled = update.enabled.unwrap_or(current.enabled);
     check_links(&state, &principal, trigger_id, action_id).await?;
+    let mut write = principal.write(&state).await?;
     sqlx::query(
         "UPDATE rules SET description = $1, trigger_id = $2, action_id = $3, criteria = $4, enabled = $5, \
          updated_at = $6 WHERE id = $7",
@@ -251,11 +251,9 @@ pub async fn update_rule(
     .bind(i64::from(enabled))
     .bind(crate::db::now())
     .bind(id)
-    .execute(&state.db.pool)
+    .execute(write.conn())
     .await?;
-    principal
-        .audit(&state, "rule.update", &format!("rule:{id}"))
-        .await?;
+    write.commit("rule.update", &format!("rule:{id}")).await?;
     Ok(Json(find(&state, id).await?))
 }
 

@@ -159,6 +159,7 @@ pub async fn create_sensor(
     let pack = pack_id(&state, &new.pack).await?;
     let trigger = super::triggers::find(&state, new.trigger_id).await?;
     principal.check_pack(&state, &trigger.pack).await?;
+    let mut write = principal.write(&state).await?;
     let id: i64 = sqlx::query(
         "INSERT INTO sensors (pack_id, trigger_id, name, entry_point, poll_interval_secs, enabled, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
@@ -170,11 +171,11 @@ pub async fn create_sensor(
     .bind(new.poll_interval_secs)
     .bind(i64::from(new.enabled))
     .bind(crate::db::now())
-    .fetch_one(&state.db.pool)
+    .fetch_one(write.conn())
     .await?
     .try_get("id")?;
-    principal
-        .audit(&state, "sensor.create", &format!("sensor:{id}"))
+    write
+        .commit("sensor.create", &format!("sensor:{id}"))
         .await?;
     Ok((StatusCode::CREATED, Json(find(&state, id).await?)))
 }
@@ -213,6 +214,7 @@ pub async fn update_sensor(
         .unwrap_or(current.poll_interval_secs);
     let enabled = update.enabled.unwrap_or(current.enabled);
     check(&entry_point, interval)?;
+    let mut write = principal.write(&state).await?;
     sqlx::query(
         "UPDATE sensors SET entry_point = $1, poll_interval_secs = $2, enabled = $3, updated_at = $4 WHERE id = $5",
     )
@@ -221,10 +223,10 @@ pub async fn update_sensor(
     .bind(i64::from(enabled))
     .bind(crate::db::now())
     .bind(id)
-    .execute(&state.db.pool)
+    .execute(write.conn())
     .await?;
-    principal
-        .audit(&state, "sensor.update", &format!("sensor:{id}"))
+    write
+        .commit("sensor.update", &format!("sensor:{id}"))
         .await?;
     Ok(Json(find(&state, id).await?))
 }

@@ -156,6 +156,7 @@ pub async fn create_token(
     }
     let packs = scope(new.packs)?;
     let minted = credentials::mint(PAT_PREFIX);
+    let mut write = principal.write(&state).await?;
     let row = sqlx::query(&format!(
         "INSERT INTO personal_access_tokens (public_id, user_id, name, secret_hash, packs, expires_at, revoked, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, 0, $7) RETURNING {COLUMNS}"
@@ -167,11 +168,11 @@ pub async fn create_token(
     .bind(packs)
     .bind(crate::db::unix_now() + i64::from(days) * 86_400)
     .bind(crate::db::now())
-    .fetch_one(&state.db.pool)
+    .fetch_one(write.conn())
     .await?;
     let info = from_row(&row)?;
-    principal
-        .audit(&state, "pat.create", &format!("pat:{}", info.id))
+    write
+        .commit("pat.create", &format!("pat:{}", info.id))
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -193,19 +194,18 @@ pub async fn revoke_token(
 ) -> Result<StatusCode> {
     let user_id = principal.user()?;
     let any = principal.role.grants(UsersAdmin::NAME);
+    let mut write = principal.write(&state).await?;
     let done = sqlx::query(
         "UPDATE personal_access_tokens SET revoked = 1 WHERE id = $1 AND (user_id = $2 OR $3 = 1)",
     )
     .bind(id)
     .bind(user_id)
     .bind(i64::from(any))
-    .execute(&state.db.pool)
+    .execute(write.conn())
     .await?;
     if done.rows_affected() == 0 {
         return Err(Error::NotFound("token"));
     }
-    principal
-        .audit(&state, "pat.revoke", &format!("pat:{id}"))
-        .await?;
+    write.commit("pat.revoke", &format!("pat:{id}")).await?;
     Ok(StatusCode::NO_CONTENT)
 }

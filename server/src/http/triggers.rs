@@ -142,6 +142,7 @@ pub async fn create_trigger(
     let schema = validate::object("payload_schema", &new.payload_schema)?;
     principal.check_pack(&state, &new.pack).await?;
     let pack = pack_id(&state, &new.pack).await?;
+    let mut write = principal.write(&state).await?;
     let id: i64 = sqlx::query(
         "INSERT INTO triggers (pack_id, name, description, payload_schema, enabled, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
@@ -152,11 +153,11 @@ pub async fn create_trigger(
     .bind(schema)
     .bind(i64::from(new.enabled))
     .bind(crate::db::now())
-    .fetch_one(&state.db.pool)
+    .fetch_one(write.conn())
     .await?
     .try_get("id")?;
-    principal
-        .audit(&state, "trigger.create", &format!("trigger:{id}"))
+    write
+        .commit("trigger.create", &format!("trigger:{id}"))
         .await?;
     Ok((StatusCode::CREATED, Json(find(&state, id).await?)))
 }
@@ -196,6 +197,7 @@ pub async fn update_trigger(
         &update.payload_schema.unwrap_or(current.payload_schema),
     )?;
     let enabled = update.enabled.unwrap_or(current.enabled);
+    let mut write = principal.write(&state).await?;
     sqlx::query(
         "UPDATE triggers SET description = $1, payload_schema = $2, enabled = $3, updated_at = $4 WHERE id = $5",
     )
@@ -204,10 +206,10 @@ pub async fn update_trigger(
     .bind(i64::from(enabled))
     .bind(crate::db::now())
     .bind(id)
-    .execute(&state.db.pool)
+    .execute(write.conn())
     .await?;
-    principal
-        .audit(&state, "trigger.update", &format!("trigger:{id}"))
+    write
+        .commit("trigger.update", &format!("trigger:{id}"))
         .await?;
     Ok(Json(find(&state, id).await?))
 }

@@ -140,6 +140,7 @@ pub async fn create_workflow(
     let definition = validate::object("definition", &new.definition)?;
     principal.check_pack(&state, &new.pack).await?;
     let pack = pack_id(&state, &new.pack).await?;
+    let mut write = principal.write(&state).await?;
     let id: i64 = sqlx::query(
         "INSERT INTO workflows (pack_id, name, description, definition, enabled, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
@@ -150,11 +151,11 @@ pub async fn create_workflow(
     .bind(definition)
     .bind(i64::from(new.enabled))
     .bind(crate::db::now())
-    .fetch_one(&state.db.pool)
+    .fetch_one(write.conn())
     .await?
     .try_get("id")?;
-    principal
-        .audit(&state, "workflow.create", &format!("workflow:{id}"))
+    write
+        .commit("workflow.create", &format!("workflow:{id}"))
         .await?;
     Ok((StatusCode::CREATED, Json(find(&state, id).await?)))
 }
@@ -194,6 +195,7 @@ pub async fn update_workflow(
         &update.definition.unwrap_or(current.definition),
     )?;
     let enabled = update.enabled.unwrap_or(current.enabled);
+    let mut write = principal.write(&state).await?;
     sqlx::query(
         "UPDATE workflows SET description = $1, definition = $2, enabled = $3, updated_at = $4 WHERE id = $5",
     )
@@ -202,10 +204,10 @@ pub async fn update_workflow(
     .bind(i64::from(enabled))
     .bind(crate::db::now())
     .bind(id)
-    .execute(&state.db.pool)
+    .execute(write.conn())
     .await?;
-    principal
-        .audit(&state, "workflow.update", &format!("workflow:{id}"))
+    write
+        .commit("workflow.update", &format!("workflow:{id}"))
         .await?;
     Ok(Json(find(&state, id).await?))
 }

@@ -5,23 +5,21 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::Router;
 use serde_json::Value;
+use server::AppState;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 
-/// Serves `app` on 127.0.0.1 with the peer address available (as the server's main does).
-pub async fn serve(app: Router) -> SocketAddr {
+/// Serves the app of `state` on 127.0.0.1 with the server's own loop (`server::serve`, as `main`
+/// does: peer addresses, header-read timeout, request deadline); it stops when the test ends.
+pub async fn serve(state: AppState) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
+    tokio::spawn(server::serve::serve(
+        listener,
+        state,
+        std::future::pending::<()>(),
+    ));
     addr
 }
 
