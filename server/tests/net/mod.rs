@@ -61,6 +61,23 @@ pub async fn request_from(
     token: Option<&str>,
     body: Option<&Value>,
 ) -> std::io::Result<Reply> {
+    let auth = token.map(|t| format!("Bearer {t}"));
+    let headers: Vec<(&str, &str)> = auth
+        .as_deref()
+        .map(|a| vec![("Authorization", a)])
+        .unwrap_or_default();
+    send(from, addr, method, path, &headers, body).await
+}
+
+/// One request with extra headers on a new connection (`Connection: close`).
+pub async fn send(
+    from: Option<std::net::IpAddr>,
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&Value>,
+) -> std::io::Result<Reply> {
     let mut stream = match from {
         Some(ip) => {
             let socket = TcpSocket::new_v4()?;
@@ -77,12 +94,17 @@ pub async fn request_from(
     if !body.is_empty() {
         head.push_str("Content-Type: application/json\r\n");
     }
-    if let Some(t) = token {
-        head.push_str(&format!("Authorization: Bearer {t}\r\n"));
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
     }
     head.push_str("\r\n");
     stream.write_all(head.as_bytes()).await?;
     stream.write_all(body.as_bytes()).await?;
+    read_reply(&mut stream).await
+}
+
+/// Reads a whole response (the server closes the connection after it).
+pub async fn read_reply(stream: &mut TcpStream) -> std::io::Result<Reply> {
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).await?;
     parse(&raw)
@@ -105,7 +127,7 @@ pub async fn request(
     .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
 }
 
-fn parse(raw: &[u8]) -> std::io::Result<Reply> {
+pub fn parse(raw: &[u8]) -> std::io::Result<Reply> {
     let bad = |m: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, m.to_owned());
     let split = raw
         .windows(4)
