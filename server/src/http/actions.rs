@@ -88,13 +88,26 @@ pub async fn find(state: &AppState, id: i64) -> Result<Action> {
 
 /// A new action.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"name": "local", "runner_type": "local-shell-cmd", "entry_point": "run.sh", "parameters": {"cmd": {"type": "string"}}})))]
 #[serde(deny_unknown_fields)]
 pub struct NewAction {
+    #[schema(
+        pattern = "^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        min_length = 1,
+        max_length = 64
+    )]
     pub name: String,
     #[serde(default)]
+    #[schema(max_length = 2048)]
     pub description: String,
+    #[schema(
+        pattern = "^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        min_length = 1,
+        max_length = 64
+    )]
     pub runner_type: String,
     #[serde(default)]
+    #[schema(max_length = 1024)]
     pub entry_point: String,
     #[serde(default = "empty_object")]
     #[schema(value_type = Object)]
@@ -113,10 +126,18 @@ pub(crate) fn yes() -> bool {
 
 /// Changes to an action; absent fields stay as they are.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"description": "Runs a shell command", "enabled": true})))]
 #[serde(deny_unknown_fields)]
 pub struct ActionUpdate {
+    #[schema(max_length = 2048)]
     pub description: Option<String>,
+    #[schema(
+        pattern = "^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        min_length = 1,
+        max_length = 64
+    )]
     pub runner_type: Option<String>,
+    #[schema(max_length = 1024)]
     pub entry_point: Option<String>,
     #[schema(value_type = Option<Object>)]
     pub parameters: Option<serde_json::Value>,
@@ -128,7 +149,10 @@ pub struct ActionUpdate {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ActionQuery {
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<u32>,
+    /// Page size, 1 to 100 (default 20; other values are brought into that range).
     pub per_page: Option<u32>,
     /// Pack reference (ignored under `/packs/{pack_ref}/actions`).
     pub pack: Option<String>,

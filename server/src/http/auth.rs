@@ -31,15 +31,23 @@ pub fn router() -> Router<AppState> {
 
 /// Login and password.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"login": "alice", "password": "correct horse battery staple"})))]
 #[serde(deny_unknown_fields)]
 pub struct Credentials {
+    #[schema(
+        pattern = "^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        min_length = 1,
+        max_length = 64
+    )]
     pub login: String,
     /// At least 12 characters.
+    #[schema(min_length = 12, max_length = 256)]
     pub password: String,
 }
 
 /// A refresh token.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"refresh_token": "eyJhbGciOiJIUzI1NiJ9.e30.c2lnbmF0dXJl"})))]
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
     pub refresh_token: String,
@@ -47,6 +55,7 @@ pub struct RefreshRequest {
 
 /// Optionally, the refresh token whose session ends with this access token.
 #[derive(Deserialize, ToSchema, Default)]
+#[schema(examples(json!({"refresh_token": "eyJhbGciOiJIUzI1NiJ9.e30.c2lnbmF0dXJl"})))]
 #[serde(deny_unknown_fields)]
 pub struct LogoutRequest {
     pub refresh_token: Option<String>,
@@ -54,9 +63,12 @@ pub struct LogoutRequest {
 
 /// Current and new password.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"current_password": "correct horse battery staple", "new_password": "another long passphrase"})))]
 #[serde(deny_unknown_fields)]
 pub struct ChangePassword {
+    #[schema(max_length = 256)]
     pub current_password: String,
+    #[schema(min_length = 12, max_length = 256)]
     pub new_password: String,
 }
 
@@ -234,7 +246,7 @@ pub async fn login(
     State(state): State<AppState>,
     Json(body): Json<Credentials>,
 ) -> Result<Json<TokenPair>> {
-    if body.password.len() > password::MAX_LEN || body.login.len() > 64 {
+    if body.password.chars().count() > password::MAX_LEN || body.login.len() > 64 {
         return Err(Error::Unauthorized("invalid login or password"));
     }
     let row = sqlx::query("SELECT id, password_hash, token_version FROM users WHERE login = $1")

@@ -120,6 +120,7 @@ async fn check_refs(state: &AppState, refs: &[(&str, &str, Option<i64>)]) -> Res
 
 /// A new enforcement.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"rule_id": 1, "event_id": 1, "execution_id": 1, "status": "scheduled"})))]
 #[serde(deny_unknown_fields)]
 pub struct NewEnforcement {
     pub rule_id: i64,
@@ -130,6 +131,7 @@ pub struct NewEnforcement {
 
 /// Changes to an enforcement.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"status": "succeeded"})))]
 #[serde(deny_unknown_fields)]
 pub struct EnforcementUpdate {
     pub execution_id: Option<i64>,
@@ -141,7 +143,10 @@ pub struct EnforcementUpdate {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct EnforcementQuery {
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<u32>,
+    /// Page size, 1 to 100 (default 20; other values are brought into that range).
     pub per_page: Option<u32>,
     pub rule_id: Option<i64>,
     pub event_id: Option<i64>,

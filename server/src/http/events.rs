@@ -68,6 +68,7 @@ async fn find(state: &AppState, id: i64) -> Result<Event> {
 
 /// A new event of a trigger (the trigger must be enabled).
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"trigger_id": 1, "payload": {"ok": true}})))]
 #[serde(deny_unknown_fields)]
 pub struct NewEvent {
     pub trigger_id: i64,
@@ -78,6 +79,7 @@ pub struct NewEvent {
 
 /// A corrected payload.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"payload": {"ok": false}})))]
 #[serde(deny_unknown_fields)]
 pub struct EventUpdate {
     #[schema(value_type = Object)]
@@ -89,7 +91,10 @@ pub struct EventUpdate {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct EventQuery {
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<u32>,
+    /// Page size, 1 to 100 (default 20; other values are brought into that range).
     pub per_page: Option<u32>,
     pub trigger_id: Option<i64>,
 }

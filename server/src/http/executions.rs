@@ -164,6 +164,7 @@ async fn transition(
 
 /// Run an action.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"action_id": 1, "parameters": {"cmd": "date"}})))]
 #[serde(deny_unknown_fields)]
 pub struct NewExecution {
     pub action_id: i64,
@@ -174,6 +175,7 @@ pub struct NewExecution {
 
 /// A status transition, with the result when finishing.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"status": "scheduled"})))]
 #[serde(deny_unknown_fields)]
 pub struct ExecutionUpdate {
     pub status: Status,
@@ -186,7 +188,10 @@ pub struct ExecutionUpdate {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ExecutionQuery {
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<u32>,
+    /// Page size, 1 to 100 (default 20; other values are brought into that range).
     pub per_page: Option<u32>,
     pub status: Option<Status>,
     pub action_id: Option<i64>,

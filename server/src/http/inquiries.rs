@@ -109,8 +109,10 @@ async fn find(state: &AppState, id: i64) -> Result<Inquiry> {
 
 /// A new inquiry.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"prompt": "Deploy to production?", "response_schema": {"type": "object"}})))]
 #[serde(deny_unknown_fields)]
 pub struct NewInquiry {
+    #[schema(min_length = 1, max_length = 4096, pattern = "\\S")]
     pub prompt: String,
     #[serde(default = "empty_object")]
     #[schema(value_type = Object)]
@@ -119,8 +121,10 @@ pub struct NewInquiry {
 
 /// Changes to a pending inquiry.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"prompt": "Deploy to production now?"})))]
 #[serde(deny_unknown_fields)]
 pub struct InquiryUpdate {
+    #[schema(min_length = 1, max_length = 4096, pattern = "\\S")]
     pub prompt: Option<String>,
     #[schema(value_type = Option<Object>)]
     pub response_schema: Option<serde_json::Value>,
@@ -128,6 +132,7 @@ pub struct InquiryUpdate {
 
 /// The answer.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"response": {"approved": true}})))]
 #[serde(deny_unknown_fields)]
 pub struct InquiryResponse {
     #[schema(value_type = Object)]
@@ -139,7 +144,10 @@ pub struct InquiryResponse {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct InquiryQuery {
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<u32>,
+    /// Page size, 1 to 100 (default 20; other values are brought into that range).
     pub per_page: Option<u32>,
     pub status: Option<InquiryStatus>,
     /// Ignored under `/executions/{id}/inquiries`.

@@ -27,7 +27,7 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-/// Largest value, in bytes.
+/// Longest value, in characters.
 const MAX_VALUE: usize = 16 * 1024;
 
 /// A key; `value` is present only when decryption was asked for and allowed.
@@ -102,20 +102,31 @@ async fn may_decrypt(
 
 /// A new key.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"name": "api_token", "value": "s3cr3t", "description": "Token of the deploy API"})))]
 #[serde(deny_unknown_fields)]
 pub struct NewKey {
+    #[schema(
+        pattern = "^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        min_length = 1,
+        max_length = 64
+    )]
     pub name: String,
     /// The secret; stored encrypted, never logged.
+    #[schema(min_length = 1, max_length = 16384)]
     pub value: String,
     #[serde(default)]
+    #[schema(max_length = 2048)]
     pub description: String,
 }
 
 /// Changes to a key.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"value": "n3w-s3cr3t"})))]
 #[serde(deny_unknown_fields)]
 pub struct KeyUpdate {
+    #[schema(min_length = 1, max_length = 16384)]
     pub value: Option<String>,
+    #[schema(max_length = 2048)]
     pub description: Option<String>,
 }
 
@@ -124,7 +135,10 @@ pub struct KeyUpdate {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct KeyQuery {
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<u32>,
+    /// Page size, 1 to 100 (default 20; other values are brought into that range).
     pub per_page: Option<u32>,
     /// Return the values in clear (needs `keys:decrypt`).
     pub decrypt: Option<bool>,
@@ -140,10 +154,10 @@ pub struct DecryptQuery {
 }
 
 fn check_value(value: &str) -> Result<()> {
-    if value.is_empty() || value.len() > MAX_VALUE {
+    if value.is_empty() || value.chars().count() > MAX_VALUE {
         return Err(Error::invalid(
             "value",
-            format!("must be 1 to {MAX_VALUE} bytes"),
+            format!("must be 1 to {MAX_VALUE} characters"),
         ));
     }
     Ok(())

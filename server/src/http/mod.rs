@@ -33,7 +33,6 @@ use axum::Router;
 use tower_http::cors::CorsLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
-use utoipa::OpenApi as _;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::AppState;
@@ -66,7 +65,10 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(health::root_router())
         .nest("/api/v1", api)
-        .merge(SwaggerUi::new("/docs").url("/api-docs/openapi.json", openapi::ApiDoc::openapi()))
+        .merge(
+            SwaggerUi::new("/docs")
+                .external_url_unchecked("/api-docs/openapi.json", openapi::document()),
+        )
         .fallback(fallback)
         .with_state(state.clone())
         .layer(axum::middleware::from_fn_with_state(

@@ -67,14 +67,27 @@ pub async fn pack_id(state: &AppState, pack_ref: &str) -> Result<i64> {
 
 /// A new pack.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"ref": "core", "name": "Core", "description": "Basic actions", "version": "1.0.0"})))]
 #[serde(deny_unknown_fields)]
 pub struct NewPack {
     #[serde(rename = "ref")]
+    #[schema(
+        pattern = "^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        min_length = 1,
+        max_length = 64
+    )]
     pub pack_ref: String,
+    #[schema(min_length = 1, max_length = 128, pattern = "\\S")]
     pub name: String,
     #[serde(default)]
+    #[schema(max_length = 2048)]
     pub description: String,
     #[serde(default = "default_version")]
+    #[schema(
+        pattern = "^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        min_length = 1,
+        max_length = 64
+    )]
     pub version: String,
 }
 
@@ -84,10 +97,18 @@ fn default_version() -> String {
 
 /// Changes to a pack; absent fields stay as they are.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"name": "Core pack", "version": "1.1.0"})))]
 #[serde(deny_unknown_fields)]
 pub struct PackUpdate {
+    #[schema(min_length = 1, max_length = 128, pattern = "\\S")]
     pub name: Option<String>,
+    #[schema(max_length = 2048)]
     pub description: Option<String>,
+    #[schema(
+        pattern = "^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        min_length = 1,
+        max_length = 64
+    )]
     pub version: Option<String>,
 }
 
@@ -97,8 +118,9 @@ pub struct PackUpdate {
 #[into_params(parameter_in = Query)]
 pub struct PackQuery {
     /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<u32>,
-    /// Page size, 1 to 100.
+    /// Page size, 1 to 100 (default 20; other values are brought into that range).
     pub per_page: Option<u32>,
     /// Exact name.
     pub name: Option<String>,

@@ -78,11 +78,23 @@ pub async fn find(state: &AppState, id: i64) -> Result<Rule> {
 
 /// A new rule.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"pack": "core", "name": "on_webhook", "trigger_id": 1, "action_id": 1, "criteria": {"trigger.body.ok": true}})))]
 #[serde(deny_unknown_fields)]
 pub struct NewRule {
+    #[schema(
+        pattern = "^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        min_length = 1,
+        max_length = 64
+    )]
     pub pack: String,
+    #[schema(
+        pattern = "^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        min_length = 1,
+        max_length = 64
+    )]
     pub name: String,
     #[serde(default)]
+    #[schema(max_length = 2048)]
     pub description: String,
     pub trigger_id: i64,
     pub action_id: i64,
@@ -95,8 +107,10 @@ pub struct NewRule {
 
 /// Changes to a rule.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"description": "Runs on every webhook", "enabled": true})))]
 #[serde(deny_unknown_fields)]
 pub struct RuleUpdate {
+    #[schema(max_length = 2048)]
     pub description: Option<String>,
     pub trigger_id: Option<i64>,
     pub action_id: Option<i64>,
@@ -110,7 +124,10 @@ pub struct RuleUpdate {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct RuleQuery {
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<u32>,
+    /// Page size, 1 to 100 (default 20; other values are brought into that range).
     pub per_page: Option<u32>,
     pub pack: Option<String>,
     pub trigger_id: Option<i64>,

@@ -74,14 +74,27 @@ async fn find(state: &AppState, id: i64) -> Result<Sensor> {
 
 /// A new sensor.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"pack": "core", "name": "poller", "trigger_id": 1, "entry_point": "poll.py", "poll_interval_secs": 30})))]
 #[serde(deny_unknown_fields)]
 pub struct NewSensor {
+    #[schema(
+        pattern = "^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        min_length = 1,
+        max_length = 64
+    )]
     pub pack: String,
+    #[schema(
+        pattern = "^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        min_length = 1,
+        max_length = 64
+    )]
     pub name: String,
     pub trigger_id: i64,
     #[serde(default)]
+    #[schema(max_length = 1024)]
     pub entry_point: String,
     #[serde(default = "default_interval")]
+    #[schema(minimum = 1, maximum = 86400)]
     pub poll_interval_secs: i64,
     #[serde(default = "yes")]
     pub enabled: bool,
@@ -93,9 +106,12 @@ fn default_interval() -> i64 {
 
 /// Changes to a sensor.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"poll_interval_secs": 60})))]
 #[serde(deny_unknown_fields)]
 pub struct SensorUpdate {
+    #[schema(max_length = 1024)]
     pub entry_point: Option<String>,
+    #[schema(minimum = 1, maximum = 86400)]
     pub poll_interval_secs: Option<i64>,
     pub enabled: Option<bool>,
 }
@@ -105,7 +121,10 @@ pub struct SensorUpdate {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct SensorQuery {
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<u32>,
+    /// Page size, 1 to 100 (default 20; other values are brought into that range).
     pub per_page: Option<u32>,
     pub pack: Option<String>,
     pub trigger_id: Option<i64>,

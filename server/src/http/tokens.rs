@@ -69,6 +69,25 @@ fn from_row(row: &AnyRow) -> Result<TokenInfo> {
     })
 }
 
+/// The schema of a pack scope as [`scope`] checks it: absent or null for every pack, else 1 to 50
+/// pack references.
+pub fn pack_scope_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
+    ArrayBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some("^[A-Za-z0-9][A-Za-z0-9_.-]*$"))
+                .min_length(Some(1))
+                .max_length(Some(64)),
+        )
+        .min_items(Some(1))
+        .max_items(Some(50))
+        .description(Some("Limit it to these packs (1 to 50 pack references)."))
+        .build()
+}
+
 /// Validates a pack scope and serializes it for storage.
 pub fn scope(packs: Option<Vec<String>>) -> Result<Option<String>> {
     let Some(packs) = packs else { return Ok(None) };
@@ -83,12 +102,16 @@ pub fn scope(packs: Option<Vec<String>>) -> Result<Option<String>> {
 
 /// A token to create.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"name": "ci", "expires_in_days": 30, "packs": ["core"]})))]
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
+    #[schema(min_length = 1, max_length = 128, pattern = "\\S")]
     pub name: String,
     /// Days until it expires, 1 to 366 (default 90).
+    #[schema(minimum = 1, maximum = 366)]
     pub expires_in_days: Option<u32>,
     /// Limit it to these packs.
+    #[schema(schema_with = pack_scope_schema)]
     pub packs: Option<Vec<String>>,
 }
 
@@ -97,7 +120,10 @@ pub struct NewToken {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct TokenQuery {
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<u32>,
+    /// Page size, 1 to 100 (default 20; other values are brought into that range).
     pub per_page: Option<u32>,
     pub revoked: Option<bool>,
     /// Another user's tokens (admins only).

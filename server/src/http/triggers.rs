@@ -74,11 +74,23 @@ pub async fn find(state: &AppState, id: i64) -> Result<Trigger> {
 
 /// A new trigger.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"pack": "core", "name": "webhook", "payload_schema": {"type": "object"}})))]
 #[serde(deny_unknown_fields)]
 pub struct NewTrigger {
+    #[schema(
+        pattern = "^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        min_length = 1,
+        max_length = 64
+    )]
     pub pack: String,
+    #[schema(
+        pattern = "^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        min_length = 1,
+        max_length = 64
+    )]
     pub name: String,
     #[serde(default)]
+    #[schema(max_length = 2048)]
     pub description: String,
     #[serde(default = "empty_object")]
     #[schema(value_type = Object)]
@@ -89,8 +101,10 @@ pub struct NewTrigger {
 
 /// Changes to a trigger.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"description": "Incoming webhooks", "enabled": true})))]
 #[serde(deny_unknown_fields)]
 pub struct TriggerUpdate {
+    #[schema(max_length = 2048)]
     pub description: Option<String>,
     #[schema(value_type = Option<Object>)]
     pub payload_schema: Option<serde_json::Value>,
@@ -102,7 +116,10 @@ pub struct TriggerUpdate {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct TriggerQuery {
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<u32>,
+    /// Page size, 1 to 100 (default 20; other values are brought into that range).
     pub per_page: Option<u32>,
     pub pack: Option<String>,
     pub enabled: Option<bool>,

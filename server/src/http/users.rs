@@ -61,13 +61,17 @@ pub async fn find(state: &AppState, id: i64) -> Result<User> {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct UserQuery {
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<u32>,
+    /// Page size, 1 to 100 (default 20; other values are brought into that range).
     pub per_page: Option<u32>,
     pub role: Option<Role>,
 }
 
 /// A role change.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"role": "editor"})))]
 #[serde(deny_unknown_fields)]
 pub struct UserUpdate {
     pub role: Role,

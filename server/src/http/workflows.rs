@@ -73,11 +73,23 @@ async fn find(state: &AppState, id: i64) -> Result<Workflow> {
 
 /// A new workflow.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"pack": "core", "name": "deploy", "definition": {"tasks": [{"action": "core.local"}]}})))]
 #[serde(deny_unknown_fields)]
 pub struct NewWorkflow {
+    #[schema(
+        pattern = "^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        min_length = 1,
+        max_length = 64
+    )]
     pub pack: String,
+    #[schema(
+        pattern = "^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        min_length = 1,
+        max_length = 64
+    )]
     pub name: String,
     #[serde(default)]
+    #[schema(max_length = 2048)]
     pub description: String,
     #[schema(value_type = Object)]
     pub definition: serde_json::Value,
@@ -87,8 +99,10 @@ pub struct NewWorkflow {
 
 /// Changes to a workflow.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"description": "Deploys", "enabled": false})))]
 #[serde(deny_unknown_fields)]
 pub struct WorkflowUpdate {
+    #[schema(max_length = 2048)]
     pub description: Option<String>,
     #[schema(value_type = Option<Object>)]
     pub definition: Option<serde_json::Value>,
@@ -100,7 +114,10 @@ pub struct WorkflowUpdate {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct WorkflowQuery {
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<u32>,
+    /// Page size, 1 to 100 (default 20; other values are brought into that range).
     pub per_page: Option<u32>,
     pub pack: Option<String>,
     pub enabled: Option<bool>,
