@@ -195,6 +195,7 @@ pub async fn create_rule(
     State(state): State<AppState>,
     Json(new): Json<NewRule>,
 ) -> Result<(StatusCode, Json<Rule>)> {
+    validate::ident("pack", &new.pack)?;
     validate::ident("name", &new.name)?;
     validate::text("description", &new.description, 2048)?;
     let criteria = validate::object("criteria", &new.criteria)?;

@@ -172,6 +172,7 @@ pub async fn create_sensor(
     State(state): State<AppState>,
     Json(new): Json<NewSensor>,
 ) -> Result<(StatusCode, Json<Sensor>)> {
+    validate::ident("pack", &new.pack)?;
     validate::ident("name", &new.name)?;
     check(&new.entry_point, new.poll_interval_secs)?;
     principal.check_pack(&state, &new.pack).await?;

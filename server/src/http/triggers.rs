@@ -154,6 +154,7 @@ pub async fn create_trigger(
     State(state): State<AppState>,
     Json(new): Json<NewTrigger>,
 ) -> Result<(StatusCode, Json<Trigger>)> {
+    validate::ident("pack", &new.pack)?;
     validate::ident("name", &new.name)?;
     validate::text("description", &new.description, 2048)?;
     let schema = validate::object("payload_schema", &new.payload_schema)?;

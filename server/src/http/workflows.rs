@@ -152,6 +152,7 @@ pub async fn create_workflow(
     State(state): State<AppState>,
     Json(new): Json<NewWorkflow>,
 ) -> Result<(StatusCode, Json<Workflow>)> {
+    validate::ident("pack", &new.pack)?;
     validate::ident("name", &new.name)?;
     validate::text("description", &new.description, 2048)?;
     let definition = validate::object("definition", &new.definition)?;
