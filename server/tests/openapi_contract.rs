@@ -146,10 +146,49 @@ struct Contract {
     t: TestApp,
     doc: Value,
     admin: String,
+    /// The registered user (the example of `register`).
     user: i64,
 }
 
 impl Contract {
+    /// A fresh app with an admin, on which every create example was sent in order (each must
+    /// answer 201); the answers by operation id.
+    async fn seeded(db: common::Db) -> (Self, Vec<(&'static str, Value)>) {
+        let t = TestApp::new(db).await;
+        let admin = t.user("root", "admin").await;
+        let doc = t
+            .call("GET", "/api-docs/openapi.json", None, None)
+            .await
+            .body;
+        let ops = spec::operations(&doc);
+        let mut created = Vec::new();
+        for id in CREATES {
+            let op = ops.iter().find(|op| op.id() == *id).unwrap();
+            let r = t
+                .call(
+                    &op.method,
+                    &uri(op, 0),
+                    Some(&admin),
+                    Some(example_of(&doc, op)),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{id}: {}", r.body);
+            created.push((*id, r.body));
+        }
+        let user = created.iter().find(|(id, _)| *id == "register").unwrap().1["id"]
+            .as_i64()
+            .unwrap();
+        (
+            Contract {
+                t,
+                doc,
+                admin,
+                user,
+            },
+            created,
+        )
+    }
+
     async fn send(&self, op: &spec::Operation, body: Value) -> Resp {
         self.t
             .call(
@@ -163,17 +202,12 @@ impl Contract {
 }
 
 both!(create_examples_work_and_their_links_lead_somewhere, db => {
-    let t = TestApp::new(db).await;
-    let admin = t.user("root", "admin").await;
-    let doc = t.call("GET", "/api-docs/openapi.json", None, None).await.body;
-    let ops = spec::operations(&doc);
+    let (c, created) = Contract::seeded(db).await;
+    let ops = spec::operations(&c.doc);
     let by_id: HashMap<&str, &spec::Operation> = ops.iter().map(|op| (op.id(), op)).collect();
     let mut followed = 0;
-    for id in CREATES {
-        let op = by_id[id];
-        let r = t.call(&op.method, &uri(op, 0), Some(&admin), Some(example_of(&doc, op))).await;
-        assert_eq!(r.status, StatusCode::CREATED, "{id}: {}", r.body);
-        let links = op.op["responses"]["201"]["links"].as_object().cloned().unwrap_or_default();
+    for (id, answer) in &created {
+        let links = by_id[id].op["responses"]["201"]["links"].as_object().cloned().unwrap_or_default();
         assert!(!links.is_empty(), "{id} has no links");
         // Each link to a read leads to what was just created.
         for link in links.values() {
@@ -184,13 +218,13 @@ both!(create_examples_work_and_their_links_lead_somewhere, db => {
             let mut path = target.path.clone();
             for (parameter, expression) in link["parameters"].as_object().unwrap() {
                 let pointer = expression.as_str().unwrap().strip_prefix("$response.body#").unwrap();
-                let value = match r.body.pointer(pointer).unwrap() {
+                let value = match answer.pointer(pointer).unwrap() {
                     Value::String(s) => s.clone(),
                     other => other.to_string(),
                 };
                 path = path.replace(&format!("{{{parameter}}}"), &value);
             }
-            let found = t.get(&path, &admin).await;
+            let found = c.t.get(&path, &c.admin).await;
             assert_eq!(found.status, StatusCode::OK, "{id} -> {path}: {}", found.body);
             followed += 1;
         }
@@ -199,21 +233,8 @@ both!(create_examples_work_and_their_links_lead_somewhere, db => {
 });
 
 both!(handlers_reject_exactly_what_the_schemas_exclude, db => {
-    let t = TestApp::new(db).await;
-    let admin = t.user("root", "admin").await;
-    let doc = t.call("GET", "/api-docs/openapi.json", None, None).await.body;
-    let ops = spec::operations(&doc);
-    let by_id: HashMap<&str, &spec::Operation> = ops.iter().map(|op| (op.id(), op)).collect();
-    let mut user = 0;
-    for id in CREATES {
-        let op = by_id[id];
-        let r = t.call(&op.method, &uri(op, 0), Some(&admin), Some(example_of(&doc, op))).await;
-        assert_eq!(r.status, StatusCode::CREATED, "{id}: {}", r.body);
-        if *id == "register" {
-            user = r.body["id"].as_i64().unwrap();
-        }
-    }
-    let c = Contract { t, doc, admin, user };
+    let (c, _) = Contract::seeded(db).await;
+    let ops = spec::operations(&c.doc);
     let mut problems = Vec::new();
     let mut checked = 0;
     for op in ops.iter().filter(|op| op.body_schema().is_some() && !SESSION.contains(&op.id())) {

@@ -40,6 +40,17 @@ impl Reply {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Asserts a 429 with the envelope and a `Retry-After` within the minute window.
+    pub fn assert_rate_limited(&self) {
+        assert_eq!(self.status, 429, "{self:?}");
+        self.assert_envelope();
+        let wait: u64 = self
+            .header("retry-after")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("429 without a Retry-After: {self:?}"));
+        assert!((1..=60).contains(&wait), "Retry-After {wait}");
+    }
+
     /// Asserts `{"error": {"code": <status>, "message": "..."}}`.
     pub fn assert_envelope(&self) {
         assert_eq!(
