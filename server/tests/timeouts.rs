@@ -1,7 +1,8 @@
 //! Slow clients cannot hold connections, over a real socket on 127.0.0.1 with short timeouts: one
 //! sending its headers a byte a second is cut off at the header-read timeout (as is a connection
 //! that sends nothing) while other clients are served; one trickling its body is answered 408 at
-//! the request timeout, and the write it carried never happens.
+//! the request timeout, and the write it carried never happens. A handler still running at the
+//! deadline is answered 503 and completes its write, with the audit entry, afterwards.
 
 mod common;
 mod net;
@@ -111,4 +112,31 @@ both!(a_body_sent_too_slowly_is_answered_408_and_not_written, db => {
     // The server is fine afterwards.
     let r = request(addr, "POST", "/api/v1/packs", Some(&tok), Some(&json!({"ref": "fast", "name": "n"}))).await;
     assert_eq!(r.status, 201, "{r:?}");
+});
+
+both!(a_handler_past_the_deadline_is_answered_503_and_still_completes, db => {
+    use sqlx::Executor as _;
+    let t = app(db).await;
+    let tok = t.user("ed", "editor").await;
+    let addr = serve(t.state.clone()).await;
+    // Another writer holds the packs table: the create waits for it past the request deadline.
+    let mut blocker = t.state.db.begin_write().await.unwrap();
+    if t.state.db.backend == server::db::Backend::Postgres {
+        (&mut *blocker).execute("LOCK TABLE packs IN EXCLUSIVE MODE").await.unwrap();
+    }
+    let started = Instant::now();
+    let body = json!({"ref": "late", "name": "n"});
+    let r = request(addr, "POST", "/api/v1/packs", Some(&tok), Some(&body)).await;
+    assert_eq!(r.status, 503, "{r:?}");
+    r.assert_envelope();
+    assert!(started.elapsed() >= REQUEST_TIMEOUT - Duration::from_millis(100));
+    assert_eq!(t.count("packs").await, 0);
+    blocker.rollback().await.unwrap();
+    // The handler goes on once the lock is gone: the pack and its entry, together.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while t.count("packs").await == 0 {
+        assert!(Instant::now() < deadline, "the late write never happened");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(t.count("audit_log WHERE action = 'pack.create' AND target = 'pack:late'").await, 1);
 });

@@ -45,24 +45,30 @@ pub async fn lifecycle(State(state): State<AppState>, req: Request, next: Next) 
     };
     let req = Request::from_parts(parts, Body::new(body));
     let mut handler = state.tasks.spawn(next.run(req));
-    tokio::select! {
-        finished = &mut handler => finished.unwrap_or_else(|e| {
-            Error::Internal(format!("handler failed: {e}")).into_response()
-        }),
-        () = tokio::time::sleep_until(deadline) => {
-            if body_done.load(Ordering::Acquire) {
-                // The handler goes on (its change and audit entry are stored together or not at
-                // all); the client is told to look before retrying.
-                Error::Timeout.into_response()
-            } else {
-                let mut response = Error::RequestTimeout.into_response();
-                response
-                    .headers_mut()
-                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
-                response
-            }
-        }
+    let finished = tokio::select! {
+        finished = &mut handler => Some(finished),
+        () = tokio::time::sleep_until(deadline) => None,
+    };
+    let body_complete = body_done.load(Ordering::Acquire);
+    match finished {
+        // A handler that ended because its body was cut off at the deadline is a late body too.
+        Some(_) if !body_complete && Instant::now() >= deadline => body_too_late(),
+        Some(finished) => finished
+            .unwrap_or_else(|e| Error::Internal(format!("handler failed: {e}")).into_response()),
+        None if !body_complete => body_too_late(),
+        // The handler goes on (its change and audit entry are stored together or not at all); the
+        // client is told to look before retrying.
+        None => Error::Timeout.into_response(),
     }
+}
+
+/// 408, and the connection closed: what is left of the body is not worth reading.
+fn body_too_late() -> Response {
+    let mut response = Error::RequestTimeout.into_response();
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
 }
 
 /// A request body that fails once the request's deadline has passed, and says when it was read
