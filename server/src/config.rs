@@ -5,6 +5,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use base64::Engine as _;
 use rand::RngCore as _;
@@ -63,6 +64,22 @@ struct FileConfig {
     body_limit_bytes: Option<usize>,
     cors_origins: Option<Vec<String>>,
     auth_rate_limit_per_min: Option<u32>,
+    trusted_proxies: Option<Vec<String>>,
+    forwarded_header: Option<ForwardedHeader>,
+    header_read_timeout_secs: Option<u64>,
+    request_timeout_secs: Option<u64>,
+    shutdown_grace_secs: Option<u64>,
+    audit_retention_days: Option<u32>,
+}
+
+/// The header a trusted proxy appends the client's address to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ForwardedHeader {
+    /// `X-Forwarded-For: client, proxy1, proxy2` (nginx, HAProxy, most load balancers).
+    XForwardedFor,
+    /// RFC 7239 `Forwarded: for=client, for=proxy1`.
+    Forwarded,
 }
 
 /// The effective configuration.
@@ -82,6 +99,18 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     /// Requests per minute per client IP on `/auth/*`.
     pub auth_rate_limit_per_min: u32,
+    /// Peers whose forwarded-for header is believed (none by default: the TCP peer is the client).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Which header the trusted proxies append the client's address to.
+    pub forwarded_header: ForwardedHeader,
+    /// A connection must deliver a request's headers within this time (also the idle keep-alive limit).
+    pub header_read_timeout: Duration,
+    /// A request must be read and answered within this time, headers excluded.
+    pub request_timeout: Duration,
+    /// How long a shutdown waits for in-flight requests.
+    pub shutdown_grace: Duration,
+    /// Audit entries older than this many days are pruned; `None` keeps everything.
+    pub audit_retention_days: Option<u32>,
 }
 
 impl std::fmt::Debug for Config {
@@ -94,6 +123,12 @@ impl std::fmt::Debug for Config {
             .field("jwt_secret", &"<redacted>")
             .field("keys_secret", &"<redacted>")
             .field("allow_registration", &self.allow_registration)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("forwarded_header", &self.forwarded_header)
+            .field("header_read_timeout", &self.header_read_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .field("shutdown_grace", &self.shutdown_grace)
+            .field("audit_retention_days", &self.audit_retention_days)
             .finish_non_exhaustive()
     }
 }
@@ -221,6 +256,59 @@ impl Config {
         let auth_rate_limit_per_min = env_num("AUTHCHECK_AUTH_RATE_LIMIT_PER_MIN", env)?
             .or(file.auth_rate_limit_per_min)
             .unwrap_or(20);
+        let trusted_proxies = match env("AUTHCHECK_TRUSTED_PROXIES") {
+            Some(v) => v.split(',').map(|s| s.trim().to_owned()).collect(),
+            None => file.trusted_proxies.unwrap_or_default(),
+        };
+        let trusted_proxies = parse_cidrs(&trusted_proxies)?;
+        let forwarded_header = match env("AUTHCHECK_FORWARDED_HEADER") {
+            Some(v) => match v.to_ascii_lowercase().as_str() {
+                "x-forwarded-for" => ForwardedHeader::XForwardedFor,
+                "forwarded" => ForwardedHeader::Forwarded,
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        key: "AUTHCHECK_FORWARDED_HEADER",
+                        message: "expected `x-forwarded-for` or `forwarded`".into(),
+                    })
+                }
+            },
+            None => file
+                .forwarded_header
+                .unwrap_or(ForwardedHeader::XForwardedFor),
+        };
+        let seconds = |key: &'static str, file: Option<u64>, default: u64| {
+            let secs = env_num(key, env)?.or(file).unwrap_or(default);
+            if secs == 0 {
+                return Err(ConfigError::Invalid {
+                    key,
+                    message: "must be at least 1 second".into(),
+                });
+            }
+            Ok(Duration::from_secs(secs))
+        };
+        let header_read_timeout = seconds(
+            "AUTHCHECK_HEADER_READ_TIMEOUT_SECS",
+            file.header_read_timeout_secs,
+            10,
+        )?;
+        let request_timeout = seconds(
+            "AUTHCHECK_REQUEST_TIMEOUT_SECS",
+            file.request_timeout_secs,
+            30,
+        )?;
+        let shutdown_grace = seconds(
+            "AUTHCHECK_SHUTDOWN_GRACE_SECS",
+            file.shutdown_grace_secs,
+            30,
+        )?;
+        let audit_retention_days =
+            env_num("AUTHCHECK_AUDIT_RETENTION_DAYS", env)?.or(file.audit_retention_days);
+        if audit_retention_days == Some(0) {
+            return Err(ConfigError::Invalid {
+                key: "audit_retention_days",
+                message: "must be at least 1 (leave it unset to keep everything)".into(),
+            });
+        }
         Ok(Self {
             mode,
             listen,
@@ -234,8 +322,30 @@ impl Config {
             body_limit_bytes,
             cors_origins,
             auth_rate_limit_per_min,
+            trusted_proxies,
+            forwarded_header,
+            header_read_timeout,
+            request_timeout,
+            shutdown_grace,
+            audit_retention_days,
         })
     }
+}
+
+/// CIDRs (`10.0.0.0/8`, `fd00::/8`) or single addresses (a /32 or /128).
+fn parse_cidrs(items: &[String]) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    items
+        .iter()
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<ipnet::IpNet>()
+                .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| ConfigError::Invalid {
+                    key: "trusted_proxies",
+                    message: format!("{s:?} is not a CIDR or an IP address"),
+                })
+        })
+        .collect()
 }
 
 fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
@@ -409,6 +519,49 @@ mod tests {
             err.contains("unknown field") && err.contains("server.toml"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn scaling_settings_have_defaults_and_are_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = || FileConfig {
+            data_dir: Some(dir.path().to_owned()),
+            ..FileConfig::default()
+        };
+        let config = Config::resolve(file(), &|_| None).unwrap();
+        assert!(config.trusted_proxies.is_empty());
+        assert_eq!(config.forwarded_header, ForwardedHeader::XForwardedFor);
+        assert_eq!(config.header_read_timeout, Duration::from_secs(10));
+        assert_eq!(config.request_timeout, Duration::from_secs(30));
+        assert_eq!(config.audit_retention_days, None);
+        let env = env_of(&[
+            (
+                "AUTHCHECK_TRUSTED_PROXIES",
+                "10.0.0.0/8, 192.0.2.7,fd00::/8",
+            ),
+            ("AUTHCHECK_FORWARDED_HEADER", "Forwarded"),
+            ("AUTHCHECK_AUDIT_RETENTION_DAYS", "90"),
+        ]);
+        let config = Config::resolve(file(), &env).unwrap();
+        let proxies: Vec<String> = config
+            .trusted_proxies
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(proxies, ["10.0.0.0/8", "192.0.2.7/32", "fd00::/8"]);
+        assert_eq!(config.forwarded_header, ForwardedHeader::Forwarded);
+        assert_eq!(config.audit_retention_days, Some(90));
+        for (key, value) in [
+            ("AUTHCHECK_TRUSTED_PROXIES", "10.0.0.0/33"),
+            ("AUTHCHECK_TRUSTED_PROXIES", "proxy.local"),
+            ("AUTHCHECK_FORWARDED_HEADER", "x-real-ip"),
+            ("AUTHCHECK_REQUEST_TIMEOUT_SECS", "0"),
+            ("AUTHCHECK_AUDIT_RETENTION_DAYS", "0"),
+        ] {
+            let env = move |k: &str| (k == key).then(|| value.to_owned());
+            let err = Config::resolve(file(), &env).unwrap_err().to_string();
+            assert!(err.contains("invalid value"), "{key}={value}: {err}");
+        }
     }
 
     #[test]

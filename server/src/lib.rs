@@ -6,11 +6,14 @@
 
 pub mod audit;
 pub mod auth;
+pub mod client_ip;
 pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod http;
+pub mod maintenance;
 pub mod ratelimit;
+pub mod serve;
 
 use std::sync::Arc;
 
@@ -23,10 +26,12 @@ pub struct AppState {
     pub config: Arc<config::Config>,
     pub tokens: Arc<auth::token::Keys>,
     pub cipher: Arc<crypto::KeyCipher>,
-    /// Requests per minute per client IP on `/auth/*`.
-    pub auth_limiter: Arc<ratelimit::RateLimiter>,
-    /// Requests per minute per service API key.
-    pub key_limiter: Arc<ratelimit::RateLimiter>,
+    /// Per client IP on `/auth/*`, per service API key; shared by the instances on PostgreSQL.
+    pub limits: Arc<ratelimit::RateLimits>,
+    /// Who may tell the client's address.
+    pub proxies: Arc<client_ip::Proxies>,
+    /// The handler tasks of accepted requests; shutdown waits for them.
+    pub tasks: tokio_util::task::TaskTracker,
 }
 
 impl AppState {
@@ -34,11 +39,15 @@ impl AppState {
     pub async fn new(config: config::Config) -> Result<Self, db::ConnectError> {
         let db = db::Db::connect(&config.database_url).await?;
         Ok(Self {
-            db,
             tokens: Arc::new(auth::token::Keys::new(&config.jwt_secret)),
             cipher: Arc::new(crypto::KeyCipher::new(&config.keys_secret)),
-            auth_limiter: Arc::default(),
-            key_limiter: Arc::default(),
+            limits: Arc::new(ratelimit::RateLimits::for_db(&db)),
+            db,
+            proxies: Arc::new(client_ip::Proxies {
+                trusted: config.trusted_proxies.clone(),
+                header: config.forwarded_header,
+            }),
+            tasks: tokio_util::task::TaskTracker::new(),
             config: Arc::new(config),
         })
     }

@@ -1,7 +1,6 @@
 //! `server`: runs the API, or `server create-admin --login NAME` creates an administrator.
 
 use std::io::BufRead as _;
-use std::net::SocketAddr;
 
 use server::config::Config;
 use server::AppState;
@@ -10,6 +9,7 @@ use tracing_subscriber::EnvFilter;
 #[tokio::main]
 async fn main() {
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
         )
@@ -62,32 +62,12 @@ async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     let listener = tokio::net::TcpListener::bind(listen).await?;
-    tracing::info!("listening on http://{listen} (Swagger UI at http://{listen}/docs)");
-    axum::serve(
-        listener,
-        server::app(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown())
-    .await?;
+    let bound = listener.local_addr()?;
+    tracing::info!("listening on http://{bound} (Swagger UI at http://{bound}/docs)");
+    let upkeep = tokio::spawn(server::maintenance::run(state.clone()));
+    let served = server::serve::serve(listener, state.clone(), server::serve::signal()).await;
+    upkeep.abort();
+    state.db.pool.close().await;
+    served?;
     Ok(())
-}
-
-async fn shutdown() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutting down");
 }

@@ -171,7 +171,7 @@ async fn the_server_survives_a_database_restart() {
     let t = TestApp::with(common::Db::Sqlite, |c| c.database_url = url).await;
     assert_eq!(t.state.db.backend, server::db::Backend::Postgres);
     let tok = t.user("ed", "editor").await;
-    let addr = serve(t.app.clone()).await;
+    let addr = serve(t.state.clone()).await;
     let create = |r: &str| json!({"ref": r, "name": "n"});
     let r = request(
         addr,

@@ -11,7 +11,7 @@ use sqlx::Row as _;
 
 use super::credentials::{self, API_KEY_PREFIX, PAT_PREFIX};
 use super::{origin, Credential, Permission, Principal, RequireAuth, Role};
-use crate::audit::{self, Origin};
+use crate::audit::{self, Actor, Audited, Origin};
 use crate::http::error::Error;
 use crate::AppState;
 
@@ -54,7 +54,7 @@ async fn reject(state: &AppState, actor: String, why: &str, origin: &Origin) -> 
     Error::Unauthorized("invalid, expired or revoked credential")
 }
 
-/// Records the use; a new client address is audited.
+/// Records the use; a new client address is audited, with the update, in one transaction.
 async fn touch(
     state: &AppState,
     table: &str,
@@ -63,26 +63,22 @@ async fn touch(
     actor: &str,
     origin: &Origin,
 ) -> Result<(), Error> {
-    sqlx::query(&format!(
-        "UPDATE {table} SET last_used_at = $1, last_used_ip = $2 WHERE id = $3"
-    ))
-    .bind(crate::db::now())
-    .bind(origin.ip.clone())
-    .bind(id)
-    .execute(&state.db.pool)
-    .await?;
-    if last_ip.as_deref() != Some(origin.ip.as_str()) {
-        audit::record(
-            &state.db,
-            actor,
-            "credential.new_ip",
-            &origin.ip,
-            "ok",
-            origin,
-        )
-        .await?;
+    let sql = format!("UPDATE {table} SET last_used_at = $1, last_used_ip = $2 WHERE id = $3");
+    let update = sqlx::query(&sql)
+        .bind(crate::db::now())
+        .bind(origin.ip.clone())
+        .bind(id);
+    if last_ip.as_deref() == Some(origin.ip.as_str()) {
+        update.execute(&state.db.pool).await?;
+        return Ok(());
     }
-    Ok(())
+    let actor = Actor {
+        name: actor.to_owned(),
+        origin: origin.clone(),
+    };
+    let mut write = Audited::begin(&state.db, actor).await?;
+    update.execute(write.conn()).await?;
+    write.commit("credential.new_ip", &origin.ip).await
 }
 
 /// A personal access token: the owner's identity and role, limited to its packs if scoped.
@@ -198,12 +194,12 @@ impl FromRequestParts<AppState> for ApiKeyAuth {
         }
         let limit: i64 = row.try_get("rate_limit_per_min")?;
         state
-            .key_limiter
+            .limits
             .check(
                 &format!("apikey:{id}"),
                 u32::try_from(limit).unwrap_or(u32::MAX),
             )
-            .map_err(Error::TooManyRequests)?;
+            .await?;
         touch(
             state,
             "api_keys",

@@ -13,13 +13,14 @@ pub use machine::{AnyAuth, AnyPermission, ApiKeyAuth, PatAuth};
 
 use std::marker::PhantomData;
 
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use serde::{Deserialize, Serialize};
 use sqlx::Row as _;
 use utoipa::ToSchema;
 
 use crate::audit;
+use crate::client_ip::ClientIp;
 use crate::http::error::Error;
 use crate::AppState;
 
@@ -152,18 +153,32 @@ impl Principal {
         Err(Error::Forbidden(P::NAME))
     }
 
-    /// Records a successful write in the audit log.
-    pub async fn audit(&self, state: &AppState, action: &str, target: &str) -> Result<(), Error> {
+    /// Records an action that changes nothing but is worth knowing (a decryption).
+    pub async fn note(&self, state: &AppState, action: &str, target: &str) -> Result<(), Error> {
         audit::record(&state.db, &self.login, action, target, "ok", &self.origin).await
+    }
+
+    /// Who the audit log shows acting.
+    pub fn actor(&self) -> audit::Actor {
+        audit::Actor {
+            name: self.login.clone(),
+            origin: self.origin.clone(),
+        }
+    }
+
+    /// Starts a change that is stored only with its audit entry (see [`audit::Audited`]).
+    pub async fn write(&self, state: &AppState) -> Result<audit::Audited, Error> {
+        audit::Audited::begin(&state.db, self.actor()).await
     }
 }
 
-/// Where a request came from: peer address and request id.
+/// Where a request came from: the client's address (behind trusted proxies, the one they
+/// forwarded) and the request id.
 pub fn origin(parts: &Parts) -> audit::Origin {
     let ip = parts
         .extensions
-        .get::<ConnectInfo<std::net::SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip().to_string())
+        .get::<ClientIp>()
+        .map(|ClientIp(ip)| ip.to_string())
         .unwrap_or_else(|| "unknown".to_owned());
     let request_id = parts
         .headers

@@ -9,7 +9,8 @@ use crate::http::error::Error;
 
 /// Shortest accepted password.
 pub const MIN_LEN: usize = 12;
-/// Longest accepted password (bounds the hashing work an attacker can request).
+/// Longest accepted password, in characters (bounds the hashing work an attacker can request:
+/// at most 1 KiB of UTF-8).
 pub const MAX_LEN: usize = 256;
 
 /// Argon2id, m = 19 MiB, t = 2, p = 1 (OWASP password storage cheat sheet).
@@ -27,10 +28,10 @@ pub fn validate(field: &str, password: &str) -> Result<(), Error> {
             format!("must be at least {MIN_LEN} characters"),
         ));
     }
-    if password.len() > MAX_LEN {
+    if len > MAX_LEN {
         return Err(Error::invalid(
             field,
-            format!("must be at most {MAX_LEN} bytes"),
+            format!("must be at most {MAX_LEN} characters"),
         ));
     }
     Ok(())

@@ -198,6 +198,17 @@ CREATE TABLE api_keys (
 );
 "#,
     ),
+    (
+        3,
+        r#"
+CREATE TABLE rate_limits (
+    bucket TEXT PRIMARY KEY,
+    window_start_ms BIGINT NOT NULL,
+    hits BIGINT NOT NULL
+);
+CREATE INDEX audit_log_at ON audit_log(at);
+"#,
+    ),
 ];
 
 /// Key of the PostgreSQL advisory lock held while migrating.

@@ -67,6 +67,16 @@ impl Db {
         migrate(&db).await.map_err(wrap)?;
         Ok(db)
     }
+
+    /// A transaction for a write. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`):
+    /// a deferred transaction that reads, then writes, fails instead of waiting when another
+    /// writer went first.
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
 }
 
 /// Reads a 0/1 column as a bool.

@@ -123,16 +123,3 @@ pub async fn page<T>(
         total,
     })
 }
-
-/// Sets the `enabled` flag of a row; false when no row has that id.
-pub async fn set_enabled(db: &Db, table: &str, id: i64, enabled: bool) -> Result<bool, Error> {
-    let done = sqlx::query(&format!(
-        "UPDATE {table} SET enabled = $1, updated_at = $2 WHERE id = $3"
-    ))
-    .bind(i64::from(enabled))
-    .bind(super::now())
-    .bind(id)
-    .execute(&db.pool)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}

@@ -88,13 +88,26 @@ pub async fn find(state: &AppState, id: i64) -> Result<Action> {
 
 /// A new action.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"name": "local", "runner_type": "local-shell-cmd", "entry_point": "run.sh", "parameters": {"cmd": {"type": "string"}}})))]
 #[serde(deny_unknown_fields)]
 pub struct NewAction {
+    #[schema(
+        pattern = "^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        min_length = 1,
+        max_length = 64
+    )]
     pub name: String,
     #[serde(default)]
+    #[schema(max_length = 2048)]
     pub description: String,
+    #[schema(
+        pattern = "^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        min_length = 1,
+        max_length = 64
+    )]
     pub runner_type: String,
     #[serde(default)]
+    #[schema(max_length = 1024)]
     pub entry_point: String,
     #[serde(default = "empty_object")]
     #[schema(value_type = Object)]
@@ -113,10 +126,18 @@ pub(crate) fn yes() -> bool {
 
 /// Changes to an action; absent fields stay as they are.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"description": "Runs a shell command", "enabled": true})))]
 #[serde(deny_unknown_fields)]
 pub struct ActionUpdate {
+    #[schema(max_length = 2048)]
     pub description: Option<String>,
+    #[schema(
+        pattern = "^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        min_length = 1,
+        max_length = 64
+    )]
     pub runner_type: Option<String>,
+    #[schema(max_length = 1024)]
     pub entry_point: Option<String>,
     #[schema(value_type = Option<Object>)]
     pub parameters: Option<serde_json::Value>,
@@ -128,7 +149,10 @@ pub struct ActionUpdate {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ActionQuery {
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<u32>,
+    /// Page size, 1 to 100 (default 20; other values are brought into that range).
     pub per_page: Option<u32>,
     /// Pack reference (ignored under `/packs/{pack_ref}/actions`).
     pub pack: Option<String>,
@@ -212,6 +236,8 @@ pub async fn create_action(
         &new.entry_point,
         &new.parameters,
     )?;
+    let action_ref = format!("{pack_ref}.{}", new.name);
+    let mut write = principal.write(&state).await?;
     let id: i64 = sqlx::query(
         "INSERT INTO actions (pack_id, name, description, runner_type, entry_point, parameters, enabled, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
@@ -224,17 +250,13 @@ pub async fn create_action(
     .bind(parameters)
     .bind(i64::from(new.enabled))
     .bind(crate::db::now())
-    .fetch_one(&state.db.pool)
+    .fetch_one(write.conn())
     .await?
     .try_get("id")?;
-    let action = find(&state, id).await?;
-    principal
-        .audit(
-            &state,
-            "action.create",
-            &format!("action:{}", action.action_ref),
-        )
+    write
+        .commit("action.create", &format!("action:{action_ref}"))
         .await?;
+    let action = find(&state, id).await?;
     Ok((StatusCode::CREATED, Json(action)))
 }
 
@@ -272,6 +294,7 @@ pub async fn update_action(
     let parameters = update.parameters.unwrap_or(current.parameters);
     let enabled = update.enabled.unwrap_or(current.enabled);
     let parameters = check(&description, &runner_type, &entry_point, &parameters)?;
+    let mut write = principal.write(&state).await?;
     sqlx::query(
         "UPDATE actions SET description = $1, runner_type = $2, entry_point = $3, parameters = $4, \
          enabled = $5, updated_at = $6 WHERE id = $7",
@@ -283,14 +306,10 @@ pub async fn update_action(
     .bind(i64::from(enabled))
     .bind(crate::db::now())
     .bind(id)
-    .execute(&state.db.pool)
+    .execute(write.conn())
     .await?;
-    principal
-        .audit(
-            &state,
-            "action.update",
-            &format!("action:{}", current.action_ref),
-        )
+    write
+        .commit("action.update", &format!("action:{}", current.action_ref))
         .await?;
     Ok(Json(find(&state, id).await?))
 }
@@ -306,16 +325,13 @@ pub async fn delete_action(
 ) -> Result<StatusCode> {
     let current = find(&state, id).await?;
     principal.check_pack(&state, &current.pack).await?;
+    let mut write = principal.write(&state).await?;
     sqlx::query("DELETE FROM actions WHERE id = $1")
         .bind(id)
-        .execute(&state.db.pool)
+        .execute(write.conn())
         .await?;
-    principal
-        .audit(
-            &state,
-            "action.delete",
-            &format!("action:{}", current.action_ref),
-        )
+    write
+        .commit("action.delete", &format!("action:{}", current.action_ref))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

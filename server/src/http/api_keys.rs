@@ -76,15 +76,40 @@ fn from_row(row: &AnyRow) -> Result<ApiKeyInfo> {
 
 /// A key to register.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"name": "worker", "role": "editor", "packs": ["core"], "rate_limit_per_min": 100})))]
 #[serde(deny_unknown_fields)]
 pub struct NewApiKey {
+    #[schema(
+        pattern = "^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        min_length = 1,
+        max_length = 64
+    )]
     pub name: String,
-    /// `viewer` or `editor` (service keys cannot be admins).
-    pub role: Role,
+    /// Service keys cannot be admins.
+    pub role: ServiceRole,
     /// Limit it to these packs.
+    #[schema(schema_with = super::tokens::pack_scope_schema)]
     pub packs: Option<Vec<String>>,
     /// Requests per minute, 1 to 100000 (default 100).
+    #[schema(minimum = 1, maximum = 100000)]
     pub rate_limit_per_min: Option<u32>,
+}
+
+/// The roles a service key can have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ServiceRole {
+    Viewer,
+    Editor,
+}
+
+impl From<ServiceRole> for Role {
+    fn from(role: ServiceRole) -> Self {
+        match role {
+            ServiceRole::Viewer => Role::Viewer,
+            ServiceRole::Editor => Role::Editor,
+        }
+    }
 }
 
 /// Filters of the key list.
@@ -92,7 +117,10 @@ pub struct NewApiKey {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ApiKeyQuery {
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<u32>,
+    /// Page size, 1 to 100 (default 20; other values are brought into that range).
     pub per_page: Option<u32>,
     pub revoked: Option<bool>,
 }
@@ -127,12 +155,6 @@ pub async fn create_api_key(
     Json(new): Json<NewApiKey>,
 ) -> Result<(StatusCode, Json<CreatedApiKey>)> {
     validate::ident("name", &new.name)?;
-    if new.role == Role::Admin {
-        return Err(Error::invalid(
-            "role",
-            "service keys can be viewer or editor",
-        ));
-    }
     let limit = new.rate_limit_per_min.unwrap_or(DEFAULT_RATE_LIMIT);
     if !(1..=100_000).contains(&limit) {
         return Err(Error::invalid(
@@ -142,23 +164,24 @@ pub async fn create_api_key(
     }
     let packs = scope(new.packs)?;
     let minted = credentials::mint(API_KEY_PREFIX);
+    let mut write = principal.write(&state).await?;
     let row = sqlx::query(&format!(
         "INSERT INTO api_keys (public_id, name, role, secret_hash, packs, rate_limit_per_min, revoked, created_by, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8) RETURNING {COLUMNS}"
     ))
     .bind(minted.public_id)
     .bind(new.name)
-    .bind(new.role.as_str())
+    .bind(Role::from(new.role).as_str())
     .bind(minted.secret_hash)
     .bind(packs)
     .bind(i64::from(limit))
     .bind(principal.login.clone())
     .bind(crate::db::now())
-    .fetch_one(&state.db.pool)
+    .fetch_one(write.conn())
     .await?;
     let info = from_row(&row)?;
-    principal
-        .audit(&state, "apikey.create", &format!("apikey:{}", info.name))
+    write
+        .commit("apikey.create", &format!("apikey:{}", info.name))
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -178,15 +201,16 @@ pub async fn revoke_api_key(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<StatusCode> {
+    let mut write = principal.write(&state).await?;
     let done = sqlx::query("UPDATE api_keys SET revoked = 1 WHERE id = $1")
         .bind(id)
-        .execute(&state.db.pool)
+        .execute(write.conn())
         .await?;
     if done.rows_affected() == 0 {
         return Err(Error::NotFound("api key"));
     }
-    principal
-        .audit(&state, "apikey.revoke", &format!("apikey:{id}"))
+    write
+        .commit("apikey.revoke", &format!("apikey:{id}"))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -59,7 +59,10 @@ fn from_row(row: &AnyRow) -> Result<AuditEntry> {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<u32>,
+    /// Page size, 1 to 100 (default 20; other values are brought into that range).
     pub per_page: Option<u32>,
     pub actor: Option<String>,
     pub action: Option<String>,

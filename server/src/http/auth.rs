@@ -14,7 +14,7 @@ use super::error::{Error, ErrorEnvelope, Result};
 use super::extract::Json;
 use super::users::{self, User};
 use super::validate;
-use crate::audit::{self, Origin};
+use crate::audit::{self, Actor, Audited, Origin};
 use crate::auth::token::{Claims, TokenType, AUDIENCE, ISSUER};
 use crate::auth::{password, Credential, RequireAuth, Role};
 use crate::AppState;
@@ -31,15 +31,23 @@ pub fn router() -> Router<AppState> {
 
 /// Login and password.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"login": "alice", "password": "correct horse battery staple"})))]
 #[serde(deny_unknown_fields)]
 pub struct Credentials {
+    #[schema(
+        pattern = "^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        min_length = 1,
+        max_length = 64
+    )]
     pub login: String,
     /// At least 12 characters.
+    #[schema(min_length = 12, max_length = 256)]
     pub password: String,
 }
 
 /// A refresh token.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"refresh_token": "eyJhbGciOiJIUzI1NiJ9.e30.c2lnbmF0dXJl"})))]
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
     pub refresh_token: String,
@@ -47,6 +55,7 @@ pub struct RefreshRequest {
 
 /// Optionally, the refresh token whose session ends with this access token.
 #[derive(Deserialize, ToSchema, Default)]
+#[schema(examples(json!({"refresh_token": "eyJhbGciOiJIUzI1NiJ9.e30.c2lnbmF0dXJl"})))]
 #[serde(deny_unknown_fields)]
 pub struct LogoutRequest {
     pub refresh_token: Option<String>,
@@ -54,9 +63,12 @@ pub struct LogoutRequest {
 
 /// Current and new password.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"current_password": "correct horse battery staple", "new_password": "another long passphrase"})))]
 #[serde(deny_unknown_fields)]
 pub struct ChangePassword {
+    #[schema(max_length = 256)]
     pub current_password: String,
+    #[schema(min_length = 12, max_length = 256)]
     pub new_password: String,
 }
 
@@ -71,11 +83,21 @@ pub struct TokenPair {
     pub expires_in: i64,
 }
 
-/// Creates a user; the login must be free.
-async fn insert_user(state: &AppState, login: &str, pass: String, role: Role) -> Result<User> {
+/// Checks a new account's login and password and hashes the password (before any transaction
+/// opens: Argon2 takes a while).
+async fn new_account(login: &str, pass: String) -> Result<String> {
     validate::ident("login", login)?;
     password::validate("password", &pass)?;
-    let hash = password::hash(pass).await?;
+    password::hash(pass).await
+}
+
+/// Creates a user; the login must be free.
+async fn insert_user(
+    conn: &mut sqlx::AnyConnection,
+    login: &str,
+    hash: String,
+    role: Role,
+) -> Result<User> {
     let now = crate::db::now();
     let row = sqlx::query(&format!(
         "INSERT INTO users (login, password_hash, role, token_version, created_at, updated_at) \
@@ -86,7 +108,7 @@ async fn insert_user(state: &AppState, login: &str, pass: String, role: Role) ->
     .bind(hash)
     .bind(role.as_str())
     .bind(now)
-    .fetch_one(&state.db.pool)
+    .fetch_one(conn)
     .await
     .map_err(|e| match Error::from(e) {
         Error::Conflict(_) => Error::Conflict("login already taken".into()),
@@ -97,20 +119,19 @@ async fn insert_user(state: &AppState, login: &str, pass: String, role: Role) ->
 
 /// Creates an administrator (the `create-admin` command).
 pub async fn create_admin(state: &AppState, login: &str, pass: String) -> Result<User> {
-    let user = insert_user(state, login, pass, Role::Admin).await?;
-    let origin = Origin {
-        ip: "local".into(),
-        request_id: String::new(),
+    let hash = new_account(login, pass).await?;
+    let cli = Actor {
+        name: "cli".into(),
+        origin: Origin {
+            ip: "local".into(),
+            request_id: String::new(),
+        },
     };
-    audit::record(
-        &state.db,
-        "cli",
-        "user.create_admin",
-        &format!("user:{login}"),
-        "ok",
-        &origin,
-    )
-    .await?;
+    let mut write = Audited::begin(&state.db, cli).await?;
+    let user = insert_user(write.conn(), login, hash, Role::Admin).await?;
+    write
+        .commit("user.create_admin", &format!("user:{login}"))
+        .await?;
     Ok(user)
 }
 
@@ -130,9 +151,10 @@ fn digest(token: &str) -> String {
         .collect()
 }
 
-/// Signs a new pair and records the refresh token in its family.
+/// Signs a new pair and records the refresh token in its family (on the caller's transaction).
 async fn issue(
     state: &AppState,
+    conn: &mut sqlx::AnyConnection,
     user_id: i64,
     version: i64,
     family: Option<String>,
@@ -160,7 +182,7 @@ async fn issue(
     let access_token = sign(&claims(TokenType::Access, cfg.access_token_ttl_secs, None))?;
     sqlx::query("DELETE FROM refresh_tokens WHERE expires_at < $1")
         .bind(now)
-        .execute(&state.db.pool)
+        .execute(&mut *conn)
         .await?;
     let refresh_token = sign(&claims(
         TokenType::Refresh,
@@ -176,7 +198,7 @@ async fn issue(
     .bind(user_id)
     .bind(now + cfg.refresh_token_ttl_secs)
     .bind(crate::db::now())
-    .execute(&state.db.pool)
+    .execute(conn)
     .await?;
     Ok(TokenPair {
         access_token,
@@ -200,16 +222,16 @@ pub async fn register(
     if !state.config.allow_registration {
         return Err(Error::Forbidden("registration is disabled"));
     }
-    let user = insert_user(&state, &body.login, body.password, Role::Viewer).await?;
-    audit::record(
-        &state.db,
-        &user.login,
-        "user.register",
-        &format!("user:{}", user.id),
-        "ok",
-        &origin.0,
-    )
-    .await?;
+    let hash = new_account(&body.login, body.password).await?;
+    let actor = Actor {
+        name: body.login.clone(),
+        origin: origin.0,
+    };
+    let mut write = Audited::begin(&state.db, actor).await?;
+    let user = insert_user(write.conn(), &body.login, hash, Role::Viewer).await?;
+    write
+        .commit("user.register", &format!("user:{}", user.id))
+        .await?;
     Ok((StatusCode::CREATED, Json(user)))
 }
 
@@ -224,7 +246,7 @@ pub async fn login(
     State(state): State<AppState>,
     Json(body): Json<Credentials>,
 ) -> Result<Json<TokenPair>> {
-    if body.password.len() > password::MAX_LEN || body.login.len() > 64 {
+    if body.password.chars().count() > password::MAX_LEN || body.login.len() > 64 {
         return Err(Error::Unauthorized("invalid login or password"));
     }
     let row = sqlx::query("SELECT id, password_hash, token_version FROM users WHERE login = $1")
@@ -245,16 +267,14 @@ pub async fn login(
     let actor: String = body.login.chars().take(64).collect();
     match user {
         Some((id, version)) if ok => {
-            audit::record(
-                &state.db,
-                &actor,
-                "auth.login",
-                &format!("user:{id}"),
-                "ok",
-                &origin.0,
-            )
-            .await?;
-            Ok(Json(issue(&state, id, version, None).await?))
+            let actor = Actor {
+                name: actor,
+                origin: origin.0,
+            };
+            let mut write = Audited::begin(&state.db, actor).await?;
+            let pair = issue(&state, write.conn(), id, version, None).await?;
+            write.commit("auth.login", &format!("user:{id}")).await?;
+            Ok(Json(pair))
         }
         _ => {
             audit::record(
@@ -301,36 +321,38 @@ pub async fn refresh(
     let version: i64 = row.try_get("token_version")?;
     let login: String = row.try_get("login")?;
     let revoked = crate::db::flag(&row, "revoked")?;
+    let actor = Actor {
+        name: login,
+        origin: origin.0,
+    };
+    let mut write = Audited::begin(&state.db, actor).await?;
     // Claim the token atomically: of two concurrent uses, one wins and the other is a reuse.
     let claimed = !revoked
         && sqlx::query(
             "UPDATE refresh_tokens SET used = 1 WHERE id = $1 AND used = 0 AND revoked = 0",
         )
         .bind(id)
-        .execute(&state.db.pool)
+        .execute(write.conn())
         .await?
         .rows_affected()
             == 1;
+    let target = format!("user:{user_id}");
     if !claimed {
         sqlx::query("UPDATE refresh_tokens SET revoked = 1 WHERE family = $1")
             .bind(family)
-            .execute(&state.db.pool)
+            .execute(write.conn())
             .await?;
-        audit::record(
-            &state.db,
-            &login,
-            "auth.refresh_reuse",
-            &format!("user:{user_id}"),
-            "denied",
-            &origin.0,
-        )
-        .await?;
+        write
+            .commit_with("auth.refresh_reuse", &target, "denied")
+            .await?;
         return Err(invalid());
     }
     if version != claims.ver || claims.sub != user_id.to_string() {
         return Err(invalid());
     }
-    Ok(Json(issue(&state, user_id, version, Some(family)).await?))
+    let pair = issue(&state, write.conn(), user_id, version, Some(family)).await?;
+    write.commit("auth.refresh", &target).await?;
+    Ok(Json(pair))
 }
 
 /// End this session: the access token stops working, and the refresh token's family if given.
@@ -346,15 +368,16 @@ pub async fn logout(
 ) -> Result<StatusCode> {
     let user_id = principal.user()?;
     let now = crate::db::unix_now();
+    let mut write = principal.write(&state).await?;
     sqlx::query("DELETE FROM revoked_access_tokens WHERE expires_at < $1")
         .bind(now)
-        .execute(&state.db.pool)
+        .execute(write.conn())
         .await?;
     if let Credential::Jwt { jti, exp } = &principal.credential {
         sqlx::query("INSERT INTO revoked_access_tokens (jti, expires_at) VALUES ($1, $2)")
             .bind(jti.clone())
             .bind(*exp)
-            .execute(&state.db.pool)
+            .execute(write.conn())
             .await?;
     }
     if let Some(Json(LogoutRequest {
@@ -367,11 +390,11 @@ pub async fn logout(
         )
         .bind(user_id)
         .bind(digest(&token))
-        .execute(&state.db.pool)
+        .execute(write.conn())
         .await?;
     }
-    principal
-        .audit(&state, "auth.logout", &format!("user:{}", user_id))
+    write
+        .commit("auth.logout", &format!("user:{user_id}"))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -420,20 +443,21 @@ pub async fn change_password(
         return Err(Error::invalid("current_password", "does not match"));
     }
     let hash = password::hash(body.new_password).await?;
+    let mut write = principal.write(&state).await?;
     sqlx::query(
         "UPDATE users SET password_hash = $1, token_version = token_version + 1, updated_at = $2 WHERE id = $3",
     )
     .bind(hash)
     .bind(crate::db::now())
     .bind(user_id)
-    .execute(&state.db.pool)
+    .execute(write.conn())
     .await?;
     sqlx::query("UPDATE refresh_tokens SET revoked = 1 WHERE user_id = $1")
         .bind(user_id)
-        .execute(&state.db.pool)
+        .execute(write.conn())
         .await?;
-    principal
-        .audit(&state, "auth.change_password", &format!("user:{}", user_id))
+    write
+        .commit("auth.change_password", &format!("user:{user_id}"))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -450,9 +474,12 @@ impl axum::extract::FromRequestParts<AppState> for AuthRateLimit {
     ) -> Result<Self> {
         let ip = crate::auth::origin(parts).ip;
         state
-            .auth_limiter
-            .check(&ip, state.config.auth_rate_limit_per_min)
-            .map_err(Error::TooManyRequests)?;
+            .limits
+            .check(
+                &format!("auth-ip:{ip}"),
+                state.config.auth_rate_limit_per_min,
+            )
+            .await?;
         Ok(AuthRateLimit)
     }
 }

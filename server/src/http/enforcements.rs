@@ -120,6 +120,7 @@ async fn check_refs(state: &AppState, refs: &[(&str, &str, Option<i64>)]) -> Res
 
 /// A new enforcement.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"rule_id": 1, "event_id": 1, "execution_id": 1, "status": "scheduled"})))]
 #[serde(deny_unknown_fields)]
 pub struct NewEnforcement {
     pub rule_id: i64,
@@ -130,6 +131,7 @@ pub struct NewEnforcement {
 
 /// Changes to an enforcement.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"status": "succeeded"})))]
 #[serde(deny_unknown_fields)]
 pub struct EnforcementUpdate {
     pub execution_id: Option<i64>,
@@ -141,7 +143,10 @@ pub struct EnforcementUpdate {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct EnforcementQuery {
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<u32>,
+    /// Page size, 1 to 100 (default 20; other values are brought into that range).
     pub per_page: Option<u32>,
     pub rule_id: Option<i64>,
     pub event_id: Option<i64>,
@@ -199,6 +204,7 @@ pub async fn create_enforcement(
     let rule = super::rules::find(&state, new.rule_id).await?;
     principal.check_pack(&state, &rule.pack).await?;
     let status = new.status.unwrap_or(EnforcementStatus::Created);
+    let mut write = principal.write(&state).await?;
     let id: i64 = sqlx::query(
         "INSERT INTO enforcements (rule_id, event_id, execution_id, status, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
@@ -208,17 +214,13 @@ pub async fn create_enforcement(
     .bind(new.execution_id)
     .bind(status.as_str())
     .bind(crate::db::now())
-    .fetch_one(&state.db.pool)
+    .fetch_one(write.conn())
     .await?
     .try_get("id")?;
-    let enforcement = find(&state, id).await?;
-    principal
-        .audit(
-            &state,
-            "enforcement.create",
-            &format!("enforcement:{}", enforcement.id),
-        )
+    write
+        .commit("enforcement.create", &format!("enforcement:{}", id))
         .await?;
+    let enforcement = find(&state, id).await?;
     Ok((StatusCode::CREATED, Json(enforcement)))
 }
 
@@ -257,6 +259,7 @@ pub async fn update_enforcement(
     .await?;
     let execution_id = update.execution_id.or(current.execution_id);
     let status = update.status.unwrap_or(current.status);
+    let mut write = principal.write(&state).await?;
     sqlx::query(
         "UPDATE enforcements SET execution_id = $1, status = $2, updated_at = $3 WHERE id = $4",
     )
@@ -264,10 +267,10 @@ pub async fn update_enforcement(
     .bind(status.as_str())
     .bind(crate::db::now())
     .bind(id)
-    .execute(&state.db.pool)
+    .execute(write.conn())
     .await?;
-    principal
-        .audit(&state, "enforcement.update", &format!("enforcement:{id}"))
+    write
+        .commit("enforcement.update", &format!("enforcement:{id}"))
         .await?;
     Ok(Json(find(&state, id).await?))
 }

@@ -35,6 +35,13 @@ pub enum Error {
     /// 429: over a rate limit; retry after that many seconds.
     #[error("too many requests; retry in {0} s")]
     TooManyRequests(u64),
+    /// 408: the request's body did not arrive within the request timeout.
+    #[error("the request did not arrive in time")]
+    RequestTimeout,
+    /// 503: the handler did not finish within the request timeout (it still runs to its end; a
+    /// change it makes is stored with its audit entry or not at all).
+    #[error("the request took too long; check its effect before retrying")]
+    Timeout,
     /// 503: the database cannot be reached (down, restarting, no free connection in time); logged.
     #[error("database unavailable; retry later")]
     Unavailable(String),
@@ -63,6 +70,8 @@ impl Error {
             Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            Error::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            Error::Timeout => StatusCode::SERVICE_UNAVAILABLE,
             Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

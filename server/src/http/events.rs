@@ -68,6 +68,7 @@ async fn find(state: &AppState, id: i64) -> Result<Event> {
 
 /// A new event of a trigger (the trigger must be enabled).
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"trigger_id": 1, "payload": {"ok": true}})))]
 #[serde(deny_unknown_fields)]
 pub struct NewEvent {
     pub trigger_id: i64,
@@ -78,6 +79,7 @@ pub struct NewEvent {
 
 /// A corrected payload.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"payload": {"ok": false}})))]
 #[serde(deny_unknown_fields)]
 pub struct EventUpdate {
     #[schema(value_type = Object)]
@@ -89,7 +91,10 @@ pub struct EventUpdate {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct EventQuery {
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<u32>,
+    /// Page size, 1 to 100 (default 20; other values are brought into that range).
     pub per_page: Option<u32>,
     pub trigger_id: Option<i64>,
 }
@@ -139,19 +144,20 @@ pub async fn create_event(
     if !trigger.enabled {
         return Err(Error::Conflict("the trigger is disabled".into()));
     }
+    let mut write = principal.write(&state).await?;
     let id: i64 = sqlx::query(
         "INSERT INTO events (trigger_id, payload, created_at, updated_at) VALUES ($1, $2, $3, $3) RETURNING id",
     )
     .bind(new.trigger_id)
     .bind(payload)
     .bind(crate::db::now())
-    .fetch_one(&state.db.pool)
+    .fetch_one(write.conn())
     .await?
     .try_get("id")?;
-    let event = find(&state, id).await?;
-    principal
-        .audit(&state, "event.create", &format!("event:{}", event.id))
+    write
+        .commit("event.create", &format!("event:{}", id))
         .await?;
+    let event = find(&state, id).await?;
     Ok((StatusCode::CREATED, Json(event)))
 }
 
@@ -184,18 +190,17 @@ pub async fn update_event(
     let payload = validate::object("payload", &update.payload)?;
     let current = find(&state, id).await?;
     principal.check_pack(&state, &current.pack).await?;
+    let mut write = principal.write(&state).await?;
     let done = sqlx::query("UPDATE events SET payload = $1, updated_at = $2 WHERE id = $3")
         .bind(payload)
         .bind(crate::db::now())
         .bind(id)
-        .execute(&state.db.pool)
+        .execute(write.conn())
         .await?;
     if done.rows_affected() == 0 {
         return Err(Error::NotFound("event"));
     }
-    principal
-        .audit(&state, "event.update", &format!("event:{id}"))
-        .await?;
+    write.commit("event.update", &format!("event:{id}")).await?;
     Ok(Json(find(&state, id).await?))
 }
 

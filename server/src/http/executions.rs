@@ -131,7 +131,7 @@ pub async fn find(state: &AppState, id: i64) -> Result<Execution> {
 
 /// Moves `current` to `next` if nobody changed it meanwhile; 409 otherwise.
 async fn transition(
-    state: &AppState,
+    conn: &mut sqlx::AnyConnection,
     current: &Execution,
     next: Status,
     result: Option<String>,
@@ -152,7 +152,7 @@ async fn transition(
     .bind(crate::db::now())
     .bind(current.id)
     .bind(current.status.as_str())
-    .execute(&state.db.pool)
+    .execute(conn)
     .await?;
     if done.rows_affected() != 1 {
         return Err(Error::Conflict(
@@ -164,6 +164,7 @@ async fn transition(
 
 /// Run an action.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"action_id": 1, "parameters": {"cmd": "date"}})))]
 #[serde(deny_unknown_fields)]
 pub struct NewExecution {
     pub action_id: i64,
@@ -174,6 +175,7 @@ pub struct NewExecution {
 
 /// A status transition, with the result when finishing.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"status": "scheduled"})))]
 #[serde(deny_unknown_fields)]
 pub struct ExecutionUpdate {
     pub status: Status,
@@ -186,7 +188,10 @@ pub struct ExecutionUpdate {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ExecutionQuery {
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<u32>,
+    /// Page size, 1 to 100 (default 20; other values are brought into that range).
     pub per_page: Option<u32>,
     pub status: Option<Status>,
     pub action_id: Option<i64>,
@@ -239,6 +244,7 @@ pub async fn create_execution(
         return Err(Error::Conflict("the action is disabled".into()));
     }
     let now = crate::db::now();
+    let mut write = principal.write(&state).await?;
     let id: i64 = sqlx::query(
         "INSERT INTO executions (action_id, parameters, status, result, created_by, created_at, updated_at) \
          VALUES ($1, $2, 'requested', NULL, $3, $4, $4) RETURNING id",
@@ -247,17 +253,13 @@ pub async fn create_execution(
     .bind(parameters)
     .bind(principal.login.clone())
     .bind(now)
-    .fetch_one(&state.db.pool)
+    .fetch_one(write.conn())
     .await?
     .try_get("id")?;
-    let execution = find(&state, id).await?;
-    principal
-        .audit(
-            &state,
-            "execution.create",
-            &format!("execution:{}", execution.id),
-        )
+    write
+        .commit("execution.create", &format!("execution:{id}"))
         .await?;
+    let execution = find(&state, id).await?;
     Ok((StatusCode::CREATED, Json(execution)))
 }
 
@@ -294,10 +296,10 @@ pub async fn update_execution(
         .transpose()?;
     let current = find(&state, id).await?;
     principal.check_pack(&state, &current.pack).await?;
-    transition(&state, &current, update.status, result).await?;
-    principal
-        .audit(
-            &state,
+    let mut write = principal.write(&state).await?;
+    transition(write.conn(), &current, update.status, result).await?;
+    write
+        .commit(
             &format!("execution.{}", update.status.as_str()),
             &format!("execution:{id}"),
         )
@@ -317,9 +319,10 @@ pub async fn cancel_execution(
 ) -> Result<Json<Execution>> {
     let current = find(&state, id).await?;
     principal.check_pack(&state, &current.pack).await?;
-    transition(&state, &current, Status::Canceled, None).await?;
-    principal
-        .audit(&state, "execution.cancel", &format!("execution:{id}"))
+    let mut write = principal.write(&state).await?;
+    transition(write.conn(), &current, Status::Canceled, None).await?;
+    write
+        .commit("execution.cancel", &format!("execution:{id}"))
         .await?;
     Ok(Json(find(&state, id).await?))
 }
@@ -341,12 +344,13 @@ pub async fn delete_execution(
             "cancel the execution before deleting it".into(),
         ));
     }
+    let mut write = principal.write(&state).await?;
     sqlx::query("DELETE FROM executions WHERE id = $1")
         .bind(id)
-        .execute(&state.db.pool)
+        .execute(write.conn())
         .await?;
-    principal
-        .audit(&state, "execution.delete", &format!("execution:{id}"))
+    write
+        .commit("execution.delete", &format!("execution:{id}"))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

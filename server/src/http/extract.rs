@@ -39,17 +39,15 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
                 Error::BadRequest(rejection.body_text())
             }
         })?;
+        // Well-formed JSON first (400 otherwise), then the shape (422): serde_json reports some
+        // shape errors, such as a number where an enum's string belongs, as syntax errors.
+        serde_json::from_slice::<serde::de::IgnoredAny>(&bytes)
+            .map_err(|e| Error::BadRequest(format!("malformed JSON: {e}")))?;
         let mut de = serde_json::Deserializer::from_slice(&bytes);
         let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let inner = e.inner();
-            if inner.is_syntax() || inner.is_eof() {
-                Error::BadRequest(format!("malformed JSON: {inner}"))
-            } else {
-                Error::invalid(&field_of(e.path(), &inner.to_string()), inner.to_string())
-            }
+            Error::invalid(&field_of(e.path(), &inner.to_string()), inner.to_string())
         })?;
-        de.end()
-            .map_err(|e| Error::BadRequest(format!("malformed JSON: {e}")))?;
         Ok(Json(value))
     }
 }

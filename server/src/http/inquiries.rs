@@ -109,8 +109,10 @@ async fn find(state: &AppState, id: i64) -> Result<Inquiry> {
 
 /// A new inquiry.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"prompt": "Deploy to production?", "response_schema": {"type": "object"}})))]
 #[serde(deny_unknown_fields)]
 pub struct NewInquiry {
+    #[schema(min_length = 1, max_length = 4096, pattern = "\\S")]
     pub prompt: String,
     #[serde(default = "empty_object")]
     #[schema(value_type = Object)]
@@ -119,8 +121,10 @@ pub struct NewInquiry {
 
 /// Changes to a pending inquiry.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"prompt": "Deploy to production now?"})))]
 #[serde(deny_unknown_fields)]
 pub struct InquiryUpdate {
+    #[schema(min_length = 1, max_length = 4096, pattern = "\\S")]
     pub prompt: Option<String>,
     #[schema(value_type = Option<Object>)]
     pub response_schema: Option<serde_json::Value>,
@@ -128,6 +132,7 @@ pub struct InquiryUpdate {
 
 /// The answer.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"response": {"approved": true}})))]
 #[serde(deny_unknown_fields)]
 pub struct InquiryResponse {
     #[schema(value_type = Object)]
@@ -139,7 +144,10 @@ pub struct InquiryResponse {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct InquiryQuery {
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<u32>,
+    /// Page size, 1 to 100 (default 20; other values are brought into that range).
     pub per_page: Option<u32>,
     pub status: Option<InquiryStatus>,
     /// Ignored under `/executions/{id}/inquiries`.
@@ -204,6 +212,7 @@ pub async fn create_inquiry(
     let schema = validate::object("response_schema", &new.response_schema)?;
     let execution = super::executions::find(&state, id).await?;
     principal.check_pack(&state, &execution.pack).await?;
+    let mut write = principal.write(&state).await?;
     let new_id: i64 = sqlx::query(
         "INSERT INTO inquiries (execution_id, prompt, response_schema, status, response, responded_by, created_at, updated_at) \
          VALUES ($1, $2, $3, 'pending', NULL, NULL, $4, $4) RETURNING id",
@@ -212,13 +221,13 @@ pub async fn create_inquiry(
     .bind(new.prompt)
     .bind(schema)
     .bind(crate::db::now())
-    .fetch_one(&state.db.pool)
+    .fetch_one(write.conn())
     .await?
     .try_get("id")?;
-    let inquiry = find(&state, new_id).await?;
-    principal
-        .audit(&state, "inquiry.create", &format!("inquiry:{}", inquiry.id))
+    write
+        .commit("inquiry.create", &format!("inquiry:{}", new_id))
         .await?;
+    let inquiry = find(&state, new_id).await?;
     Ok((StatusCode::CREATED, Json(inquiry)))
 }
 
@@ -256,6 +265,7 @@ pub async fn update_inquiry(
         "response_schema",
         &update.response_schema.unwrap_or(current.response_schema),
     )?;
+    let mut write = principal.write(&state).await?;
     let done = sqlx::query(
         "UPDATE inquiries SET prompt = $1, response_schema = $2, updated_at = $3 WHERE id = $4 AND status = 'pending'",
     )
@@ -263,13 +273,13 @@ pub async fn update_inquiry(
     .bind(schema)
     .bind(crate::db::now())
     .bind(id)
-    .execute(&state.db.pool)
+    .execute(write.conn())
     .await?;
     if done.rows_affected() != 1 {
         return Err(Error::Conflict("the inquiry was already answered".into()));
     }
-    principal
-        .audit(&state, "inquiry.update", &format!("inquiry:{id}"))
+    write
+        .commit("inquiry.update", &format!("inquiry:{id}"))
         .await?;
     Ok(Json(find(&state, id).await?))
 }
@@ -289,6 +299,7 @@ pub async fn respond_inquiry(
     let response = validate::object("response", &body.response)?;
     let current = find(&state, id).await?;
     principal.check_pack(&state, &current.pack).await?;
+    let mut write = principal.write(&state).await?;
     let done = sqlx::query(
         "UPDATE inquiries SET status = 'responded', response = $1, responded_by = $2, updated_at = $3 \
          WHERE id = $4 AND status = 'pending'",
@@ -297,13 +308,13 @@ pub async fn respond_inquiry(
     .bind(principal.login.clone())
     .bind(crate::db::now())
     .bind(id)
-    .execute(&state.db.pool)
+    .execute(write.conn())
     .await?;
     if done.rows_affected() != 1 {
         return Err(Error::Conflict("the inquiry was already answered".into()));
     }
-    principal
-        .audit(&state, "inquiry.respond", &format!("inquiry:{id}"))
+    write
+        .commit("inquiry.respond", &format!("inquiry:{id}"))
         .await?;
     Ok(Json(find(&state, id).await?))
 }

@@ -27,7 +27,7 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-/// Largest value, in bytes.
+/// Longest value, in characters.
 const MAX_VALUE: usize = 16 * 1024;
 
 /// A key; `value` is present only when decryption was asked for and allowed.
@@ -102,20 +102,31 @@ async fn may_decrypt(
 
 /// A new key.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"name": "api_token", "value": "s3cr3t", "description": "Token of the deploy API"})))]
 #[serde(deny_unknown_fields)]
 pub struct NewKey {
+    #[schema(
+        pattern = "^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        min_length = 1,
+        max_length = 64
+    )]
     pub name: String,
     /// The secret; stored encrypted, never logged.
+    #[schema(min_length = 1, max_length = 16384)]
     pub value: String,
     #[serde(default)]
+    #[schema(max_length = 2048)]
     pub description: String,
 }
 
 /// Changes to a key.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"value": "n3w-s3cr3t"})))]
 #[serde(deny_unknown_fields)]
 pub struct KeyUpdate {
+    #[schema(min_length = 1, max_length = 16384)]
     pub value: Option<String>,
+    #[schema(max_length = 2048)]
     pub description: Option<String>,
 }
 
@@ -124,7 +135,10 @@ pub struct KeyUpdate {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct KeyQuery {
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<u32>,
+    /// Page size, 1 to 100 (default 20; other values are brought into that range).
     pub per_page: Option<u32>,
     /// Return the values in clear (needs `keys:decrypt`).
     pub decrypt: Option<bool>,
@@ -140,10 +154,10 @@ pub struct DecryptQuery {
 }
 
 fn check_value(value: &str) -> Result<()> {
-    if value.is_empty() || value.len() > MAX_VALUE {
+    if value.is_empty() || value.chars().count() > MAX_VALUE {
         return Err(Error::invalid(
             "value",
-            format!("must be 1 to {MAX_VALUE} bytes"),
+            format!("must be 1 to {MAX_VALUE} characters"),
         ));
     }
     Ok(())
@@ -191,7 +205,7 @@ pub async fn list_keys(
         .iter()
         .map(|row| to_key(&state, row, true))
         .collect::<Result<Vec<_>>>()?;
-    principal.audit(&state, "key.decrypt", "keys:list").await?;
+    principal.note(&state, "key.decrypt", "keys:list").await?;
     Ok(Json(Page {
         items,
         page: paging.page,
@@ -215,6 +229,7 @@ pub async fn create_key(
     validate::text("description", &new.description, 2048)?;
     check_value(&new.value)?;
     let (nonce, ciphertext) = state.cipher.encrypt(&new.name, &new.value)?;
+    let mut write = principal.write(&state).await?;
     let row = sqlx::query(&format!(
         "INSERT INTO keys (name, description, nonce, ciphertext, created_by, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING {COLUMNS}"
@@ -225,10 +240,10 @@ pub async fn create_key(
     .bind(ciphertext)
     .bind(principal.login.clone())
     .bind(crate::db::now())
-    .fetch_one(&state.db.pool)
+    .fetch_one(write.conn())
     .await?;
-    principal
-        .audit(&state, "key.create", &format!("key:{}", new.name))
+    write
+        .commit("key.create", &format!("key:{}", new.name))
         .await?;
     Ok((StatusCode::CREATED, Json(hidden(&row)?)))
 }
@@ -251,7 +266,7 @@ pub async fn get_key(
     let key = to_key(&state, &row, decrypt)?;
     if decrypt {
         principal
-            .audit(&state, "key.decrypt", &format!("key:{name}"))
+            .note(&state, "key.decrypt", &format!("key:{name}"))
             .await?;
     }
     Ok(Json(key))
@@ -282,6 +297,7 @@ pub async fn update_key(
         None => row.try_get("description")?,
     };
     validate::text("description", &description, 2048)?;
+    let mut write = principal.write(&state).await?;
     let row = sqlx::query(&format!(
         "UPDATE keys SET description = $1, nonce = $2, ciphertext = $3, updated_at = $4 WHERE name = $5 RETURNING {COLUMNS}"
     ))
@@ -290,12 +306,10 @@ pub async fn update_key(
     .bind(ciphertext)
     .bind(crate::db::now())
     .bind(name.clone())
-    .fetch_optional(&state.db.pool)
+    .fetch_optional(write.conn())
     .await?
     .ok_or(Error::NotFound("key"))?;
-    principal
-        .audit(&state, "key.update", &format!("key:{name}"))
-        .await?;
+    write.commit("key.update", &format!("key:{name}")).await?;
     Ok(Json(hidden(&row)?))
 }
 
@@ -309,15 +323,14 @@ pub async fn delete_key(
     Path(name): Path<String>,
 ) -> Result<StatusCode> {
     principal.check_unscoped(&state, "keys").await?;
+    let mut write = principal.write(&state).await?;
     let done = sqlx::query("DELETE FROM keys WHERE name = $1")
         .bind(name.clone())
-        .execute(&state.db.pool)
+        .execute(write.conn())
         .await?;
     if done.rows_affected() == 0 {
         return Err(Error::NotFound("key"));
     }
-    principal
-        .audit(&state, "key.delete", &format!("key:{name}"))
-        .await?;
+    write.commit("key.delete", &format!("key:{name}")).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,8 +1,10 @@
 //! The HTTP layer: one `router()` per resource module, merged under `/api/v1`, plus the health
-//! check, Swagger UI and the cross-cutting layers (tracing, request ids, body limit, CORS).
+//! check, Swagger UI and the cross-cutting layers (tracing, request ids, body limit, CORS, and the
+//! request lifecycle: client address, deadline, handler task).
 
 pub mod error;
 pub mod extract;
+pub mod lifecycle;
 pub mod openapi;
 pub mod validate;
 
@@ -31,7 +33,6 @@ use axum::Router;
 use tower_http::cors::CorsLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
-use utoipa::OpenApi as _;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::AppState;
@@ -64,27 +65,21 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(health::root_router())
         .nest("/api/v1", api)
-        .merge(SwaggerUi::new("/docs").url("/api-docs/openapi.json", openapi::ApiDoc::openapi()))
+        .merge(
+            SwaggerUi::new("/docs")
+                .external_url_unchecked("/api-docs/openapi.json", openapi::document()),
+        )
         .fallback(fallback)
-        .with_state(state)
-        .layer(axum::middleware::from_fn(run_to_completion))
+        .with_state(state.clone())
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            lifecycle::lifecycle,
+        ))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(cors)
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
-}
-
-/// Runs each request in a task of its own, so that a client that disconnects does not cancel its
-/// handler half-way (a write done but not audited); a panicking handler gets the 500 envelope.
-async fn run_to_completion(
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    use axum::response::IntoResponse as _;
-    tokio::spawn(next.run(req))
-        .await
-        .unwrap_or_else(|e| error::Error::Internal(format!("handler failed: {e}")).into_response())
 }
 
 /// Unknown paths get the envelope too.

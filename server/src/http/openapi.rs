@@ -1,5 +1,6 @@
 //! The OpenAPI document: every operation, the `bearer_auth` scheme, served at `/api-docs/openapi.json`.
 
+use serde_json::Value;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -154,4 +155,199 @@ impl Modify for SecurityAddon {
             ))),
         );
     }
+}
+
+/// `(operation, status, field of its answer, parameter, operations taking that parameter)`: where
+/// the id a create operation returns (or the first item of a list) can be used next. Each becomes
+/// an OpenAPI link on that response, so that clients and fuzzers can chain the calls.
+const LINKS: &[(&str, &str, &str, &str, &[&str])] = &[
+    (
+        "register",
+        "201",
+        "/id",
+        "id",
+        &["get_user", "update_user", "delete_user"],
+    ),
+    (
+        "list_users",
+        "200",
+        "/items/0/id",
+        "id",
+        &["get_user", "update_user", "delete_user"],
+    ),
+    (
+        "create_pack",
+        "201",
+        "/ref",
+        "pack_ref",
+        &[
+            "get_pack",
+            "update_pack",
+            "delete_pack",
+            "list_pack_actions",
+            "create_action",
+        ],
+    ),
+    (
+        "create_action",
+        "201",
+        "/id",
+        "id",
+        &["get_action", "update_action", "delete_action"],
+    ),
+    (
+        "create_trigger",
+        "201",
+        "/id",
+        "id",
+        &[
+            "get_trigger",
+            "update_trigger",
+            "delete_trigger",
+            "enable_trigger",
+            "disable_trigger",
+        ],
+    ),
+    (
+        "create_sensor",
+        "201",
+        "/id",
+        "id",
+        &[
+            "get_sensor",
+            "update_sensor",
+            "delete_sensor",
+            "enable_sensor",
+            "disable_sensor",
+        ],
+    ),
+    (
+        "create_rule",
+        "201",
+        "/id",
+        "id",
+        &[
+            "get_rule",
+            "update_rule",
+            "delete_rule",
+            "enable_rule",
+            "disable_rule",
+        ],
+    ),
+    (
+        "create_workflow",
+        "201",
+        "/id",
+        "id",
+        &["get_workflow", "update_workflow", "delete_workflow"],
+    ),
+    (
+        "create_execution",
+        "201",
+        "/id",
+        "id",
+        &[
+            "get_execution",
+            "update_execution",
+            "cancel_execution",
+            "delete_execution",
+            "list_execution_inquiries",
+            "create_inquiry",
+        ],
+    ),
+    (
+        "create_inquiry",
+        "201",
+        "/id",
+        "id",
+        &[
+            "get_inquiry",
+            "update_inquiry",
+            "respond_inquiry",
+            "delete_inquiry",
+        ],
+    ),
+    (
+        "create_event",
+        "201",
+        "/id",
+        "id",
+        &["get_event", "update_event", "delete_event"],
+    ),
+    (
+        "create_enforcement",
+        "201",
+        "/id",
+        "id",
+        &[
+            "get_enforcement",
+            "update_enforcement",
+            "delete_enforcement",
+        ],
+    ),
+    (
+        "create_key",
+        "201",
+        "/name",
+        "name",
+        &["get_key", "update_key", "delete_key"],
+    ),
+    ("list_audit", "200", "/items/0/id", "id", &["get_audit"]),
+    ("create_token", "201", "/id", "id", &["revoke_token"]),
+    ("create_api_key", "201", "/id", "id", &["revoke_api_key"]),
+];
+
+/// The served document: [`ApiDoc`] with the [`LINKS`] added to the responses they start from.
+///
+/// The links are written into the JSON here rather than through utoipa's `Link` type, which
+/// serializes its fields in snake case (`operation_id`) where OpenAPI names them `operationId`.
+pub fn document() -> Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).expect("the OpenAPI document serializes");
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return doc;
+    };
+    for operation in paths
+        .values_mut()
+        .filter_map(Value::as_object_mut)
+        .flat_map(|item| item.values_mut())
+    {
+        let Some(id) = operation.get("operationId").and_then(Value::as_str) else {
+            continue;
+        };
+        let id = id.to_owned();
+        for (from, status, field, parameter, targets) in LINKS {
+            if *from != id {
+                continue;
+            }
+            let Some(response) = operation
+                .pointer_mut(&format!("/responses/{status}"))
+                .and_then(Value::as_object_mut)
+            else {
+                continue;
+            };
+            let links = response
+                .entry("links")
+                .or_insert_with(|| Value::Object(Default::default()));
+            for target in *targets {
+                links[camel(target)] = serde_json::json!({
+                    "operationId": target,
+                    "parameters": {*parameter: format!("$response.body#{field}")},
+                });
+            }
+        }
+    }
+    doc
+}
+/// `get_pack` -> `GetPack`, the usual style of link names.
+fn camel(snake: &str) -> String {
+    snake
+        .split('_')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars
+                .next()
+                .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
 }

@@ -67,14 +67,27 @@ pub async fn pack_id(state: &AppState, pack_ref: &str) -> Result<i64> {
 
 /// A new pack.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"ref": "core", "name": "Core", "description": "Basic actions", "version": "1.0.0"})))]
 #[serde(deny_unknown_fields)]
 pub struct NewPack {
     #[serde(rename = "ref")]
+    #[schema(
+        pattern = "^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        min_length = 1,
+        max_length = 64
+    )]
     pub pack_ref: String,
+    #[schema(min_length = 1, max_length = 128, pattern = "\\S")]
     pub name: String,
     #[serde(default)]
+    #[schema(max_length = 2048)]
     pub description: String,
     #[serde(default = "default_version")]
+    #[schema(
+        pattern = "^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        min_length = 1,
+        max_length = 64
+    )]
     pub version: String,
 }
 
@@ -84,10 +97,18 @@ fn default_version() -> String {
 
 /// Changes to a pack; absent fields stay as they are.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"name": "Core pack", "version": "1.1.0"})))]
 #[serde(deny_unknown_fields)]
 pub struct PackUpdate {
+    #[schema(min_length = 1, max_length = 128, pattern = "\\S")]
     pub name: Option<String>,
+    #[schema(max_length = 2048)]
     pub description: Option<String>,
+    #[schema(
+        pattern = "^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        min_length = 1,
+        max_length = 64
+    )]
     pub version: Option<String>,
 }
 
@@ -97,8 +118,9 @@ pub struct PackUpdate {
 #[into_params(parameter_in = Query)]
 pub struct PackQuery {
     /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<u32>,
-    /// Page size, 1 to 100.
+    /// Page size, 1 to 100 (default 20; other values are brought into that range).
     pub per_page: Option<u32>,
     /// Exact name.
     pub name: Option<String>,
@@ -144,6 +166,7 @@ pub async fn create_pack(
     check(&new.name, &new.description, &new.version)?;
     principal.check_pack(&state, &new.pack_ref).await?;
     let now = crate::db::now();
+    let mut write = principal.write(&state).await?;
     let row = sqlx::query(&format!(
         "INSERT INTO packs (ref, name, description, version, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $5) RETURNING {COLUMNS}"
@@ -153,11 +176,11 @@ pub async fn create_pack(
     .bind(new.description)
     .bind(new.version)
     .bind(now)
-    .fetch_one(&state.db.pool)
+    .fetch_one(write.conn())
     .await?;
     let pack = from_row(&row)?;
-    principal
-        .audit(&state, "pack.create", &format!("pack:{}", pack.pack_ref))
+    write
+        .commit("pack.create", &format!("pack:{}", pack.pack_ref))
         .await?;
     Ok((StatusCode::CREATED, Json(pack)))
 }
@@ -206,6 +229,7 @@ pub async fn update_pack(
     let description = update.description.unwrap_or(current.description);
     let version = update.version.unwrap_or(current.version);
     check(&name, &description, &version)?;
+    let mut write = principal.write(&state).await?;
     let row = sqlx::query(&format!(
         "UPDATE packs SET name = $1, description = $2, version = $3, updated_at = $4 \
          WHERE id = $5 RETURNING {COLUMNS}"
@@ -215,11 +239,11 @@ pub async fn update_pack(
     .bind(version)
     .bind(crate::db::now())
     .bind(current.id)
-    .fetch_optional(&state.db.pool)
+    .fetch_optional(write.conn())
     .await?
     .ok_or(Error::NotFound("pack"))?;
-    principal
-        .audit(&state, "pack.update", &format!("pack:{pack_ref}"))
+    write
+        .commit("pack.update", &format!("pack:{pack_ref}"))
         .await?;
     Ok(Json(from_row(&row)?))
 }
@@ -237,15 +261,16 @@ pub async fn delete_pack(
     Path(pack_ref): Path<String>,
 ) -> Result<StatusCode> {
     principal.check_pack(&state, &pack_ref).await?;
+    let mut write = principal.write(&state).await?;
     let done = sqlx::query("DELETE FROM packs WHERE ref = $1")
         .bind(pack_ref.clone())
-        .execute(&state.db.pool)
+        .execute(write.conn())
         .await?;
     if done.rows_affected() == 0 {
         return Err(Error::NotFound("pack"));
     }
-    principal
-        .audit(&state, "pack.delete", &format!("pack:{pack_ref}"))
+    write
+        .commit("pack.delete", &format!("pack:{pack_ref}"))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

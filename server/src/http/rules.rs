@@ -78,11 +78,23 @@ pub async fn find(state: &AppState, id: i64) -> Result<Rule> {
 
 /// A new rule.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"pack": "core", "name": "on_webhook", "trigger_id": 1, "action_id": 1, "criteria": {"trigger.body.ok": true}})))]
 #[serde(deny_unknown_fields)]
 pub struct NewRule {
+    #[schema(
+        pattern = "^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        min_length = 1,
+        max_length = 64
+    )]
     pub pack: String,
+    #[schema(
+        pattern = "^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        min_length = 1,
+        max_length = 64
+    )]
     pub name: String,
     #[serde(default)]
+    #[schema(max_length = 2048)]
     pub description: String,
     pub trigger_id: i64,
     pub action_id: i64,
@@ -95,8 +107,10 @@ pub struct NewRule {
 
 /// Changes to a rule.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"description": "Runs on every webhook", "enabled": true})))]
 #[serde(deny_unknown_fields)]
 pub struct RuleUpdate {
+    #[schema(max_length = 2048)]
     pub description: Option<String>,
     pub trigger_id: Option<i64>,
     pub action_id: Option<i64>,
@@ -110,7 +124,10 @@ pub struct RuleUpdate {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct RuleQuery {
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<u32>,
+    /// Page size, 1 to 100 (default 20; other values are brought into that range).
     pub per_page: Option<u32>,
     pub pack: Option<String>,
     pub trigger_id: Option<i64>,
@@ -178,12 +195,14 @@ pub async fn create_rule(
     State(state): State<AppState>,
     Json(new): Json<NewRule>,
 ) -> Result<(StatusCode, Json<Rule>)> {
+    validate::ident("pack", &new.pack)?;
     validate::ident("name", &new.name)?;
     validate::text("description", &new.description, 2048)?;
     let criteria = validate::object("criteria", &new.criteria)?;
     principal.check_pack(&state, &new.pack).await?;
     let pack = pack_id(&state, &new.pack).await?;
     check_links(&state, &principal, new.trigger_id, new.action_id).await?;
+    let mut write = principal.write(&state).await?;
     let id: i64 = sqlx::query(
         "INSERT INTO rules (pack_id, name, description, trigger_id, action_id, criteria, enabled, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
@@ -196,12 +215,10 @@ pub async fn create_rule(
     .bind(criteria)
     .bind(i64::from(new.enabled))
     .bind(crate::db::now())
-    .fetch_one(&state.db.pool)
+    .fetch_one(write.conn())
     .await?
     .try_get("id")?;
-    principal
-        .audit(&state, "rule.create", &format!("rule:{id}"))
-        .await?;
+    write.commit("rule.create", &format!("rule:{id}")).await?;
     Ok((StatusCode::CREATED, Json(find(&state, id).await?)))
 }
 
@@ -240,6 +257,7 @@ pub async fn update_rule(
     let action_id = update.action_id.unwrap_or(current.action_id);
     let enabled = update.enabled.unwrap_or(current.enabled);
     check_links(&state, &principal, trigger_id, action_id).await?;
+    let mut write = principal.write(&state).await?;
     sqlx::query(
         "UPDATE rules SET description = $1, trigger_id = $2, action_id = $3, criteria = $4, enabled = $5, \
          updated_at = $6 WHERE id = $7",
@@ -251,11 +269,9 @@ pub async fn update_rule(
     .bind(i64::from(enabled))
     .bind(crate::db::now())
     .bind(id)
-    .execute(&state.db.pool)
+    .execute(write.conn())
     .await?;
-    principal
-        .audit(&state, "rule.update", &format!("rule:{id}"))
-        .await?;
+    write.commit("rule.update", &format!("rule:{id}")).await?;
     Ok(Json(find(&state, id).await?))
 }
 

@@ -74,14 +74,27 @@ async fn find(state: &AppState, id: i64) -> Result<Sensor> {
 
 /// A new sensor.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"pack": "core", "name": "poller", "trigger_id": 1, "entry_point": "poll.py", "poll_interval_secs": 30})))]
 #[serde(deny_unknown_fields)]
 pub struct NewSensor {
+    #[schema(
+        pattern = "^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        min_length = 1,
+        max_length = 64
+    )]
     pub pack: String,
+    #[schema(
+        pattern = "^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        min_length = 1,
+        max_length = 64
+    )]
     pub name: String,
     pub trigger_id: i64,
     #[serde(default)]
+    #[schema(max_length = 1024)]
     pub entry_point: String,
     #[serde(default = "default_interval")]
+    #[schema(minimum = 1, maximum = 86400)]
     pub poll_interval_secs: i64,
     #[serde(default = "yes")]
     pub enabled: bool,
@@ -93,9 +106,12 @@ fn default_interval() -> i64 {
 
 /// Changes to a sensor.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"poll_interval_secs": 60})))]
 #[serde(deny_unknown_fields)]
 pub struct SensorUpdate {
+    #[schema(max_length = 1024)]
     pub entry_point: Option<String>,
+    #[schema(minimum = 1, maximum = 86400)]
     pub poll_interval_secs: Option<i64>,
     pub enabled: Option<bool>,
 }
@@ -105,7 +121,10 @@ pub struct SensorUpdate {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct SensorQuery {
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<u32>,
+    /// Page size, 1 to 100 (default 20; other values are brought into that range).
     pub per_page: Option<u32>,
     pub pack: Option<String>,
     pub trigger_id: Option<i64>,
@@ -153,12 +172,14 @@ pub async fn create_sensor(
     State(state): State<AppState>,
     Json(new): Json<NewSensor>,
 ) -> Result<(StatusCode, Json<Sensor>)> {
+    validate::ident("pack", &new.pack)?;
     validate::ident("name", &new.name)?;
     check(&new.entry_point, new.poll_interval_secs)?;
     principal.check_pack(&state, &new.pack).await?;
     let pack = pack_id(&state, &new.pack).await?;
     let trigger = super::triggers::find(&state, new.trigger_id).await?;
     principal.check_pack(&state, &trigger.pack).await?;
+    let mut write = principal.write(&state).await?;
     let id: i64 = sqlx::query(
         "INSERT INTO sensors (pack_id, trigger_id, name, entry_point, poll_interval_secs, enabled, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
@@ -170,11 +191,11 @@ pub async fn create_sensor(
     .bind(new.poll_interval_secs)
     .bind(i64::from(new.enabled))
     .bind(crate::db::now())
-    .fetch_one(&state.db.pool)
+    .fetch_one(write.conn())
     .await?
     .try_get("id")?;
-    principal
-        .audit(&state, "sensor.create", &format!("sensor:{id}"))
+    write
+        .commit("sensor.create", &format!("sensor:{id}"))
         .await?;
     Ok((StatusCode::CREATED, Json(find(&state, id).await?)))
 }
@@ -213,6 +234,7 @@ pub async fn update_sensor(
         .unwrap_or(current.poll_interval_secs);
     let enabled = update.enabled.unwrap_or(current.enabled);
     check(&entry_point, interval)?;
+    let mut write = principal.write(&state).await?;
     sqlx::query(
         "UPDATE sensors SET entry_point = $1, poll_interval_secs = $2, enabled = $3, updated_at = $4 WHERE id = $5",
     )
@@ -221,10 +243,10 @@ pub async fn update_sensor(
     .bind(i64::from(enabled))
     .bind(crate::db::now())
     .bind(id)
-    .execute(&state.db.pool)
+    .execute(write.conn())
     .await?;
-    principal
-        .audit(&state, "sensor.update", &format!("sensor:{id}"))
+    write
+        .commit("sensor.update", &format!("sensor:{id}"))
         .await?;
     Ok(Json(find(&state, id).await?))
 }

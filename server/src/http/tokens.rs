@@ -69,6 +69,25 @@ fn from_row(row: &AnyRow) -> Result<TokenInfo> {
     })
 }
 
+/// The schema of a pack scope as [`scope`] checks it: absent or null for every pack, else 1 to 50
+/// pack references.
+pub fn pack_scope_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
+    ArrayBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some("^[A-Za-z0-9][A-Za-z0-9_.-]*$"))
+                .min_length(Some(1))
+                .max_length(Some(64)),
+        )
+        .min_items(Some(1))
+        .max_items(Some(50))
+        .description(Some("Limit it to these packs (1 to 50 pack references)."))
+        .build()
+}
+
 /// Validates a pack scope and serializes it for storage.
 pub fn scope(packs: Option<Vec<String>>) -> Result<Option<String>> {
     let Some(packs) = packs else { return Ok(None) };
@@ -83,12 +102,16 @@ pub fn scope(packs: Option<Vec<String>>) -> Result<Option<String>> {
 
 /// A token to create.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"name": "ci", "expires_in_days": 30, "packs": ["core"]})))]
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
+    #[schema(min_length = 1, max_length = 128, pattern = "\\S")]
     pub name: String,
     /// Days until it expires, 1 to 366 (default 90).
+    #[schema(minimum = 1, maximum = 366)]
     pub expires_in_days: Option<u32>,
     /// Limit it to these packs.
+    #[schema(schema_with = pack_scope_schema)]
     pub packs: Option<Vec<String>>,
 }
 
@@ -97,7 +120,10 @@ pub struct NewToken {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct TokenQuery {
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<u32>,
+    /// Page size, 1 to 100 (default 20; other values are brought into that range).
     pub per_page: Option<u32>,
     pub revoked: Option<bool>,
     /// Another user's tokens (admins only).
@@ -156,6 +182,7 @@ pub async fn create_token(
     }
     let packs = scope(new.packs)?;
     let minted = credentials::mint(PAT_PREFIX);
+    let mut write = principal.write(&state).await?;
     let row = sqlx::query(&format!(
         "INSERT INTO personal_access_tokens (public_id, user_id, name, secret_hash, packs, expires_at, revoked, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, 0, $7) RETURNING {COLUMNS}"
@@ -167,11 +194,11 @@ pub async fn create_token(
     .bind(packs)
     .bind(crate::db::unix_now() + i64::from(days) * 86_400)
     .bind(crate::db::now())
-    .fetch_one(&state.db.pool)
+    .fetch_one(write.conn())
     .await?;
     let info = from_row(&row)?;
-    principal
-        .audit(&state, "pat.create", &format!("pat:{}", info.id))
+    write
+        .commit("pat.create", &format!("pat:{}", info.id))
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -193,19 +220,18 @@ pub async fn revoke_token(
 ) -> Result<StatusCode> {
     let user_id = principal.user()?;
     let any = principal.role.grants(UsersAdmin::NAME);
+    let mut write = principal.write(&state).await?;
     let done = sqlx::query(
         "UPDATE personal_access_tokens SET revoked = 1 WHERE id = $1 AND (user_id = $2 OR $3 = 1)",
     )
     .bind(id)
     .bind(user_id)
     .bind(i64::from(any))
-    .execute(&state.db.pool)
+    .execute(write.conn())
     .await?;
     if done.rows_affected() == 0 {
         return Err(Error::NotFound("token"));
     }
-    principal
-        .audit(&state, "pat.revoke", &format!("pat:{id}"))
-        .await?;
+    write.commit("pat.revoke", &format!("pat:{id}")).await?;
     Ok(StatusCode::NO_CONTENT)
 }

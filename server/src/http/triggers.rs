@@ -74,11 +74,23 @@ pub async fn find(state: &AppState, id: i64) -> Result<Trigger> {
 
 /// A new trigger.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"pack": "core", "name": "webhook", "payload_schema": {"type": "object"}})))]
 #[serde(deny_unknown_fields)]
 pub struct NewTrigger {
+    #[schema(
+        pattern = "^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        min_length = 1,
+        max_length = 64
+    )]
     pub pack: String,
+    #[schema(
+        pattern = "^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        min_length = 1,
+        max_length = 64
+    )]
     pub name: String,
     #[serde(default)]
+    #[schema(max_length = 2048)]
     pub description: String,
     #[serde(default = "empty_object")]
     #[schema(value_type = Object)]
@@ -89,8 +101,10 @@ pub struct NewTrigger {
 
 /// Changes to a trigger.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"description": "Incoming webhooks", "enabled": true})))]
 #[serde(deny_unknown_fields)]
 pub struct TriggerUpdate {
+    #[schema(max_length = 2048)]
     pub description: Option<String>,
     #[schema(value_type = Option<Object>)]
     pub payload_schema: Option<serde_json::Value>,
@@ -102,7 +116,10 @@ pub struct TriggerUpdate {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct TriggerQuery {
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<u32>,
+    /// Page size, 1 to 100 (default 20; other values are brought into that range).
     pub per_page: Option<u32>,
     pub pack: Option<String>,
     pub enabled: Option<bool>,
@@ -137,11 +154,13 @@ pub async fn create_trigger(
     State(state): State<AppState>,
     Json(new): Json<NewTrigger>,
 ) -> Result<(StatusCode, Json<Trigger>)> {
+    validate::ident("pack", &new.pack)?;
     validate::ident("name", &new.name)?;
     validate::text("description", &new.description, 2048)?;
     let schema = validate::object("payload_schema", &new.payload_schema)?;
     principal.check_pack(&state, &new.pack).await?;
     let pack = pack_id(&state, &new.pack).await?;
+    let mut write = principal.write(&state).await?;
     let id: i64 = sqlx::query(
         "INSERT INTO triggers (pack_id, name, description, payload_schema, enabled, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
@@ -152,11 +171,11 @@ pub async fn create_trigger(
     .bind(schema)
     .bind(i64::from(new.enabled))
     .bind(crate::db::now())
-    .fetch_one(&state.db.pool)
+    .fetch_one(write.conn())
     .await?
     .try_get("id")?;
-    principal
-        .audit(&state, "trigger.create", &format!("trigger:{id}"))
+    write
+        .commit("trigger.create", &format!("trigger:{id}"))
         .await?;
     Ok((StatusCode::CREATED, Json(find(&state, id).await?)))
 }
@@ -196,6 +215,7 @@ pub async fn update_trigger(
         &update.payload_schema.unwrap_or(current.payload_schema),
     )?;
     let enabled = update.enabled.unwrap_or(current.enabled);
+    let mut write = principal.write(&state).await?;
     sqlx::query(
         "UPDATE triggers SET description = $1, payload_schema = $2, enabled = $3, updated_at = $4 WHERE id = $5",
     )
@@ -204,10 +224,10 @@ pub async fn update_trigger(
     .bind(i64::from(enabled))
     .bind(crate::db::now())
     .bind(id)
-    .execute(&state.db.pool)
+    .execute(write.conn())
     .await?;
-    principal
-        .audit(&state, "trigger.update", &format!("trigger:{id}"))
+    write
+        .commit("trigger.update", &format!("trigger:{id}"))
         .await?;
     Ok(Json(find(&state, id).await?))
 }

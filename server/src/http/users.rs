@@ -61,13 +61,17 @@ pub async fn find(state: &AppState, id: i64) -> Result<User> {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct UserQuery {
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<u32>,
+    /// Page size, 1 to 100 (default 20; other values are brought into that range).
     pub per_page: Option<u32>,
     pub role: Option<Role>,
 }
 
 /// A role change.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"role": "editor"})))]
 #[serde(deny_unknown_fields)]
 pub struct UserUpdate {
     pub role: Role,
@@ -135,17 +139,17 @@ pub async fn update_user(
     if update.role != Role::Admin {
         keep_an_admin(&state, &target).await?;
     }
+    let mut write = principal.write(&state).await?;
     sqlx::query(
         "UPDATE users SET role = $1, token_version = token_version + 1, updated_at = $2 WHERE id = $3",
     )
     .bind(update.role.as_str())
     .bind(crate::db::now())
     .bind(id)
-    .execute(&state.db.pool)
+    .execute(write.conn())
     .await?;
-    principal
-        .audit(
-            &state,
+    write
+        .commit(
             &format!("user.role.{}", update.role.as_str()),
             &format!("user:{id}"),
         )
@@ -165,12 +169,11 @@ pub async fn delete_user(
 ) -> Result<StatusCode> {
     let target = find(&state, id).await?;
     keep_an_admin(&state, &target).await?;
+    let mut write = principal.write(&state).await?;
     sqlx::query("DELETE FROM users WHERE id = $1")
         .bind(id)
-        .execute(&state.db.pool)
+        .execute(write.conn())
         .await?;
-    principal
-        .audit(&state, "user.delete", &format!("user:{id}"))
-        .await?;
+    write.commit("user.delete", &format!("user:{id}")).await?;
     Ok(StatusCode::NO_CONTENT)
 }

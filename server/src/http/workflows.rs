@@ -73,11 +73,23 @@ async fn find(state: &AppState, id: i64) -> Result<Workflow> {
 
 /// A new workflow.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"pack": "core", "name": "deploy", "definition": {"tasks": [{"action": "core.local"}]}})))]
 #[serde(deny_unknown_fields)]
 pub struct NewWorkflow {
+    #[schema(
+        pattern = "^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        min_length = 1,
+        max_length = 64
+    )]
     pub pack: String,
+    #[schema(
+        pattern = "^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        min_length = 1,
+        max_length = 64
+    )]
     pub name: String,
     #[serde(default)]
+    #[schema(max_length = 2048)]
     pub description: String,
     #[schema(value_type = Object)]
     pub definition: serde_json::Value,
@@ -87,8 +99,10 @@ pub struct NewWorkflow {
 
 /// Changes to a workflow.
 #[derive(Deserialize, ToSchema)]
+#[schema(examples(json!({"description": "Deploys", "enabled": false})))]
 #[serde(deny_unknown_fields)]
 pub struct WorkflowUpdate {
+    #[schema(max_length = 2048)]
     pub description: Option<String>,
     #[schema(value_type = Option<Object>)]
     pub definition: Option<serde_json::Value>,
@@ -100,7 +114,10 @@ pub struct WorkflowUpdate {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct WorkflowQuery {
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000)]
     pub page: Option<u32>,
+    /// Page size, 1 to 100 (default 20; other values are brought into that range).
     pub per_page: Option<u32>,
     pub pack: Option<String>,
     pub enabled: Option<bool>,
@@ -135,11 +152,13 @@ pub async fn create_workflow(
     State(state): State<AppState>,
     Json(new): Json<NewWorkflow>,
 ) -> Result<(StatusCode, Json<Workflow>)> {
+    validate::ident("pack", &new.pack)?;
     validate::ident("name", &new.name)?;
     validate::text("description", &new.description, 2048)?;
     let definition = validate::object("definition", &new.definition)?;
     principal.check_pack(&state, &new.pack).await?;
     let pack = pack_id(&state, &new.pack).await?;
+    let mut write = principal.write(&state).await?;
     let id: i64 = sqlx::query(
         "INSERT INTO workflows (pack_id, name, description, definition, enabled, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
@@ -150,11 +169,11 @@ pub async fn create_workflow(
     .bind(definition)
     .bind(i64::from(new.enabled))
     .bind(crate::db::now())
-    .fetch_one(&state.db.pool)
+    .fetch_one(write.conn())
     .await?
     .try_get("id")?;
-    principal
-        .audit(&state, "workflow.create", &format!("workflow:{id}"))
+    write
+        .commit("workflow.create", &format!("workflow:{id}"))
         .await?;
     Ok((StatusCode::CREATED, Json(find(&state, id).await?)))
 }
@@ -194,6 +213,7 @@ pub async fn update_workflow(
         &update.definition.unwrap_or(current.definition),
     )?;
     let enabled = update.enabled.unwrap_or(current.enabled);
+    let mut write = principal.write(&state).await?;
     sqlx::query(
         "UPDATE workflows SET description = $1, definition = $2, enabled = $3, updated_at = $4 WHERE id = $5",
     )
@@ -202,10 +222,10 @@ pub async fn update_workflow(
     .bind(i64::from(enabled))
     .bind(crate::db::now())
     .bind(id)
-    .execute(&state.db.pool)
+    .execute(write.conn())
     .await?;
-    principal
-        .audit(&state, "workflow.update", &format!("workflow:{id}"))
+    write
+        .commit("workflow.update", &format!("workflow:{id}"))
         .await?;
     Ok(Json(find(&state, id).await?))
 }

@@ -1,5 +1,5 @@
-//! Writes the resource modules share: delete one row, or flip its `enabled` flag, then record the
-//! change in the audit log; 404 when the row is gone.
+//! Writes the resource modules share: delete one row, or flip its `enabled` flag, stored together
+//! with the audit entry; 404 when the row is gone.
 
 use super::error::{Error, Result};
 use crate::auth::Principal;
@@ -13,15 +13,16 @@ pub async fn delete(
     noun: &'static str,
     id: i64,
 ) -> Result<()> {
+    let mut write = principal.write(state).await?;
     let done = sqlx::query(&format!("DELETE FROM {table} WHERE id = $1"))
         .bind(id)
-        .execute(&state.db.pool)
+        .execute(write.conn())
         .await?;
     if done.rows_affected() == 0 {
         return Err(Error::NotFound(noun));
     }
-    principal
-        .audit(state, &format!("{noun}.delete"), &format!("{noun}:{id}"))
+    write
+        .commit(&format!("{noun}.delete"), &format!("{noun}:{id}"))
         .await
 }
 
@@ -34,11 +35,20 @@ pub async fn set_enabled(
     id: i64,
     enabled: bool,
 ) -> Result<()> {
-    if !crate::db::query::set_enabled(&state.db, table, id, enabled).await? {
+    let mut write = principal.write(state).await?;
+    let done = sqlx::query(&format!(
+        "UPDATE {table} SET enabled = $1, updated_at = $2 WHERE id = $3"
+    ))
+    .bind(i64::from(enabled))
+    .bind(crate::db::now())
+    .bind(id)
+    .execute(write.conn())
+    .await?;
+    if done.rows_affected() == 0 {
         return Err(Error::NotFound(noun));
     }
     let action = if enabled { "enable" } else { "disable" };
-    principal
-        .audit(state, &format!("{noun}.{action}"), &format!("{noun}:{id}"))
+    write
+        .commit(&format!("{noun}.{action}"), &format!("{noun}:{id}"))
         .await
 }

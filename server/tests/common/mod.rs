@@ -88,8 +88,8 @@ macro_rules! both {
     };
 }
 
-/// Creates a fresh database for one test.
-async fn database_url(db: Db, dir: &std::path::Path) -> String {
+/// Creates a fresh database for one test (a file in `dir` for SQLite).
+pub async fn database_url(db: Db, dir: &std::path::Path) -> String {
     match (db, std::env::var("TEST_DATABASE_URL")) {
         (Db::Postgres, Ok(url)) => {
             use sqlx::Executor as _;
@@ -123,9 +123,21 @@ impl TestApp {
 
     pub async fn with(db: Db, tweak: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().unwrap();
+        let url = database_url(db, dir.path()).await;
+        Self::build(dir, url, tweak).await
+    }
+
+    /// An app (pool, limits, state of its own) on an existing database: several of them on one
+    /// database are instances of one deployment.
+    pub async fn on_database(url: String, tweak: impl FnOnce(&mut Config)) -> Self {
+        Self::build(tempfile::tempdir().unwrap(), url, tweak).await
+    }
+
+    async fn build(dir: tempfile::TempDir, url: String, tweak: impl FnOnce(&mut Config)) -> Self {
         let mut config = Config::for_data_dir(dir.path()).unwrap();
-        config.database_url = database_url(db, dir.path()).await;
+        config.database_url = url;
         config.jwt_secret = TEST_SECRET.to_vec();
+        config.keys_secret = TEST_KEYS_SECRET;
         config.auth_rate_limit_per_min = 100_000;
         tweak(&mut config);
         let state = AppState::new(config).await.unwrap();
@@ -305,3 +317,4 @@ pub fn alg_none(sub: &str) -> String {
 }
 
 pub const TEST_SECRET: &[u8] = b"test secret test secret test secret!!";
+pub const TEST_KEYS_SECRET: [u8; 32] = [7; 32];

@@ -5,23 +5,21 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::Router;
 use serde_json::Value;
+use server::AppState;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 
-/// Serves `app` on 127.0.0.1 with the peer address available (as the server's main does).
-pub async fn serve(app: Router) -> SocketAddr {
+/// Serves the app of `state` on 127.0.0.1 with the server's own loop (`server::serve`, as `main`
+/// does: peer addresses, header-read timeout, request deadline); it stops when the test ends.
+pub async fn serve(state: AppState) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
+    tokio::spawn(server::serve::serve(
+        listener,
+        state,
+        std::future::pending::<()>(),
+    ));
     addr
 }
 
@@ -40,6 +38,17 @@ impl Reply {
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
+    }
+
+    /// Asserts a 429 with the envelope and a `Retry-After` within the minute window.
+    pub fn assert_rate_limited(&self) {
+        assert_eq!(self.status, 429, "{self:?}");
+        self.assert_envelope();
+        let wait: u64 = self
+            .header("retry-after")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("429 without a Retry-After: {self:?}"));
+        assert!((1..=60).contains(&wait), "Retry-After {wait}");
     }
 
     /// Asserts `{"error": {"code": <status>, "message": "..."}}`.
@@ -63,6 +72,23 @@ pub async fn request_from(
     token: Option<&str>,
     body: Option<&Value>,
 ) -> std::io::Result<Reply> {
+    let auth = token.map(|t| format!("Bearer {t}"));
+    let headers: Vec<(&str, &str)> = auth
+        .as_deref()
+        .map(|a| vec![("Authorization", a)])
+        .unwrap_or_default();
+    send(from, addr, method, path, &headers, body).await
+}
+
+/// One request with extra headers on a new connection (`Connection: close`).
+pub async fn send(
+    from: Option<std::net::IpAddr>,
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&Value>,
+) -> std::io::Result<Reply> {
     let mut stream = match from {
         Some(ip) => {
             let socket = TcpSocket::new_v4()?;
@@ -79,12 +105,17 @@ pub async fn request_from(
     if !body.is_empty() {
         head.push_str("Content-Type: application/json\r\n");
     }
-    if let Some(t) = token {
-        head.push_str(&format!("Authorization: Bearer {t}\r\n"));
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
     }
     head.push_str("\r\n");
     stream.write_all(head.as_bytes()).await?;
     stream.write_all(body.as_bytes()).await?;
+    read_reply(&mut stream).await
+}
+
+/// Reads a whole response (the server closes the connection after it).
+pub async fn read_reply(stream: &mut TcpStream) -> std::io::Result<Reply> {
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).await?;
     parse(&raw)
@@ -107,7 +138,7 @@ pub async fn request(
     .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
 }
 
-fn parse(raw: &[u8]) -> std::io::Result<Reply> {
+pub fn parse(raw: &[u8]) -> std::io::Result<Reply> {
     let bad = |m: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, m.to_owned());
     let split = raw
         .windows(4)
