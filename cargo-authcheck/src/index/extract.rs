@@ -29,6 +29,7 @@ pub fn summarize(ast: &syn::File, cx: &FileContext) -> FileSummary {
         ..Default::default()
     });
     let mut walker = Walker { cx, out: &mut out };
+    walker.out.modules[0].import_slot = walker.import_slot(&ast.items);
     walker.items(&ast.items, 0, cx.child_dir, &mut Vec::new());
     out
 }
@@ -41,6 +42,19 @@ struct Walker<'a, 'b> {
 impl Walker<'_, '_> {
     fn loc(&self, tokens: &impl ToTokens) -> Loc {
         Loc::of(self.cx.file, tokens)
+    }
+
+    /// Where a `use` item added by a fix goes among `items`.
+    fn import_slot(&self, items: &[syn::Item]) -> Option<ImportSlot> {
+        let mut served = items.iter().filter(|i| !is_cfg_test(item_attrs(i)));
+        let last_use = served
+            .clone()
+            .filter(|i| matches!(i, syn::Item::Use(_)))
+            .last();
+        match last_use {
+            Some(u) => Some(ImportSlot::AfterUse(self.loc(u))),
+            None => served.next().map(|i| ImportSlot::BeforeItem(self.loc(i))),
+        }
     }
 
     fn add(&mut self, module: usize, name: String, entry: Entry) {
@@ -134,6 +148,7 @@ impl Walker<'_, '_> {
         let path_attr = path_attr(&m.attrs);
         match &m.content {
             Some((_, items)) => {
+                self.out.modules[id].import_slot = self.import_slot(items);
                 let dir = match &path_attr {
                     Some(p) => child_dir.join(p),
                     None => child_dir.join(&name),
@@ -359,6 +374,7 @@ impl Walker<'_, '_> {
             params,
             returns,
             name_loc: self.loc(&sig.ident),
+            params_end: Loc::from_span(self.cx.file, sig.paren_token.span.close()),
             file: self.cx.file,
             locator: locator.clone(),
             intent: Box::new(intent_attrs(attrs, self.cx.file)),
