@@ -6,12 +6,16 @@
 
 pub mod analysis;
 pub mod auth;
+pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
+pub mod diff;
 pub mod discover;
+pub mod fingerprint;
 pub mod fix;
 pub mod index;
+pub mod init;
 pub mod openapi;
 pub mod parse;
 pub mod report;

@@ -94,7 +94,6 @@ impl Plan {
         let mut out = String::new();
         for c in &self.changes {
             let diff = similar::TextDiff::from_lines(&c.before, &c.after);
-            out.push_str(&format!("diff --authcheck a/{0} b/{0}\n", c.display));
             out.push_str(
                 &diff
                     .unified_diff()

@@ -28,6 +28,18 @@ pub fn render(
     out
 }
 
+/// One diagnostic as rustc would print it (for `rendered` in cargo's JSON messages).
+pub fn render_diagnostic(d: &Diagnostic, sources: &SourceMap, color: bool) -> String {
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    let mut out = renderer.render(&[group(d, sources)]);
+    out.push('\n');
+    out
+}
+
 fn summary_line(s: Summary) -> String {
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     format!(
