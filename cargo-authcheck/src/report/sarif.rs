@@ -106,6 +106,7 @@ pub fn render(diagnostics: &[Diagnostic], sources: &SourceMap, uri_prefix: &str)
             "tool": { "driver": {
                 "name": "cargo-authcheck",
                 "semanticVersion": env!("CARGO_PKG_VERSION"),
+                "informationUri": information_uri(),
                 "rules": rules,
             } },
             "results": results,
@@ -115,6 +116,15 @@ pub fn render(diagnostics: &[Diagnostic], sources: &SourceMap, uri_prefix: &str)
     let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();
     out.push('\n');
     out
+}
+
+/// Where to learn about the tool: the package's homepage or repository when its manifest names
+/// one, else its documentation on docs.rs.
+fn information_uri() -> &'static str {
+    [env!("CARGO_PKG_HOMEPAGE"), env!("CARGO_PKG_REPOSITORY")]
+        .into_iter()
+        .find(|uri| !uri.is_empty())
+        .unwrap_or("https://docs.rs/cargo-authcheck")
 }
 
 fn region(loc: crate::source::Loc) -> Value {
