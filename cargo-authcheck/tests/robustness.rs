@@ -422,6 +422,18 @@ proptest! {
 /// a time budget); `AUTHCHECK_SWEEP_ALL=1` (scripts/bench, release) sweeps them all.
 #[test]
 fn registry_sweep_never_panics() {
+    // With the stack the binary gives its analysis (`cli::main`): the test harness's 2 MiB
+    // thread is too small for deeply nested generated code (typenum's `gen/consts.rs`) in a
+    // debug build.
+    std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(registry_sweep)
+        .unwrap()
+        .join()
+        .unwrap();
+}
+
+fn registry_sweep() {
     let home = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));

@@ -212,19 +212,21 @@ fn import_edit(index: &Index, module: ModuleId, path: &[String]) -> Option<Edit>
     let text = index.sources.get(file).text();
     let item = format!("use {};", path.join("::"));
     let start_of = |loc: Loc| byte_offset(text, loc.line, loc.column);
+    let end_of = |loc: Loc| byte_offset(text, loc.end_line, loc.end_column);
     let (at, replacement) = match m.import_slot? {
         ImportSlot::AfterUse(loc) => {
             let indent = list::own_line_indent(text, start_of(loc)).unwrap_or("");
-            let end = byte_offset(text, loc.end_line, loc.end_column);
-            (end, format!("\n{indent}{item}"))
+            (end_of(loc), format!("\n{indent}{item}"))
         }
-        ImportSlot::BeforeItem(loc) => {
-            let start = start_of(loc);
-            match list::own_line_indent(text, start) {
-                Some(indent) => (start, format!("{item}\n\n{indent}")),
-                None => (start, format!("{item} ")),
-            }
+        ImportSlot::AfterInnerAttribute(loc) => {
+            let indent = list::own_line_indent(text, start_of(loc)).unwrap_or("");
+            (end_of(loc), format!("\n\n{indent}{item}"))
         }
+        ImportSlot::AfterBrace(loc) => {
+            let indent = list::line_indent(text, start_of(loc));
+            (end_of(loc), format!("\n{indent}    {item}"))
+        }
+        ImportSlot::FileStart => (0, format!("{item}\n\n")),
     };
     Some(Edit {
         file,

@@ -27,6 +27,13 @@ pub fn own_line_indent(text: &str, offset: usize) -> Option<&str> {
         .then_some(before)
 }
 
+/// The leading whitespace of the line holding `offset`.
+pub fn line_indent(text: &str, offset: usize) -> &str {
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line = &text[line_start..];
+    &line[..line.len() - line.trim_start_matches([' ', '\t']).len()]
+}
+
 /// Inserts `item` into a list at `position` (0 = first) among `elements`; `close` is the offset
 /// of the list's closing delimiter.
 pub fn insert(

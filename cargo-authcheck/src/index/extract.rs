@@ -29,7 +29,7 @@ pub fn summarize(ast: &syn::File, cx: &FileContext) -> FileSummary {
         ..Default::default()
     });
     let mut walker = Walker { cx, out: &mut out };
-    walker.out.modules[0].import_slot = walker.import_slot(&ast.items);
+    walker.out.modules[0].import_slot = Some(walker.import_slot(&ast.items, &ast.attrs, None));
     walker.items(&ast.items, 0, cx.child_dir, &mut Vec::new());
     out
 }
@@ -44,16 +44,28 @@ impl Walker<'_, '_> {
         Loc::of(self.cx.file, tokens)
     }
 
-    /// Where a `use` item added by a fix goes among `items`.
-    fn import_slot(&self, items: &[syn::Item]) -> Option<ImportSlot> {
-        let mut served = items.iter().filter(|i| !is_cfg_test(item_attrs(i)));
-        let last_use = served
-            .clone()
-            .filter(|i| matches!(i, syn::Item::Use(_)))
+    /// Where a `use` item added by a fix goes in a module with these items and attributes (and
+    /// opening brace, for an inline module). Only small spans are computed: an item's span
+    /// would mean turning the whole item into tokens.
+    fn import_slot(
+        &self,
+        items: &[syn::Item],
+        attrs: &[syn::Attribute],
+        brace: Option<proc_macro2::Span>,
+    ) -> ImportSlot {
+        let last_use = items
+            .iter()
+            .filter(|i| matches!(i, syn::Item::Use(_)) && !is_cfg_test(item_attrs(i)))
             .last();
-        match last_use {
-            Some(u) => Some(ImportSlot::AfterUse(self.loc(u))),
-            None => served.next().map(|i| ImportSlot::BeforeItem(self.loc(i))),
+        let last_inner = attrs
+            .iter()
+            .filter(|a| matches!(a.style, syn::AttrStyle::Inner(_)))
+            .last();
+        match (last_use, last_inner, brace) {
+            (Some(u), _, _) => ImportSlot::AfterUse(self.loc(u)),
+            (None, Some(a), _) => ImportSlot::AfterInnerAttribute(self.loc(a)),
+            (None, None, Some(b)) => ImportSlot::AfterBrace(Loc::from_span(self.cx.file, b)),
+            (None, None, None) => ImportSlot::FileStart,
         }
     }
 
@@ -147,8 +159,9 @@ impl Walker<'_, '_> {
         self.add(parent, name.clone(), Entry::Mod(id));
         let path_attr = path_attr(&m.attrs);
         match &m.content {
-            Some((_, items)) => {
-                self.out.modules[id].import_slot = self.import_slot(items);
+            Some((brace, items)) => {
+                self.out.modules[id].import_slot =
+                    Some(self.import_slot(items, &m.attrs, Some(brace.span.open())));
                 let dir = match &path_attr {
                     Some(p) => child_dir.join(p),
                     None => child_dir.join(&name),

@@ -169,8 +169,12 @@ pub enum Entry {
 pub enum ImportSlot {
     /// After the module's last `use` item (its location).
     AfterUse(Loc),
-    /// Before the module's first item (its location, attributes included): it has no `use`.
-    BeforeItem(Loc),
+    /// After the module's last inner attribute or `//!` line: it has no `use` item.
+    AfterInnerAttribute(Loc),
+    /// Right after the opening brace of an inline module with neither (the brace's location).
+    AfterBrace(Loc),
+    /// At the start of a file with neither.
+    FileStart,
 }
 
 /// One module's items.
@@ -179,7 +183,6 @@ pub struct ModuleItems {
     pub name: String,
     /// File-local index of the parent module (None for the file's top module).
     pub parent: Option<usize>,
-    /// None for a module without items.
     pub import_slot: Option<ImportSlot>,
     pub entries: Vec<(String, Entry)>,
     /// `use path::*;` paths as written.
