@@ -55,12 +55,12 @@ impl Walker<'_, '_> {
     ) -> ImportSlot {
         let last_use = items
             .iter()
-            .filter(|i| matches!(i, syn::Item::Use(_)) && !is_cfg_test(item_attrs(i)))
-            .last();
+            .rev()
+            .find(|i| matches!(i, syn::Item::Use(_)) && !is_cfg_test(item_attrs(i)));
         let last_inner = attrs
             .iter()
-            .filter(|a| matches!(a.style, syn::AttrStyle::Inner(_)))
-            .last();
+            .rev()
+            .find(|a| matches!(a.style, syn::AttrStyle::Inner(_)));
         match (last_use, last_inner, brace) {
             (Some(u), _, _) => ImportSlot::AfterUse(self.loc(u)),
             (None, Some(a), _) => ImportSlot::AfterInnerAttribute(self.loc(a)),
