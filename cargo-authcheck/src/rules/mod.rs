@@ -200,11 +200,15 @@ pub fn extractor_for<'a>(analysis: &'a Analysis, route: &Route) -> &'a str {
         .map_or("RequireAuth", |e| e.value.as_str())
 }
 
-/// The fix that makes a route's handler take an auth extractor (None for closures, services
-/// and `#[public]` handlers).
+/// The fix that makes a route's handler take an auth extractor (None for closures, services,
+/// and routes meant to be open: `#[public]` or allowlisted).
 pub fn extractor_fix(analysis: &Analysis, route: &Route) -> Option<crate::diagnostic::Suggestion> {
     let f = route.handler_fn?;
-    if route.kind == "closure" || route.kind == "service" {
+    let meant_open = matches!(
+        route.verdict.class,
+        crate::auth::AuthClass::Public | crate::auth::AuthClass::Allowlisted
+    );
+    if meant_open || route.kind == "closure" || route.kind == "service" {
         return None;
     }
     crate::fix::extractor::add_extractor(analysis, f, extractor_for(analysis, route))
