@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::Scratch;
+use common::{diagnostics, field, Scratch};
 
 const AUTH: &str = "pub struct RequireAuth(pub String);\n";
 
@@ -23,17 +23,9 @@ fn app(handlers: &[&str], routes: &[(&str, &str)]) -> String {
 }
 
 fn codes_and_routes(stdout: &str) -> Vec<(String, String)> {
-    let json: serde_json::Value = serde_json::from_str(stdout).unwrap();
-    json["diagnostics"]
-        .as_array()
-        .unwrap()
+    diagnostics(stdout)
         .iter()
-        .map(|d| {
-            (
-                d["code"].as_str().unwrap().to_string(),
-                d["route"].as_str().unwrap_or_default().to_string(),
-            )
-        })
+        .map(|d| (field(d, "code"), field(d, "route")))
         .collect()
 }
 

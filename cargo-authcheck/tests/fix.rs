@@ -6,7 +6,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{cargo_check, fixture_copy, snapshot, Scratch};
+use common::{cargo_check, diagnostics, field, fixture_copy, snapshot, Scratch};
 
 /// `(code, message)` of every finding with a machine-applicable fix, from the cargo JSON stream.
 fn fixable(s: &Scratch, manifest: &str) -> BTreeSet<(String, String)> {
@@ -43,17 +43,9 @@ fn fixable(s: &Scratch, manifest: &str) -> BTreeSet<(String, String)> {
 /// `(code, message)` of every finding.
 fn findings(s: &Scratch, manifest: &str) -> BTreeSet<(String, String)> {
     let out = s.run(&["check", "--format", "json", "--manifest-path", manifest]);
-    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    json["diagnostics"]
-        .as_array()
-        .unwrap()
+    diagnostics(&out.stdout)
         .iter()
-        .map(|d| {
-            (
-                d["code"].as_str().unwrap().to_string(),
-                d["message"].as_str().unwrap().to_string(),
-            )
-        })
+        .map(|d| (field(d, "code"), field(d, "message")))
         .collect()
 }
 
@@ -191,8 +183,7 @@ fn adoption_with_baseline_then_fix() {
         baseline,
     ]);
     assert_eq!(out.code, 1);
-    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    let new = json["diagnostics"].as_array().unwrap();
+    let new = diagnostics(&out.stdout);
     assert_eq!(new.len(), 1, "only the new route fails: {new:#?}");
     assert_eq!(new[0]["code"], "unprotected-route");
     assert_eq!(new[0]["route"], "GET /api/v1/packs/{pack_ref}/export");

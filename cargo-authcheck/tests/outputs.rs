@@ -14,26 +14,20 @@ fn fixture_manifest(name: &str) -> String {
         .to_string()
 }
 
+/// `check ARGS --manifest-path` of a fixture.
+fn check(fixture: &str, args: &[&str]) -> common::Output {
+    let manifest = fixture_manifest(fixture);
+    let mut all = vec!["check"];
+    all.extend_from_slice(args);
+    all.extend(["--manifest-path", manifest.as_str()]);
+    run(&fixtures_dir(), &all)
+}
+
 #[test]
 fn message_format_json_is_cargos_stream() {
-    let manifest = fixture_manifest("doc_security");
-    let out = run(
-        &fixtures_dir(),
-        &[
-            "check",
-            "--message-format",
-            "json",
-            "--manifest-path",
-            &manifest,
-        ],
-    );
+    let out = check("doc_security", &["--message-format", "json"]);
     assert_eq!(out.code, 1);
-    let json = run(
-        &fixtures_dir(),
-        &["check", "--format", "json", "--manifest-path", &manifest],
-    );
-    let expected: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
-    let expected = expected["diagnostics"].as_array().unwrap();
+    let expected = common::diagnostics(&check("doc_security", &["--format", "json"]).stdout);
 
     let mut messages = Vec::new();
     let mut finished = None;
@@ -46,7 +40,7 @@ fn message_format_json_is_cargos_stream() {
     }
     assert_eq!(finished, Some(false), "the last line says the check failed");
     assert_eq!(messages.len(), expected.len());
-    for (m, e) in messages.iter().zip(expected) {
+    for (m, e) in messages.iter().zip(&expected) {
         assert_eq!(m.target.name, "fx_doc_security");
         assert!(
             m.package_id.repr.contains("doc_security"),
@@ -109,17 +103,7 @@ fn message_format_json_is_cargos_stream() {
 
 #[test]
 fn message_format_on_a_clean_crate_is_one_finished_line() {
-    let manifest = fixture_manifest("doc_security_truthful");
-    let out = run(
-        &fixtures_dir(),
-        &[
-            "check",
-            "--message-format",
-            "json",
-            "--manifest-path",
-            &manifest,
-        ],
-    );
+    let out = check("doc_security_truthful", &["--message-format", "json"]);
     assert_eq!(out.code, 0);
     assert_eq!(
         out.stdout,
@@ -129,11 +113,7 @@ fn message_format_on_a_clean_crate_is_one_finished_line() {
 
 #[test]
 fn sarif_names_and_documents_every_rule() {
-    let manifest = fixture_manifest("doc_security");
-    let out = run(
-        &fixtures_dir(),
-        &["check", "--format", "sarif", "--manifest-path", &manifest],
-    );
+    let out = check("doc_security", &["--format", "sarif"]);
     let sarif: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     let run0 = &sarif["runs"][0];
     for rule in run0["tool"]["driver"]["rules"].as_array().unwrap() {
@@ -177,16 +157,7 @@ fn sarif_passes_the_multitool_when_it_is_installed() {
     };
     let dir = tempfile::tempdir().unwrap();
     for fixture in ["doc_security", "doc_paths", "original_vulnerability"] {
-        let out = run(
-            &fixtures_dir(),
-            &[
-                "check",
-                "--format",
-                "sarif",
-                "--manifest-path",
-                &fixture_manifest(fixture),
-            ],
-        );
+        let out = check(fixture, &["--format", "sarif"]);
         let file = dir.path().join(format!("{fixture}.sarif"));
         std::fs::write(&file, out.stdout).unwrap();
         let validated = std::process::Command::new(&tool)
@@ -213,11 +184,7 @@ fn sarif_passes_the_multitool_when_it_is_installed() {
 
 #[test]
 fn gitlab_code_quality_report() {
-    let manifest = fixture_manifest("original_vulnerability");
-    let out = run(
-        &fixtures_dir(),
-        &["check", "--format", "gitlab", "--manifest-path", &manifest],
-    );
+    let out = check("original_vulnerability", &["--format", "gitlab"]);
     assert_eq!(out.code, 1);
     let issues: Vec<serde_json::Value> = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(issues.len(), 10);

@@ -27,6 +27,10 @@ fn security(r: &RouteState) -> String {
     }
 }
 
+fn auth_change(c: &Change) -> String {
+    format!("{} -> {}", auth(&c.before), auth(&c.after))
+}
+
 fn headline(diff: &RouteDiff) -> String {
     let parts: Vec<String> = [
         (diff.lost_protection.len(), "lost protection"),
@@ -47,7 +51,8 @@ fn headline(diff: &RouteDiff) -> String {
     }
 }
 
-/// The sections of a diff, in order: title, rows (route, what changed, handler and place).
+/// The sections of a diff that have rows, in order: title, rows (route, what changed, handler
+/// and place).
 fn sections(diff: &RouteDiff) -> Vec<(&'static str, Vec<[String; 3]>)> {
     let change_rows = |changes: &[Change], what: fn(&Change) -> String| -> Vec<[String; 3]> {
         changes
@@ -64,24 +69,15 @@ fn sections(diff: &RouteDiff) -> Vec<(&'static str, Vec<[String; 3]>)> {
     vec![
         (
             "Lost protection: anyone can call these now",
-            change_rows(&diff.lost_protection, |c| {
-                format!("{} -> {}", auth(&c.before), auth(&c.after))
-            }),
+            change_rows(&diff.lost_protection, auth_change),
         ),
         ("Added", route_rows(&diff.added)),
         ("Removed", route_rows(&diff.removed)),
         (
             "Gained protection",
-            change_rows(&diff.gained_protection, |c| {
-                format!("{} -> {}", auth(&c.before), auth(&c.after))
-            }),
+            change_rows(&diff.gained_protection, auth_change),
         ),
-        (
-            "Auth changed",
-            change_rows(&diff.auth_changed, |c| {
-                format!("{} -> {}", auth(&c.before), auth(&c.after))
-            }),
-        ),
+        ("Auth changed", change_rows(&diff.auth_changed, auth_change)),
         (
             "Documented security changed",
             change_rows(&diff.security_changed, |c| {
@@ -89,6 +85,9 @@ fn sections(diff: &RouteDiff) -> Vec<(&'static str, Vec<[String; 3]>)> {
             }),
         ),
     ]
+    .into_iter()
+    .filter(|(_, rows)| !rows.is_empty())
+    .collect()
 }
 
 fn place(r: &RouteState) -> String {
@@ -104,9 +103,6 @@ pub fn human(diff: &RouteDiff, base: &Base) -> String {
         headline(diff)
     );
     for (title, rows) in sections(diff) {
-        if rows.is_empty() {
-            continue;
-        }
         out.push_str(&format!("\n{title}:\n"));
         let width = rows.iter().map(|r| r[0].chars().count()).max().unwrap_or(0);
         for [route, what, at] in rows {
@@ -125,9 +121,6 @@ pub fn markdown(diff: &RouteDiff, base: &Base) -> String {
         headline(diff)
     );
     for (title, rows) in sections(diff) {
-        if rows.is_empty() {
-            continue;
-        }
         let title = if title.starts_with("Lost") {
             format!("**{title}**")
         } else {

@@ -30,6 +30,13 @@ pub const RULE: Rule = Rule {
 
 /// The scheme a protected route should document: the configured scheme its evidence satisfies.
 pub fn scheme_for(analysis: &Analysis, route: &Route) -> String {
+    satisfied_scheme(analysis, route)
+        .or_else(|| analysis.config.schemes.keys().next().cloned())
+        .unwrap_or_else(|| "bearer_auth".to_string())
+}
+
+/// The first `[openapi] schemes` entry the route's evidence satisfies.
+fn satisfied_scheme(analysis: &Analysis, route: &Route) -> Option<String> {
     analysis
         .config
         .schemes
@@ -44,35 +51,21 @@ pub fn scheme_for(analysis: &Analysis, route: &Route) -> String {
             })
         })
         .map(|(scheme, _)| scheme.clone())
-        .or_else(|| analysis.config.schemes.keys().next().cloned())
-        .unwrap_or_else(|| "bearer_auth".to_string())
 }
 
 /// The scheme a protected route certainly satisfies: one `[openapi] schemes` maps to its
 /// evidence, or, without that table, the only scheme the documents define.
 pub fn enforced_scheme(analysis: &Analysis, route: &Route) -> Option<String> {
-    let schemes = &analysis.config.schemes;
-    if schemes.is_empty() {
-        let mut defined = analysis.index.defined_schemes.clone();
-        defined.sort();
-        defined.dedup();
-        return match defined.as_slice() {
-            [only] => Some(only.clone()),
-            _ => None,
-        };
+    if !analysis.config.schemes.is_empty() {
+        return satisfied_scheme(analysis, route);
     }
-    schemes
-        .iter()
-        .find(|(_, providers)| {
-            providers.iter().any(|p| {
-                route
-                    .verdict
-                    .providers
-                    .iter()
-                    .any(|have| crate::auth::path_matches(&p.value, have) || *have == p.value)
-            })
-        })
-        .map(|(scheme, _)| scheme.clone())
+    let mut defined = analysis.index.defined_schemes.clone();
+    defined.sort();
+    defined.dedup();
+    match defined.as_slice() {
+        [only] => Some(only.clone()),
+        _ => None,
+    }
 }
 
 /// The suggestion that documents `scheme` as the attribute's only security requirement.

@@ -28,6 +28,17 @@ pub fn run(dir: &Path, args: &[&str]) -> Output {
     }
 }
 
+/// The `diagnostics` of `check --format json` output.
+pub fn diagnostics(stdout: &str) -> Vec<serde_json::Value> {
+    let json: serde_json::Value = serde_json::from_str(stdout).unwrap();
+    json["diagnostics"].as_array().unwrap().clone()
+}
+
+/// A field of a diagnostic as text (`""` when it is null).
+pub fn field(d: &serde_json::Value, name: &str) -> String {
+    d[name].as_str().unwrap_or_default().to_string()
+}
+
 pub fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../fixtures")
