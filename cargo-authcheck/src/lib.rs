@@ -3,6 +3,10 @@
 //!
 //! The pipeline, one module per stage with plain data between them:
 //! [`discover`] -> [`parse`] -> [`index`] -> [`router`] -> [`auth`] / [`openapi`] -> [`rules`] -> [`report`].
+//!
+//! Around it, for teams adopting the tool: [`fix`] applies the rules' suggested edits,
+//! [`baseline`] (with [`fingerprint`]) holds findings against a recorded set, [`diff`] compares the
+//! route tables of two revisions, and [`init`] writes a starter configuration.
 
 pub mod analysis;
 pub mod auth;
