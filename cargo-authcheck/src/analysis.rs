@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use crate::auth::{Classifier, Verdict};
 use crate::config::{self, Config, ConfigError};
-use crate::discover::{self, DiscoverError, Selection};
+use crate::discover::{self, DiscoverError, Selection, Workspace};
 use crate::index::{FnId, Index};
 use crate::openapi::{Documented, Documents};
 use crate::router::{self, Entry, RootError, RouteTable, Target};
@@ -48,6 +48,8 @@ pub struct Route {
 
 /// The analysis result.
 pub struct Analysis {
+    /// What was analysed (cargo's names for the crates, for `--message-format json`).
+    pub workspace: Workspace,
     pub index: Index,
     pub config: Config,
     pub table: RouteTable,
@@ -74,6 +76,7 @@ pub fn analyze(options: &Options, known_lints: &[&str]) -> Result<Analysis, Anal
             .add(path, &workspace.root, config.text.clone())
     });
     Ok(Analysis {
+        workspace,
         index,
         config,
         table,

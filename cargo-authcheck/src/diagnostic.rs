@@ -1,7 +1,8 @@
-//! Diagnostics as data: a lint code, a severity, a message, spans and help. Rules produce them;
-//! renderers in `report` print them. Nothing here knows how either works.
+//! Diagnostics as data: a lint code, a severity, a message, spans, help and a suggested fix as
+//! text edits. Rules produce them; renderers in `report` print them and `fix` applies the
+//! suggestions. Nothing here knows how any of them works.
 
-use crate::source::Loc;
+use crate::source::{FileId, Loc};
 
 /// How serious a reported finding is, after levels were applied.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -26,6 +27,43 @@ pub struct Label {
     pub text: String,
 }
 
+/// How sure a suggested fix is (the levels of rustc's suggestions).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Applicability {
+    /// Applying it is correct and complete: `cargo authcheck --fix` applies it.
+    MachineApplicable,
+    /// Probably right, but it needs a person to confirm it (shown, never applied).
+    MaybeIncorrect,
+}
+
+impl Applicability {
+    /// The name rustc's JSON uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::MachineApplicable => "MachineApplicable",
+            Applicability::MaybeIncorrect => "MaybeIncorrect",
+        }
+    }
+}
+
+/// Replace the bytes `start..end` of a file with `replacement` (an insertion when they are equal).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Edit {
+    pub file: FileId,
+    pub start: usize,
+    pub end: usize,
+    pub replacement: String,
+}
+
+/// A fix for a finding: what it does, and its edits, applied all together or not at all.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Suggestion {
+    /// e.g. "add `_auth: RequireAuth` to the arguments of `delete_pack`"
+    pub message: String,
+    pub edits: Vec<Edit>,
+    pub applicability: Applicability,
+}
+
 /// A finding of one rule.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
@@ -43,6 +81,8 @@ pub struct Diagnostic {
     /// `GET /path` when the finding is about a route.
     pub route: Option<String>,
     pub handler: Option<String>,
+    /// The fix as text edits, when there is one.
+    pub suggestion: Option<Suggestion>,
 }
 
 impl Diagnostic {
@@ -61,6 +101,7 @@ impl Diagnostic {
             help: None,
             route: None,
             handler: None,
+            suggestion: None,
         }
     }
 
@@ -87,6 +128,12 @@ impl Diagnostic {
 
     pub fn help(mut self, text: impl Into<String>) -> Self {
         self.help = Some(text.into());
+        self
+    }
+
+    /// Attaches a fix (nothing when the rule could not work one out).
+    pub fn suggest(mut self, suggestion: Option<Suggestion>) -> Self {
+        self.suggestion = suggestion;
         self
     }
 

@@ -30,6 +30,16 @@ pub struct CrateRoot {
     pub selected: bool,
     /// Crate names (as in Rust code) of the workspace packages it depends on.
     pub workspace_deps: Vec<String>,
+    /// What cargo's JSON messages say about it (`--message-format json`).
+    pub cargo: CargoTarget,
+}
+
+/// A crate as cargo names it in its JSON messages.
+#[derive(Clone, Debug)]
+pub struct CargoTarget {
+    pub package_id: String,
+    pub manifest_path: PathBuf,
+    pub target: cargo_metadata::Target,
 }
 
 /// The workspace as the analysis needs it.
@@ -158,6 +168,11 @@ pub fn discover(selection: &Selection) -> Result<Workspace, DiscoverError> {
                 is_lib: lib,
                 selected,
                 workspace_deps: deps,
+                cargo: CargoTarget {
+                    package_id: package.id.repr.clone(),
+                    manifest_path: package.manifest_path.clone().into(),
+                    target: target.clone(),
+                },
             });
         }
     }

@@ -128,6 +128,32 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, before[line_start..].chars().count() + 1)
 }
 
+/// The byte offset of a 1-based line and column (in characters) in `text`, clamped to the line's
+/// end (and to the text's end).
+pub fn byte_offset(text: &str, line: usize, column: usize) -> usize {
+    let line_start = if line <= 1 {
+        0
+    } else {
+        text.match_indices('\n')
+            .nth(line - 2)
+            .map_or(text.len(), |(i, _)| i + 1)
+    };
+    let rest = &text[line_start..];
+    let line_text = &rest[..rest.find('\n').unwrap_or(rest.len())];
+    line_start
+        + line_text
+            .char_indices()
+            .nth(column.saturating_sub(1))
+            .map_or(line_text.len(), |(i, _)| i)
+}
+
+/// The byte range a location covers in `text`.
+pub fn byte_range(text: &str, loc: Loc) -> std::ops::Range<usize> {
+    let start = byte_offset(text, loc.line, loc.column);
+    let end = byte_offset(text, loc.end_line, loc.end_column);
+    start..end.max(start)
+}
+
 fn floor_char_boundary(text: &str, mut i: usize) -> usize {
     while !text.is_char_boundary(i) {
         i -= 1;
@@ -146,5 +172,15 @@ mod tests {
         assert_eq!(line_col(text, 3), (2, 1));
         assert_eq!(line_col(text, 6), (2, 3));
         assert_eq!(line_col(text, 7), (3, 1));
+    }
+
+    #[test]
+    fn byte_offset_inverts_line_col() {
+        let text = "ab\nçd\nx";
+        for offset in [0, 1, 3, 5, 6, 7] {
+            let (line, column) = line_col(text, offset);
+            assert_eq!(byte_offset(text, line, column), offset);
+        }
+        assert_eq!(byte_offset(text, 9, 1), text.len());
     }
 }

@@ -29,6 +29,7 @@ pub fn summarize(ast: &syn::File, cx: &FileContext) -> FileSummary {
         ..Default::default()
     });
     let mut walker = Walker { cx, out: &mut out };
+    walker.out.modules[0].import_slot = Some(walker.import_slot(&ast.items, &ast.attrs, None));
     walker.items(&ast.items, 0, cx.child_dir, &mut Vec::new());
     out
 }
@@ -41,6 +42,31 @@ struct Walker<'a, 'b> {
 impl Walker<'_, '_> {
     fn loc(&self, tokens: &impl ToTokens) -> Loc {
         Loc::of(self.cx.file, tokens)
+    }
+
+    /// Where a `use` item added by a fix goes in a module with these items and attributes (and
+    /// opening brace, for an inline module). Only small spans are computed: an item's span
+    /// would mean turning the whole item into tokens.
+    fn import_slot(
+        &self,
+        items: &[syn::Item],
+        attrs: &[syn::Attribute],
+        brace: Option<proc_macro2::Span>,
+    ) -> ImportSlot {
+        let last_use = items
+            .iter()
+            .rev()
+            .find(|i| matches!(i, syn::Item::Use(_)) && !is_cfg_test(item_attrs(i)));
+        let last_inner = attrs
+            .iter()
+            .rev()
+            .find(|a| matches!(a.style, syn::AttrStyle::Inner(_)));
+        match (last_use, last_inner, brace) {
+            (Some(u), _, _) => ImportSlot::AfterUse(self.loc(u)),
+            (None, Some(a), _) => ImportSlot::AfterInnerAttribute(self.loc(a)),
+            (None, None, Some(b)) => ImportSlot::AfterBrace(Loc::from_span(self.cx.file, b)),
+            (None, None, None) => ImportSlot::FileStart,
+        }
     }
 
     fn add(&mut self, module: usize, name: String, entry: Entry) {
@@ -138,7 +164,9 @@ impl Walker<'_, '_> {
         self.add(parent, name.clone(), Entry::Mod(id));
         let path_attr = path_attr(&m.attrs);
         match &m.content {
-            Some((_, items)) => {
+            Some((brace, items)) => {
+                self.out.modules[id].import_slot =
+                    Some(self.import_slot(items, &m.attrs, Some(brace.span.open())));
                 let dir = match &path_attr {
                     Some(p) => child_dir.join(p),
                     None => child_dir.join(&name),
@@ -367,6 +395,7 @@ impl Walker<'_, '_> {
             params,
             returns,
             name_loc: self.loc(&sig.ident),
+            params_end: Loc::from_span(self.cx.file, sig.paren_token.span.close()),
             file: self.cx.file,
             locator: locator.clone(),
             intent: Box::new(intent_attrs(attrs, self.cx.file)),

@@ -71,6 +71,11 @@ pub struct UtoipaPath {
     /// all hold; an empty set is `()` (anonymous access).
     pub security: Option<Vec<Vec<String>>>,
     pub loc: Loc,
+    /// Each top-level argument by its leading name (`get`, `path`, `security`, ..) and where it
+    /// is written, for fixes that rewrite one of them.
+    pub args: Vec<(String, Loc)>,
+    /// The closing parenthesis of the argument list (where a new argument goes).
+    pub list_end: Loc,
 }
 
 impl UtoipaPath {
@@ -116,6 +121,8 @@ pub struct FnItem {
     /// The return type as text (empty for `()`).
     pub returns: String,
     pub name_loc: Loc,
+    /// The closing parenthesis of the parameter list (where a new parameter goes).
+    pub params_end: Loc,
     pub file: FileId,
     pub locator: Locator,
     /// Boxed: most fns carry neither, and a million-line workspace has many fns.
@@ -157,12 +164,26 @@ pub enum Entry {
     Use(Vec<String>),
 }
 
+/// Where a new `use` item goes in a module.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImportSlot {
+    /// After the module's last `use` item (its location).
+    AfterUse(Loc),
+    /// After the module's last inner attribute or `//!` line: it has no `use` item.
+    AfterInnerAttribute(Loc),
+    /// Right after the opening brace of an inline module with neither (the brace's location).
+    AfterBrace(Loc),
+    /// At the start of a file with neither.
+    FileStart,
+}
+
 /// One module's items.
 #[derive(Clone, Debug, Default)]
 pub struct ModuleItems {
     pub name: String,
     /// File-local index of the parent module (None for the file's top module).
     pub parent: Option<usize>,
+    pub import_slot: Option<ImportSlot>,
     pub entries: Vec<(String, Entry)>,
     /// `use path::*;` paths as written.
     pub globs: Vec<Vec<String>>,

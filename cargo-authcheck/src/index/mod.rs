@@ -45,6 +45,8 @@ pub struct Module {
     pub file: FileId,
     pub entries: HashMap<String, Vec<LinkedEntry>>,
     pub globs: Vec<Vec<String>>,
+    /// Where a `use` item added by a fix goes.
+    pub import_slot: Option<ImportSlot>,
 }
 
 /// A module entry with global ids.

@@ -27,12 +27,14 @@ pub fn path_attr(attrs: &[syn::Attribute], file: FileId) -> Option<UtoipaPath> {
     };
     let mut doc = UtoipaPath {
         loc: Loc::of(file, attr),
+        list_end: Loc::from_span(file, list.delimiter.span().close()),
         ..Default::default()
     };
     for arg in split_commas(list.tokens.clone()) {
         let Some((name, rest)) = arg_name(&arg) else {
             continue;
         };
+        doc.args.push((name.clone(), tokens_loc(file, &arg)));
         match name.as_str() {
             m if METHODS.contains(&m) && rest.is_empty() => {
                 doc.methods.push(m.to_ascii_uppercase())
@@ -138,6 +140,21 @@ fn security_requirements(tokens: TokenStream) -> Vec<Vec<String>> {
                 .collect()
         })
         .collect()
+}
+
+/// From the first token's start to the last token's end.
+fn tokens_loc(file: FileId, tokens: &[TokenTree]) -> Loc {
+    let first = tokens
+        .first()
+        .map_or(Loc::default(), |t| Loc::from_span(file, t.span()));
+    let last = tokens
+        .last()
+        .map_or(first, |t| Loc::from_span(file, t.span()));
+    Loc {
+        end_line: last.end_line,
+        end_column: last.end_column,
+        ..first
+    }
 }
 
 /// Splits a token stream at its top-level commas.

@@ -64,6 +64,7 @@ pub fn index_workspace(ws: &Workspace, exclude: &Exclude) -> Index {
             file,
             entries: HashMap::new(),
             globs: Vec::new(),
+            import_slot: None,
         });
         index.crates.push(Crate {
             name: root.name.clone(),
@@ -335,6 +336,7 @@ fn link(
             file: job.file,
             entries: HashMap::new(),
             globs: Vec::new(),
+            import_slot: None,
         });
     }
     let fn_base = index.fns.len();
@@ -345,6 +347,7 @@ fn link(
     for (local, items) in summary.modules.into_iter().enumerate() {
         let module = &mut index.modules[module_ids[local].0];
         module.globs.extend(items.globs);
+        module.import_slot = items.import_slot;
         module.entries.reserve(items.entries.len());
         for (name, entry) in items.entries {
             let linked = match entry {

@@ -5,7 +5,7 @@ use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
 use super::Summary;
 use crate::diagnostic::{Diagnostic, Label, Severity};
-use crate::source::{FileId, SourceMap};
+use crate::source::{byte_offset, FileId, SourceMap};
 
 /// Renders diagnostics and the summary line.
 pub fn render(
@@ -25,6 +25,18 @@ pub fn render(
         out.push_str("\n\n");
     }
     out.push_str(&summary_line(summary));
+    out
+}
+
+/// One diagnostic as rustc would print it (for `rendered` in cargo's JSON messages).
+pub fn render_diagnostic(d: &Diagnostic, sources: &SourceMap, color: bool) -> String {
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    let mut out = renderer.render(&[group(d, sources)]);
+    out.push('\n');
     out
 }
 
@@ -84,30 +96,13 @@ fn group<'a>(d: &'a Diagnostic, sources: &'a SourceMap) -> Group<'a> {
 /// The byte range of a label's location in `text` (an empty file gets an empty range).
 fn byte_range(text: &str, label: &Label) -> std::ops::Range<usize> {
     let loc = label.loc;
-    let start = offset(text, loc.line, loc.column);
+    let start = byte_offset(text, loc.line, loc.column);
     let end = if (loc.end_line, loc.end_column) > (loc.line, loc.column) {
-        offset(text, loc.end_line, loc.end_column)
+        byte_offset(text, loc.end_line, loc.end_column)
     } else {
         start
     };
     // Keep the span on its first line: multi-line spans (a whole attribute) would print every line.
     let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
     start..end.min(line_end).max(start)
-}
-
-fn offset(text: &str, line: usize, column: usize) -> usize {
-    let line_start = if line <= 1 {
-        0
-    } else {
-        text.match_indices('\n')
-            .nth(line - 2)
-            .map_or(text.len(), |(i, _)| i + 1)
-    };
-    let rest = &text[line_start..];
-    let line_text = &rest[..rest.find('\n').unwrap_or(rest.len())];
-    line_start
-        + line_text
-            .char_indices()
-            .nth(column.saturating_sub(1))
-            .map_or(line_text.len(), |(i, _)| i)
 }

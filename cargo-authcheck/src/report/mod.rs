@@ -1,9 +1,13 @@
-//! Renderers: diagnostics as human text (rustc-like), JSON, SARIF 2.1.0 and GitHub workflow
-//! commands; the route table as text, markdown and JSON. Renderers only format data.
+//! Renderers: diagnostics as human text (rustc-like), JSON, SARIF 2.1.0, GitHub workflow
+//! commands, GitLab code quality and cargo's JSON messages; the route table as text, markdown and
+//! JSON; the route-table diff of two revisions. Renderers only format data.
 
+pub mod diff;
 pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
+pub mod message_format;
 pub mod routes;
 pub mod sarif;
 

@@ -27,6 +27,7 @@ pub const RULE: Rule = Rule {
     default: Level::Deny,
     summary: "documented security, but the route is not protected",
     check,
+    source: include_str!("doc_claims_auth.rs"),
 };
 
 fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {
@@ -62,7 +63,8 @@ fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {
                 .secondary(route.defined_at, "but this handler takes no auth extractor")
                 .secondary(route.entry.registered_at, format!("routed here as `{name}`"))
                 .route(&name, &route.handler)
-                .help(format!("add `{extractor}(user): {extractor}` to the arguments of `{fn_name}`, or document anonymous access with `security(())`")),
+                .help(format!("add `{extractor}(user): {extractor}` to the arguments of `{fn_name}`, or document anonymous access with `security(())`"))
+                .suggest(super::extractor_fix(analysis, route)),
         );
     }
 }

@@ -18,17 +18,25 @@
 use super::{route_name, Rule};
 use crate::analysis::{Analysis, Route};
 use crate::config::Level;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Applicability, Diagnostic, Suggestion};
 
 pub const RULE: Rule = Rule {
     code: "doc-omits-auth",
     default: Level::Warn,
     summary: "protected, but documented as anonymous",
     check,
+    source: include_str!("doc_omits_auth.rs"),
 };
 
 /// The scheme a protected route should document: the configured scheme its evidence satisfies.
 pub fn scheme_for(analysis: &Analysis, route: &Route) -> String {
+    satisfied_scheme(analysis, route)
+        .or_else(|| analysis.config.schemes.keys().next().cloned())
+        .unwrap_or_else(|| "bearer_auth".to_string())
+}
+
+/// The first `[openapi] schemes` entry the route's evidence satisfies.
+fn satisfied_scheme(analysis: &Analysis, route: &Route) -> Option<String> {
     analysis
         .config
         .schemes
@@ -43,8 +51,43 @@ pub fn scheme_for(analysis: &Analysis, route: &Route) -> String {
             })
         })
         .map(|(scheme, _)| scheme.clone())
-        .or_else(|| analysis.config.schemes.keys().next().cloned())
-        .unwrap_or_else(|| "bearer_auth".to_string())
+}
+
+/// The scheme a protected route certainly satisfies: one `[openapi] schemes` maps to its
+/// evidence, or, without that table, the only scheme the documents define.
+pub fn enforced_scheme(analysis: &Analysis, route: &Route) -> Option<String> {
+    if !analysis.config.schemes.is_empty() {
+        return satisfied_scheme(analysis, route);
+    }
+    let mut defined = analysis.index.defined_schemes.clone();
+    defined.sort();
+    defined.dedup();
+    match defined.as_slice() {
+        [only] => Some(only.clone()),
+        _ => None,
+    }
+}
+
+/// The suggestion that documents `scheme` as the attribute's only security requirement.
+pub fn security_fix(
+    analysis: &Analysis,
+    attr: &crate::index::UtoipaPath,
+    scheme: &str,
+) -> Suggestion {
+    let alternatives = [vec![scheme.to_string()]];
+    Suggestion {
+        message: format!(
+            "document `{}`",
+            crate::fix::openapi::security_argument(&alternatives)
+        ),
+        edits: crate::fix::openapi::set_security(
+            &analysis.index.sources,
+            attr.loc.file,
+            attr,
+            &alternatives,
+        ),
+        applicability: Applicability::MachineApplicable,
+    }
 }
 
 fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {
@@ -88,7 +131,8 @@ fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {
             .route(&name, &route.handler)
             .help(format!(
                 "write `security((\"{scheme}\" = []))` in the `#[utoipa::path]` attribute"
-            )),
+            ))
+            .suggest(enforced_scheme(analysis, route).map(|s| security_fix(analysis, attr, &s))),
         );
     }
 }

@@ -20,7 +20,7 @@ use std::collections::BTreeSet;
 use super::Rule;
 use crate::analysis::{Analysis, Route};
 use crate::config::Level;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Applicability, Diagnostic, Suggestion};
 use crate::index::UtoipaPath;
 use crate::router::paths::shape;
 
@@ -29,6 +29,7 @@ pub const RULE: Rule = Rule {
     default: Level::Warn,
     summary: "#[utoipa::path] method or path differs from where the handler is routed",
     check,
+    source: include_str!("doc_path_mismatch.rs"),
 };
 
 fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {
@@ -61,7 +62,7 @@ fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {
             .map(|r| format!("{} {}", r.entry.method, r.entry.path))
             .collect();
         let documented_text = format!("{} {doc_path}", doc.methods.join("|"));
-        let (problem, fix) = if !matching_path.is_empty() {
+        let (problem, fix, rewrite) = if !matching_path.is_empty() {
             let routed_methods: BTreeSet<&str> = matching_path
                 .iter()
                 .map(|r| r.entry.method.as_str())
@@ -94,6 +95,11 @@ fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {
                     attr.path.as_deref().unwrap_or(doc_path),
                     attr.context_path.as_deref(),
                 ),
+                (
+                    method_arg.clone(),
+                    attr.path.clone().unwrap_or(doc_path.clone()),
+                    attr.context_path.clone(),
+                ),
             )
         } else {
             let (path, context) = path_fix(attr, &routed[0].entry.path);
@@ -101,8 +107,31 @@ fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {
             (
                 format!("documented path `{doc_path}` differs from the routed path"),
                 attribute_args(&method, &path, context.as_deref()),
+                (method, path, context),
             )
         };
+        let (method, path, context) = rewrite;
+        // Routed at several paths, or with `any`: which one to document is a person's choice.
+        let one_path = routed.iter().all(|r| r.entry.path == routed[0].entry.path);
+        let suggestion = (!method.contains("any")).then(|| Suggestion {
+            message: format!(
+                "document the route as registered: {}",
+                attribute_args(&method, &path, context.as_deref())
+            ),
+            edits: crate::fix::openapi::set_route(
+                &analysis.index.sources,
+                attr.loc.file,
+                attr,
+                &method,
+                &path,
+                context.as_deref(),
+            ),
+            applicability: if one_path {
+                Applicability::MachineApplicable
+            } else {
+                Applicability::MaybeIncorrect
+            },
+        });
         let first = routed[0];
         let fn_name = &analysis.index.fns[f.0].name;
         out.push(
@@ -126,7 +155,8 @@ fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {
                 format!("{} {}", first.entry.method, first.entry.path),
                 &first.handler,
             )
-            .help(format!("document the route as it is registered: {fix}")),
+            .help(format!("document the route as it is registered: {fix}"))
+            .suggest(suggestion),
         );
     }
 }

@@ -29,6 +29,7 @@ pub const RULE: Rule = Rule {
     default: Level::Warn,
     summary: "the documented security schemes cannot be satisfied by the evidence",
     check,
+    source: include_str!("doc_scheme_mismatch.rs"),
 };
 
 fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {
@@ -105,7 +106,12 @@ fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {
             .label("documented schemes")
             .secondary(route.defined_at, "enforced here")
             .route(&name, &route.handler)
-            .help(help),
+            .help(help)
+            .suggest(
+                enforced
+                    .first()
+                    .map(|s| super::doc_omits_auth::security_fix(analysis, attr, s)),
+            ),
         );
     }
 }

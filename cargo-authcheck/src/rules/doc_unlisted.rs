@@ -28,6 +28,7 @@ pub const RULE: Rule = Rule {
     default: Level::Warn,
     summary: "routed and annotated, but in no #[openapi(paths(..))] and not collected by routes!",
     check,
+    source: include_str!("doc_unlisted.rs"),
 };
 
 fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {

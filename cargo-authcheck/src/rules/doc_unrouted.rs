@@ -25,6 +25,7 @@ pub const RULE: Rule = Rule {
     default: Level::Warn,
     summary: "#[utoipa::path] on a handler that no router registers",
     check,
+    source: include_str!("doc_unrouted.rs"),
 };
 
 fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {

@@ -25,12 +25,69 @@ use crate::analysis::{Analysis, Route};
 use crate::config::Level;
 use crate::diagnostic::{Diagnostic, Severity};
 
-/// A lint: its code, default level, one-line summary, and check.
+/// A lint: its code, default level, one-line summary, check, and the text of its file (whose
+/// `//!` comment is its documentation).
 pub struct Rule {
     pub code: &'static str,
     pub default: Level,
     pub summary: &'static str,
     pub check: fn(&Analysis, &mut Vec<Diagnostic>),
+    pub source: &'static str,
+}
+
+impl Rule {
+    /// The rule's documentation (its file's `//!` comment) as markdown: a title line, then
+    /// *What it does*, *Why is this bad* and *Example*.
+    pub fn documentation(&self) -> String {
+        let mut out = String::new();
+        for line in self.source.lines() {
+            let Some(doc) = line.strip_prefix("//!") else {
+                if !out.is_empty() {
+                    break;
+                }
+                continue;
+            };
+            let doc = doc.strip_prefix(' ').unwrap_or(doc);
+            out.push_str(if doc == "```rust,ignore" {
+                "```rust"
+            } else {
+                doc
+            });
+            out.push('\n');
+        }
+        out
+    }
+
+    /// One section of the documentation (`What it does`), without its heading.
+    pub fn section(&self, heading: &str) -> String {
+        let doc = self.documentation();
+        let marker = format!("## {heading}\n");
+        let Some(start) = doc.find(&marker) else {
+            return String::new();
+        };
+        let rest = &doc[start + marker.len()..];
+        let end = rest.find("\n## ").map_or(rest.len(), |i| i + 1);
+        rest[..end].trim().to_string()
+    }
+
+    /// The rule's name for people and SARIF (`UnprotectedRoute` for `unprotected-route`).
+    pub fn name(&self) -> String {
+        self.code
+            .split('-')
+            .map(|word| {
+                let mut chars = word.chars();
+                chars
+                    .next()
+                    .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                    .unwrap_or_default()
+            })
+            .collect()
+    }
+}
+
+/// The rule with this code.
+pub fn find(code: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.code == code)
 }
 
 /// Every rule, in catalog order.
@@ -115,6 +172,46 @@ pub fn extractor_name(analysis: &Analysis) -> &str {
         .first()
         .and_then(|e| e.value.rsplit("::").next())
         .unwrap_or("RequireAuth")
+}
+
+/// The configured extractor a fix adds to a route's handler: the first configured one that
+/// satisfies a documented scheme (per `[openapi] schemes`), else the first configured one.
+pub fn extractor_for<'a>(analysis: &'a Analysis, route: &Route) -> &'a str {
+    let config = &analysis.config;
+    let documented = route
+        .documented
+        .as_ref()
+        .and_then(|d| d.security.as_ref())
+        .into_iter()
+        .flatten()
+        .filter(|alt| alt.len() == 1)
+        .flatten();
+    for scheme in documented {
+        let satisfying = config.schemes.get(scheme).into_iter().flatten();
+        for provider in satisfying {
+            if let Some(e) = config.extractors.iter().find(|e| e.value == provider.value) {
+                return &e.value;
+            }
+        }
+    }
+    config
+        .extractors
+        .first()
+        .map_or("RequireAuth", |e| e.value.as_str())
+}
+
+/// The fix that makes a route's handler take an auth extractor (None for closures, services,
+/// and routes meant to be open: `#[public]` or allowlisted).
+pub fn extractor_fix(analysis: &Analysis, route: &Route) -> Option<crate::diagnostic::Suggestion> {
+    let f = route.handler_fn?;
+    let meant_open = matches!(
+        route.verdict.class,
+        crate::auth::AuthClass::Public | crate::auth::AuthClass::Allowlisted
+    );
+    if meant_open || route.kind == "closure" || route.kind == "service" {
+        return None;
+    }
+    crate::fix::extractor::add_extractor(analysis, f, extractor_for(analysis, route))
 }
 
 /// `GET /path` of a route.

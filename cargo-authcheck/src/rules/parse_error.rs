@@ -23,6 +23,7 @@ pub const RULE: Rule = Rule {
     default: Level::Deny,
     summary: "a source file that does not parse",
     check,
+    source: include_str!("parse_error.rs"),
 };
 
 fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {

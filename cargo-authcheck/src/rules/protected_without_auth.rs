@@ -26,6 +26,7 @@ pub const RULE: Rule = Rule {
     default: Level::Deny,
     summary: "#[protected], yet the route is not protected",
     check,
+    source: include_str!("protected_without_auth.rs"),
 };
 
 fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {
@@ -44,7 +45,8 @@ fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {
             .secondary(route.defined_at, "no auth extractor in this handler")
             .secondary(route.entry.registered_at, format!("routed here as `{name}`"))
             .route(&name, &route.handler)
-            .help("take the auth extractor by value (`RequireAuth(user): RequireAuth`), or cover the route with an auth layer");
+            .help("take the auth extractor by value (`RequireAuth(user): RequireAuth`), or cover the route with an auth layer")
+            .suggest(super::extractor_fix(analysis, route));
         for miss in &route.verdict.near_misses {
             d = d.note(miss.clone());
         }

@@ -26,6 +26,7 @@ pub const RULE: Rule = Rule {
     default: Level::Warn,
     summary: "#[public] or allowlisted, yet protected (or documented with security)",
     check,
+    source: include_str!("public_with_auth.rs"),
 };
 
 fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {

@@ -24,6 +24,7 @@ pub const RULE: Rule = Rule {
     default: Level::Deny,
     summary: "router code the analysis cannot follow",
     check,
+    source: include_str!("unanalyzable_router.rs"),
 };
 
 fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {

@@ -29,6 +29,7 @@ pub const RULE: Rule = Rule {
     summary:
         "a route anyone can call: no auth extractor, no auth layer, not #[public], not allowlisted",
     check,
+    source: include_str!("unprotected_route.rs"),
 };
 
 fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {
@@ -75,7 +76,8 @@ fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {
             format!("routed here as `{name}`"),
         )
         .route(&name, &route.handler)
-        .help(fix);
+        .help(fix)
+        .suggest(super::extractor_fix(analysis, route));
         for miss in &route.verdict.near_misses {
             d = d.note(miss.clone());
         }

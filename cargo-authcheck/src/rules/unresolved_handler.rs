@@ -25,6 +25,7 @@ pub const RULE: Rule = Rule {
     default: Level::Deny,
     summary: "a handler expression that resolves to no definition",
     check,
+    source: include_str!("unresolved_handler.rs"),
 };
 
 fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {

@@ -27,6 +27,7 @@ pub const RULE: Rule = Rule {
     default: Level::Warn,
     summary: "an [[allow]] entry or inline allow that matches nothing",
     check,
+    source: include_str!("unused_allow.rs"),
 };
 
 fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {
