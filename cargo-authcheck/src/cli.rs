@@ -1,5 +1,5 @@
-//! The command line: `cargo authcheck [check|routes] ...`, exit status 0 (clean), 1 (error-level
-//! findings), 2 (the tool could not do its job).
+//! The command line: `cargo authcheck [check|routes|probe] ...`, exit status 0 (clean), 1
+//! (error-level findings, or contradictions found by `probe`), 2 (the tool could not do its job).
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::analysis::{analyze, Analysis, Options};
 use crate::config::Level;
 use crate::discover::Selection;
+use crate::probe::{self, ProbeOptions};
 use crate::report::{self, Summary};
 use crate::rules::{self, LevelOverrides};
 
@@ -34,6 +35,8 @@ enum Command {
     Check(CheckArgs),
     /// List every route with its authentication
     Routes(RoutesArgs),
+    /// Check the route table against a running server (anonymous and token requests)
+    Probe(ProbeArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -83,6 +86,14 @@ struct RoutesArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = RoutesFormat::Table)]
     format: RoutesFormat,
+}
+
+#[derive(Args, Debug, Clone)]
+struct ProbeArgs {
+    #[command(flatten)]
+    target: Target,
+    #[command(flatten)]
+    probe: ProbeOptions,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -138,6 +149,7 @@ fn run(cli: Cli) -> u8 {
     match cli.command {
         Some(Command::Routes(args)) => routes(&args),
         Some(Command::Check(args)) => check(&args),
+        Some(Command::Probe(args)) => probe(&args),
         None => check(&cli.check),
     }
 }
@@ -215,6 +227,28 @@ fn check(args: &CheckArgs) -> u8 {
         return status;
     }
     u8::from(summary.errors > 0)
+}
+
+fn probe(args: &ProbeArgs) -> u8 {
+    // The base URL is checked before anything else runs, and long before any request.
+    let prepared = match args.probe.prepare() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let analysis = match load(&args.target) {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
+    let settings = args.probe.settings(prepared, &analysis.config);
+    let routes = probe::RouteInfo::from_analysis(&analysis);
+    let report = probe::run(routes, &settings, analysis.table.unanalyzable.len());
+    match print(&probe::render::render(&report, args.probe.format)) {
+        0 => report.status().exit_code(),
+        code => code,
+    }
 }
 
 fn print(text: &str) -> u8 {

@@ -3,6 +3,7 @@
 //!
 //! The pipeline, one module per stage with plain data between them:
 //! [`discover`] -> [`parse`] -> [`index`] -> [`router`] -> [`auth`] / [`openapi`] -> [`rules`] -> [`report`].
+//! [`probe`] checks the resulting route table against a running server.
 
 pub mod analysis;
 pub mod auth;
@@ -13,6 +14,7 @@ pub mod discover;
 pub mod index;
 pub mod openapi;
 pub mod parse;
+pub mod probe;
 pub mod report;
 pub mod router;
 pub mod rules;
