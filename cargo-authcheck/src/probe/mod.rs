@@ -133,6 +133,7 @@ pub struct Summary {
     pub routes: usize,
     pub probed: usize,
     pub skipped: usize,
+    /// Requests sent (not those the time limit stopped).
     pub requests: usize,
     /// Requests that got a response.
     pub answered: usize,
@@ -182,8 +183,10 @@ impl Report {
                 .into_iter()
                 .flatten()
         });
-        let (requests, answered) = answers.fold((0, 0), |(sent, ok), a| {
-            (sent + 1, ok + usize::from(matches!(a, Answer::Status(_))))
+        let (requests, answered) = answers.fold((0, 0), |(sent, ok), a| match a {
+            Answer::Status(_) => (sent + 1, ok + 1),
+            Answer::Failed(_) => (sent + 1, ok),
+            Answer::NotSent => (sent, ok),
         });
         let probed = self.results.iter().filter(|r| r.request.is_ok()).count();
         Summary {

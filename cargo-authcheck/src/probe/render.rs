@@ -33,14 +33,16 @@ struct Words {
 fn words(report: &Report, finding: &Finding) -> Words {
     let token = report.token_source.as_deref().unwrap_or("the token");
     let (kind, i, status) = match *finding {
-        Finding::TokenRefusedEverywhere { refusals } => return Words {
-            message: format!(
+        Finding::TokenRefusedEverywhere { refusals } => {
+            return Words {
+                message: format!(
                 "every protected route probed ({refusals}) answered 401 to the token in `{token}`"
             ),
-            help: "the token is wrong, expired or of a kind these routes do not take, not \
+                help: "the token is wrong, expired or of a kind these routes do not take, not \
                        the code: pass a valid access token"
-                .to_string(),
-        },
+                    .to_string(),
+            }
+        }
         Finding::Route {
             kind,
             route,

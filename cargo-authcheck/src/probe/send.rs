@@ -64,8 +64,22 @@ pub fn send_all(base: &BaseUrl, jobs: &[Job], limits: &Limits) -> Vec<Answer> {
                 if remaining.is_zero() {
                     break;
                 }
-                let timeout = remaining.min(limits.request_timeout);
-                let answer = send(&agent, base, job, timeout);
+                let answer = if remaining < limits.request_timeout {
+                    let on_timeout = format!(
+                        "the time limit of {} was reached",
+                        seconds(limits.time_limit)
+                    );
+                    send(&agent, base, job, remaining, on_timeout)
+                } else {
+                    let timeout = limits.request_timeout;
+                    send(
+                        &agent,
+                        base,
+                        job,
+                        timeout,
+                        format!("no answer within {}", seconds(timeout)),
+                    )
+                };
                 if let Ok(mut answers) = answers.lock() {
                     answers[i] = answer;
                 }
@@ -92,7 +106,8 @@ fn agent(base: &BaseUrl, timeout: Duration) -> Agent {
     Agent::with_parts(config, DefaultConnector::default(), resolver)
 }
 
-fn send(agent: &Agent, base: &BaseUrl, job: &Job, timeout: Duration) -> Answer {
+/// Sends one request; `on_timeout` says why when `timeout` runs out.
+fn send(agent: &Agent, base: &BaseUrl, job: &Job, timeout: Duration, on_timeout: String) -> Answer {
     let mut request = http::Request::builder()
         .method(job.method)
         .uri(base.url(job.path));
@@ -109,9 +124,7 @@ fn send(agent: &Agent, base: &BaseUrl, job: &Job, timeout: Duration) -> Answer {
         .build();
     match agent.run(request) {
         Ok(response) => Answer::Status(response.status().as_u16()),
-        Err(ureq::Error::Timeout(_)) => {
-            Answer::Failed(format!("no answer within {}", seconds(timeout)))
-        }
+        Err(ureq::Error::Timeout(_)) => Answer::Failed(on_timeout),
         Err(ureq::Error::Io(e)) => Answer::Failed(e.to_string()),
         Err(e) => Answer::Failed(e.to_string()),
     }

@@ -64,13 +64,14 @@ pub enum TargetError {
     #[error("cannot resolve the host of base URL `{url}`: {reason}")]
     Unresolvable { url: String, reason: String },
     #[error(
-        "base URL `{url}` is not a loopback address ({host} is {addr}); the probe sends requests \
-         without and with credentials, so it only targets this machine unless --allow-remote is \
-         given for a test deployment"
+        "base URL `{url}` is not a loopback address{}; the probe only sends requests to this \
+         machine unless --allow-remote is given for a test deployment",
+        resolved_from.as_ref().map(|name| format!(" (`{name}` resolves to {addr})")).unwrap_or_default()
     )]
     NotLoopback {
         url: String,
-        host: String,
+        /// The host name that resolved to `addr` (`None` for an address literal).
+        resolved_from: Option<String>,
         addr: IpAddr,
     },
 }
@@ -137,9 +138,10 @@ pub fn check(url: &str, allow_remote: bool, resolve: Resolve) -> Result<BaseUrl,
         }
         (Some(text), None) => return Err(invalid(&format!("port `{text}` is not a port number"))),
     };
-    let ips = match host.parse::<IpAddr>() {
-        Ok(ip) => vec![ip],
-        Err(_) => resolve(&host, port).map_err(|e| TargetError::Unresolvable {
+    let literal = host.parse::<IpAddr>().ok();
+    let ips = match literal {
+        Some(ip) => vec![ip],
+        None => resolve(&host, port).map_err(|e| TargetError::Unresolvable {
             url: url.to_string(),
             reason: e.to_string(),
         })?,
@@ -154,7 +156,7 @@ pub fn check(url: &str, allow_remote: bool, resolve: Resolve) -> Result<BaseUrl,
         if let Some(&addr) = ips.iter().find(|ip| !is_loopback(**ip)) {
             return Err(TargetError::NotLoopback {
                 url: url.to_string(),
-                host,
+                resolved_from: literal.is_none().then_some(host),
                 addr,
             });
         }
@@ -260,6 +262,11 @@ mod tests {
         }
         let message = refused("http://1.2.3.4:8080").to_string();
         assert!(message.contains("--allow-remote"), "{message}");
+        let message = refused("http://internal.example:8080").to_string();
+        assert!(
+            message.contains("(`internal.example` resolves to 10.1.2.3)"),
+            "{message}"
+        );
     }
 
     #[test]
