@@ -10,6 +10,8 @@
 
 #[path = "../../server/tests/common/mod.rs"]
 mod common;
+#[path = "../../server/tests/net/mod.rs"]
+mod net;
 
 use std::io::{BufRead as _, BufReader};
 use std::net::SocketAddr;
@@ -85,17 +87,7 @@ async fn serve_server(t: &TestApp) -> (SocketAddr, Seen) {
         .app
         .clone()
         .layer(from_fn_with_state(seen.clone(), record));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    (addr, seen)
+    (net::serve(app).await, seen)
 }
 
 fn describe(report: &Report) -> String {
