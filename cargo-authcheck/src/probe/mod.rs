@@ -216,8 +216,9 @@ impl Report {
     }
 }
 
-/// Probes every route and judges the answers. Warnings (unsafe methods, a remote target,
-/// placeholders that match no parameter) go to stderr before the first request.
+/// Probes every route and judges the answers; `unanalyzable` (the places the analysis could not
+/// follow) is carried into the report. Warnings (unsafe methods, a remote target, placeholders
+/// that match no parameter) go to stderr before the first request.
 pub fn run(routes: Vec<RouteInfo>, settings: &Settings, unanalyzable: usize) -> Report {
     warn_before_sending(&routes, settings);
     let plans = plan::plan(&routes, &settings.choices);

@@ -163,10 +163,11 @@ fn human(report: &Report) -> String {
     }
     let status = report.status();
     if status == Status::Unreachable {
-        let first = report.judgement.unjudged.first();
-        let reason = first
-            .map(|u| answer_reason(report, &u.answer))
-            .unwrap_or_default();
+        let reason = match report.judgement.unjudged.first().map(|u| &u.answer) {
+            Some(Answer::Failed(error)) => error.clone(),
+            Some(other) => answer_reason(report, other),
+            None => String::new(),
+        };
         let _ = writeln!(
             out,
             "error: no request to {} got an answer ({reason}): is the server running there?",
