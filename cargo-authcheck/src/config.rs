@@ -127,6 +127,8 @@ pub struct Config {
     pub roots: Vec<Located<String>>,
     /// `[analysis] exclude`: files (relative to the workspace root) not analysed.
     pub exclude: Exclude,
+    /// `[probe] params`: placeholder values for path parameters, by name.
+    pub probe_params: BTreeMap<String, Located<String>>,
 }
 
 /// Path globs of `[analysis] exclude` (`fixtures/**`, `src/generated/*.rs`): `*` stays within a
@@ -200,6 +202,7 @@ impl Default for Config {
             lints: BTreeMap::new(),
             roots: Vec::new(),
             exclude: Exclude::default(),
+            probe_params: BTreeMap::new(),
         }
     }
 }
@@ -217,6 +220,8 @@ struct RawConfig {
     lints: BTreeMap<String, Spanned<String>>,
     #[serde(default)]
     analysis: RawAnalysis,
+    #[serde(default)]
+    probe: RawProbe,
 }
 
 #[derive(Deserialize, Default)]
@@ -249,6 +254,13 @@ struct RawAnalysis {
     roots: Vec<Spanned<String>>,
     #[serde(default)]
     exclude: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawProbe {
+    #[serde(default)]
+    params: BTreeMap<String, Spanned<String>>,
 }
 
 /// `[package.metadata.authcheck]` / `[workspace.metadata.authcheck]` inside a Cargo.toml.
@@ -460,6 +472,25 @@ fn validate(
 
     let exclude = Exclude::new(raw.analysis.exclude.iter().map(|p| p.get_ref().as_str()))
         .map_err(|(i, message)| at(raw.analysis.exclude[i].span(), message))?;
+    let mut probe_params = BTreeMap::new();
+    for (name, value) in raw.probe.params {
+        let span = value.span();
+        crate::probe::placeholders::check_name(&name)
+            .map_err(|m| at(span.clone(), format!("[probe] params: {m}")))?;
+        if value.get_ref().is_empty() {
+            return Err(at(
+                span,
+                format!("[probe] params: the placeholder for `{name}` is empty"),
+            ));
+        }
+        probe_params.insert(
+            name,
+            Located {
+                value: value.into_inner(),
+                origin: origin(span),
+            },
+        );
+    }
 
     Ok(Config {
         source: Some(path.to_path_buf()),
@@ -471,6 +502,7 @@ fn validate(
         lints,
         roots: names(raw.analysis.roots, "root")?,
         exclude,
+        probe_params,
     })
 }
 
@@ -519,6 +551,9 @@ doc-unlisted = "deny"
 [analysis]
 roots = ["server::app::router"]
 exclude = ["fixtures/**"]
+
+[probe]
+params = { pack_ref = "core", rest = "css/site.css" }
 "#,
         )
         .unwrap();
@@ -527,6 +562,31 @@ exclude = ["fixtures/**"]
         assert_eq!(config.lints["doc-unlisted"], Level::Deny);
         assert_eq!(config.schemes["api_key"][0].value, "ApiKeyAuth");
         assert_eq!(config.roots[0].value, "server::app::router");
+        assert_eq!(config.probe_params["pack_ref"].value, "core");
+        assert_eq!(config.probe_params["rest"].origin, "authcheck.toml:24:38");
+    }
+
+    #[test]
+    fn probe_section_is_validated() {
+        let err = parse("[probe]\nparam = { id = \"1\" }\n").unwrap_err();
+        assert_eq!((err.line, err.column), (2, 1));
+        assert!(
+            err.message.contains("unknown field `param`"),
+            "{}",
+            err.message
+        );
+        let err = parse("[probe]\nparams = { id = \"\" }\n").unwrap_err();
+        assert_eq!((err.line, err.column), (2, 17));
+        assert!(err.message.contains("empty"), "{}", err.message);
+        let err = parse("[probe.params]\n\"{id}\" = \"1\"\n").unwrap_err();
+        assert_eq!((err.line, err.column), (2, 10));
+        assert!(
+            err.message.contains("not a path parameter name"),
+            "{}",
+            err.message
+        );
+        let err = parse("[probe]\nparams = { id = 1 }\n").unwrap_err();
+        assert_eq!(err.line, 2);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! Around it, for teams adopting the tool: [`fix`] applies the rules' suggested edits,
 //! [`baseline`] (with [`fingerprint`]) holds findings against a recorded set, [`diff`] compares the
 //! route tables of two revisions, and [`init`] writes a starter configuration.
+//! [`probe`] checks the resulting route table against a running server.
 
 pub mod analysis;
 pub mod auth;
@@ -22,6 +23,7 @@ pub mod index;
 pub mod init;
 pub mod openapi;
 pub mod parse;
+pub mod probe;
 pub mod report;
 pub mod router;
 pub mod rules;

@@ -1,11 +1,12 @@
-//! The command line: `cargo authcheck [check|routes|diff|init|explain] ...`, one file per
+//! The command line: `cargo authcheck [check|routes|diff|init|explain|probe] ...`, one file per
 //! subcommand. Exit status 0 (clean), 1 (error-level findings; for `diff`, a route lost its
-//! protection), 2 (the tool could not do its job).
+//! protection; for `probe`, a contradiction), 2 (the tool could not do its job).
 
 mod check;
 mod diff;
 mod explain;
 mod init;
+mod probe;
 mod routes;
 
 use std::io::Write;
@@ -45,6 +46,8 @@ enum Command {
     Init(init::InitArgs),
     /// Print the documentation of a lint
     Explain(explain::ExplainArgs),
+    /// Check the route table against a running server (anonymous and token requests)
+    Probe(probe::ProbeArgs),
 }
 
 /// What to analyse: shared by the subcommands.
@@ -113,6 +116,7 @@ fn run(cli: Cli) -> u8 {
         Some(Command::Diff(args)) => diff::run(&args),
         Some(Command::Init(args)) => init::run(&args),
         Some(Command::Explain(args)) => explain::run(&args),
+        Some(Command::Probe(args)) => probe::run(&args),
         None => check::run(&cli.check),
     }
 }

@@ -178,21 +178,35 @@ impl Evaluator<'_> {
                 results.push((value, "on the fall-through path".into()));
                 join_all(results)
             }
-            other => match {
+            other => {
                 let mut inner = self.fork(scope);
-                self.eval(other, &mut inner)
-            } {
+                let callee = self.eval(other, &mut inner);
+                self.apply_value(other, callee, args, scope)
+            }
+        }
+    }
+
+    /// Calls what a callee expression evaluated to: a workspace fn, or a method named by its
+    /// path (`fold(Router::new(), Router::merge)`).
+    fn apply_value(
+        &mut self,
+        callee: &syn::Expr,
+        value: Value,
+        args: Vec<Value>,
+        scope: &Scope,
+    ) -> Value {
+        match (value, callee) {
+            (
                 Value::Handler {
                     target: super::model::Target::Fn(f),
                     ..
-                } => self.call_fn(f, args, None),
-                // `fold(Router::new(), Router::merge)`: a method named by its path.
-                Value::External { .. } => match other {
-                    syn::Expr::Path(p) => self.method_by_path(&p.path, args, scope),
-                    _ => Value::Opaque,
                 },
-                _ => Value::Opaque,
-            },
+                _,
+            ) => self.call_fn(f, args, None),
+            (Value::External { .. }, syn::Expr::Path(p)) => {
+                self.method_by_path(&p.path, args, scope)
+            }
+            _ => Value::Opaque,
         }
     }
 }

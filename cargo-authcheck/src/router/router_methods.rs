@@ -71,7 +71,6 @@ impl Evaluator<'_> {
             "nest_service" | "nest_api_service"
                 if matches!(args.as_slice().get(1), Some(Value::Router(_))) =>
             {
-                let mut args = args.into_iter();
                 let (prefix, inner) = (args.next(), args.next());
                 self.nest_router(&mut router, prefix, inner, m, at);
             }
