@@ -103,7 +103,13 @@ fn describe_routes(index: &Index, config: &Config, table: &RouteTable) -> Vec<Ro
                 Target::Closure { .. } => {
                     ("closure", "<closure>".to_string(), None, entry.handler_at)
                 }
-                Target::Service { .. } | Target::Redirect { .. } => {
+                Target::Redirect { .. } => (
+                    "handler",
+                    "axum_extra::routing::add_tsr_redirect_route::redirect_handler".to_string(),
+                    None,
+                    entry.handler_at,
+                ),
+                Target::Service { .. } => {
                     ("service", "<service>".to_string(), None, entry.handler_at)
                 }
                 Target::Unresolved { text } => ("handler", text.clone(), None, entry.handler_at),

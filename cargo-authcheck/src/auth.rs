@@ -212,6 +212,16 @@ impl<'a> Classifier<'a> {
         match last {
             "Option" => return Err(wrapped("accepts anonymous callers: the handler runs with `None` when no credentials are sent")),
             "Result" => return Err(wrapped("hands the rejection to the handler, which runs for anonymous callers too")),
+            // Wrappers that run the inner extractor and keep its rejection (aide's `NoApi<T>`,
+            // axum-extra's `WithRejection<T, R>` maps it to another rejection).
+            "NoApi" | "WithRejection" => {
+                if let Some(found) = args.first().and_then(|inner| self.type_auth(module, inner)) {
+                    return Ok(Extractor {
+                        evidence: format!("{} (extracts {})", ty.display(), found.evidence),
+                        names: found.names,
+                    });
+                }
+            }
             "Extension" => {
                 return Err(Some(format!(
                     "`{}` is a value some middleware may or may not have inserted; it is not enforcement",

@@ -29,27 +29,43 @@ impl Evaluator<'_> {
         }
     }
 
-    /// A loop whose elements are unknown (`while`, `loop`, `for` over a runtime value): if it
-    /// changes a router, the routes it adds cannot be known; the routers keep what they had.
+    /// A loop whose elements are unknown (`while`, `loop`, `for` over a runtime value): if its
+    /// body changes a router or cannot be followed, the routes it adds cannot be known. That is
+    /// one finding at the loop (naming what inside could not be followed); the routers keep what
+    /// they had, so the routes added before and after it are listed.
     pub(super) fn eval_loop(
         &mut self,
         body: &syn::Block,
         scope: &mut Scope,
         keyword: &impl ToTokens,
     ) -> Value {
+        let before = self.problems.len();
         let mut inner = self.fork(scope);
         self.eval_block(body, &mut inner);
+        let inside: Vec<_> = self.problems.drain(before..).collect();
         // Only routers that existed before the loop count (a router built afresh in each turn
         // and served there is not added to).
         let changed = inner.vars.iter().any(|(name, v)| {
             matches!(v, Value::Router(_) | Value::MethodRouter(_))
                 && scope.vars.get(name).is_some_and(|before| before != v)
         });
-        if changed {
+        if changed || !inside.is_empty() {
             let at = Loc::of(scope.file, keyword);
+            let detail = match inside.first() {
+                Some(p) => format!(
+                    " (line {}: {}{})",
+                    p.at.line,
+                    p.message,
+                    match inside.len() {
+                        1 => String::new(),
+                        n => format!(", and {} more", n - 1),
+                    }
+                ),
+                None => String::new(),
+            };
             self.unanalyzable(
                 at,
-                "routes are added in a loop over values the analysis cannot know; the routes added before it are listed",
+                format!("routes are added in a loop over values the analysis cannot know{detail}; the routes added before and after it are listed"),
             );
         }
         Value::Opaque

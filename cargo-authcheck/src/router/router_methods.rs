@@ -40,8 +40,8 @@ impl Evaluator<'_> {
                 match (path, mr) {
                     (Some(Value::Str(path)), Some(Value::MethodRouter(entries))) => {
                         let path = paths::normalize(&path);
-                        let redirects = name.contains("_tsr").then(|| tsr_redirects(&path, &entries, at));
-                        for mut e in entries.into_iter().chain(redirects.into_iter().flatten()) {
+                        let redirect = name.contains("_tsr").then(|| tsr_redirect(&path, at));
+                        for mut e in entries.into_iter().chain(redirect) {
                             if e.path.is_empty() {
                                 e.path = path.clone();
                             }
@@ -84,6 +84,9 @@ impl Evaluator<'_> {
                         entry.layers = layers;
                     }
                     router.entries.push(entry);
+                    if name == "route_service_with_tsr" {
+                        router.entries.push(tsr_redirect(&path, at));
+                    }
                 }
                 _ => self.unanalyzable(at, "the service path is computed at run time"),
             },
@@ -389,30 +392,16 @@ fn is_root_fallback(e: &Entry) -> bool {
     e.router_fallback && e.path == "/{*fallback}"
 }
 
-/// The redirects `route_with_tsr` adds: the path with its trailing slash toggled, for the same
-/// methods, each answering a permanent redirect to the route.
-fn tsr_redirects(path: &str, entries: &[Entry], at: Loc) -> Vec<Entry> {
+/// The redirect `route_with_tsr` adds (axum-extra 0.12): the path with its trailing slash
+/// toggled, for any method, answering a permanent redirect to the route.
+fn tsr_redirect(path: &str, at: Loc) -> Entry {
     let other = match path.strip_suffix('/') {
         Some(without) if !without.is_empty() => without.to_string(),
         _ => format!("{path}/"),
     };
-    let mut methods: Vec<&str> = entries
-        .iter()
-        .filter(|e| !e.fallback)
-        .map(|e| e.method.as_str())
-        .collect();
-    methods.dedup();
-    if methods.is_empty() || entries.iter().any(|e| e.fallback) {
-        methods = vec!["ANY"];
-    }
-    methods
-        .into_iter()
-        .map(|method| {
-            let mut entry = service_entry(method, &other, at, "route_with_tsr redirect");
-            entry.target = Target::Redirect {
-                to: path.to_string(),
-            };
-            entry
-        })
-        .collect()
+    let mut entry = service_entry("ANY", &other, at, "route_with_tsr redirect");
+    entry.target = Target::Redirect {
+        to: path.to_string(),
+    };
+    entry
 }
