@@ -1,15 +1,14 @@
 //! Hostile input never crashes the tool (DESIGN.md section 9): each case is a diagnostic and exit
 //! status 1 (or 0 when nothing is wrong), never a panic (101), a stack overflow (a signal) or a
-//! hang. Plus property tests over mutated sources and `authcheck.toml` text, and a sweep over the
-//! `.rs` files of the local cargo registry.
+//! hang. Plus property tests over mutated sources and `authcheck.toml` text.
 //!
-//! Each case is bounded to seconds in a debug build. The registry files parsed here are a fixed
-//! list of hard ones plus a sample drawn with a fixed seed; the full sweep runs in release from
-//! `scripts/bench`.
+//! Each case is bounded to seconds in a debug build. Real code from the local cargo registry is
+//! swept in `registry.rs`.
+
+mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use cargo_authcheck::parse::Limits;
 use proptest::prelude::*;
@@ -63,33 +62,25 @@ impl Scratch {
 
     /// Runs `check` with a deadline; a hang fails the test instead of blocking CI.
     fn check(&self) -> Output {
-        let start = Instant::now();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_cargo-authcheck"))
-            .arg("check")
-            .arg("--manifest-path")
-            .arg(self.path("Cargo.toml"))
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let deadline = Duration::from_secs(60);
-        loop {
-            if child.try_wait().unwrap().is_some() {
-                break;
-            }
-            if start.elapsed() > deadline {
-                child.kill().unwrap();
-                panic!("cargo-authcheck did not finish within {deadline:?}");
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let out = child.wait_with_output().unwrap();
+        let manifest = self.path("Cargo.toml");
+        let run = common::run_bounded(
+            &[
+                "check".as_ref(),
+                "--manifest-path".as_ref(),
+                manifest.as_os_str(),
+            ],
+            Duration::from_secs(60),
+        );
+        let code = match run.ended {
+            common::Ended::Exited(code) => Some(code),
+            common::Ended::Signal => None,
+            common::Ended::TimedOut => panic!("cargo-authcheck did not finish within 60 s"),
+        };
         Output {
-            code: out.status.code(),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-            elapsed: start.elapsed(),
+            code,
+            stdout: run.stdout,
+            stderr: run.stderr,
+            elapsed: run.elapsed,
         }
     }
 }
@@ -429,199 +420,8 @@ proptest! {
     }
 }
 
-/// Registry files known to be hard for a parser, as `crate/path` (any version of the crate):
-/// typenum's generated consts (thousands of `UInt<..>` aliases nested 64 deep), the deepest
-/// generic and bracket nesting, the largest files, and the crates whose whole-tool run once did
-/// not finish (glob-heavy re-exports).
-const HARD_FILES: &[&str] = &[
-    "typenum/src/gen/consts.rs",
-    "typenum/src/gen/op.rs",
-    "regex-automata/src/util/look.rs",
-    "num-bigint-dig/src/prime.rs",
-    "unicase/src/unicode/map.rs",
-    "time/src/parsing/component.rs",
-    "jsonschema/src/lib.rs",
-    "url/tests/unit.rs",
-    "unicode-width/src/gen/tables_test.rs",
-    "windows-sys/src/Windows/Wdk/System/SystemServices/mod.rs",
-    "windows-sys/src/Windows/Win32/Foundation/mod.rs",
-    "js-sys/src/lib.rs",
-    "syn/src/gen/visit_mut.rs",
-    "generic-array/src/lib.rs",
-    "zerocopy/src/lib.rs",
-    "uuid/src/lib.rs",
-    "tinyvec/src/lib.rs",
-    "flate2/src/lib.rs",
-];
-/// Registry files drawn at random (with a fixed seed) besides the hard ones.
-const SAMPLE: usize = 2000;
-/// The stack of the sweep's threads: the parse must fit it, with the limits made for it.
-const SWEEP_STACK: usize = 2 << 20;
-
-fn registry_sources() -> Option<PathBuf> {
-    let home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))?;
-    Some(home.join("registry/src"))
-}
-
-fn rs_files_under(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let Ok(kind) = entry.file_type() else {
-            continue;
-        };
-        let path = entry.path();
-        if kind.is_dir() {
-            rs_files_under(&path, out);
-        } else if kind.is_file() && path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-}
-
-/// `typenum-1.20.1/src/gen/consts.rs` -> `typenum/src/gen/consts.rs`.
-fn versionless(rel: &Path) -> Option<String> {
-    let mut parts = rel.components().map(|c| c.as_os_str().to_string_lossy());
-    let dir = parts.next()?;
-    let (name, _) = dir
-        .match_indices('-')
-        .find(|(i, _)| dir[i + 1..].starts_with(|c: char| c.is_ascii_digit()))
-        .map(|(i, _)| (&dir[..i], ()))?;
-    let rest: Vec<_> = parts.collect();
-    Some(format!("{name}/{}", rest.join("/")))
-}
-
-/// What the per-file parse path made of one registry file.
-enum Outcome {
-    Summarized,
-    Problem(usize, String),
-    Panicked,
-}
-
-/// The hard registry files and a seeded sample of the others go through the per-file parse path
-/// on threads with a small stack (with the limits for that stack): zero panics, zero stack
-/// overflows (which would abort this binary). The same registry gives the same files on every
-/// run; `scripts/bench` sweeps all of them with the whole tool.
-#[test]
-fn registry_sweep_never_panics() {
-    let Some(src) = registry_sources() else {
-        eprintln!("registry sweep: no CARGO_HOME or HOME; skipped");
-        return;
-    };
-    let mut files = Vec::new();
-    rs_files_under(&src, &mut files);
-    files.sort();
-    if files.is_empty() {
-        eprintln!(
-            "registry sweep: no sources under {}; skipped",
-            src.display()
-        );
-        return;
-    }
-    // Paths relative to the index directory (`index.crates.io-../typenum-1.20.1/...`).
-    let relative = |p: &Path| -> Option<String> {
-        let rel = p.strip_prefix(&src).ok()?;
-        versionless(rel.strip_prefix(rel.components().next()?).ok()?)
-    };
-    let mut chosen: Vec<PathBuf> = Vec::new();
-    for hard in HARD_FILES {
-        let found: Vec<&PathBuf> = files
-            .iter()
-            .filter(|p| relative(p).as_deref() == Some(*hard))
-            .collect();
-        if found.is_empty() {
-            println!("registry sweep: {hard} is not in this registry");
-        }
-        chosen.extend(found.into_iter().cloned());
-    }
-    let mut rest: Vec<PathBuf> = files
-        .iter()
-        .filter(|p| !chosen.contains(p))
-        .cloned()
-        .collect();
-    // Fisher-Yates with a fixed seed.
-    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-    for i in (1..rest.len()).rev() {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        rest.swap(i, (x % (i as u64 + 1)) as usize);
-    }
-    chosen.extend(rest.into_iter().take(SAMPLE));
-
-    let start = Instant::now();
-    let limits = Limits::for_stack(SWEEP_STACK);
-    let default_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    let halves: Vec<&[PathBuf]> = chosen.chunks(chosen.len().div_ceil(2)).collect();
-    let results: Vec<(PathBuf, Outcome)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = halves
-            .iter()
-            .map(|half| {
-                std::thread::Builder::new()
-                    .stack_size(SWEEP_STACK)
-                    .spawn_scoped(scope, move || {
-                        half.iter()
-                            .map(|path| {
-                                let outcome = match std::panic::catch_unwind(|| {
-                                    cargo_authcheck::parse::summarize_file(path, limits)
-                                }) {
-                                    Ok(Ok(_)) => Outcome::Summarized,
-                                    Ok(Err(p)) => Outcome::Problem(p.loc.line, p.message),
-                                    Err(_) => Outcome::Panicked,
-                                };
-                                (path.clone(), outcome)
-                            })
-                            .collect::<Vec<_>>()
-                    })
-                    .expect("a sweep thread")
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().expect("the sweep thread itself does not panic"))
-            .collect()
-    });
-    std::panic::set_hook(default_hook);
-
-    let bytes: u64 = chosen
-        .iter()
-        .map(|p| std::fs::metadata(p).map_or(0, |m| m.len()))
-        .sum();
-    let mut kinds: std::collections::BTreeMap<String, (usize, String)> = Default::default();
-    let mut panics = Vec::new();
-    for (path, outcome) in &results {
-        match outcome {
-            Outcome::Summarized => {}
-            Outcome::Problem(line, message) => {
-                // "cannot parse: expected `;`" -> "cannot parse"; limits keep their wording.
-                let kind = message.split([':', '(']).next().unwrap_or_default().trim();
-                let entry = kinds
-                    .entry(kind.to_string())
-                    .or_insert((0, format!("{}:{line}: {message}", path.display())));
-                entry.0 += 1;
-            }
-            Outcome::Panicked => panics.push(path.clone()),
-        }
-    }
-    println!(
-        "registry sweep: {} files ({} hard, {SAMPLE} sampled of {}), {:.1} MB in {:.2}s, {} reported as parse problems, {} panics",
-        results.len(),
-        results.len().saturating_sub(SAMPLE.min(files.len())),
-        files.len(),
-        bytes as f64 / 1e6,
-        start.elapsed().as_secs_f64(),
-        kinds.values().map(|(n, _)| n).sum::<usize>(),
-        panics.len()
-    );
-    for (kind, (count, example)) in &kinds {
-        println!("  {count:5} x {kind} (e.g. {example})");
-    }
-    assert!(panics.is_empty(), "panics on: {panics:#?}");
-}
+/// A thread stack as small as a test thread's.
+const SMALL_STACK: usize = 2 << 20;
 
 /// typenum's shape: thousands of aliases of `UInt<..>` nested as deep as the bits of the number
 /// (64 here). On a small stack it is a clean `parse-error` (or parses); on the tool's own
@@ -641,11 +441,11 @@ fn typenum_shaped_file() {
     let small = {
         let text = text.clone();
         std::thread::Builder::new()
-            .stack_size(SWEEP_STACK)
+            .stack_size(SMALL_STACK)
             .spawn(move || {
                 cargo_authcheck::parse::summarize_bytes(
                     text.into_bytes(),
-                    Limits::for_stack(SWEEP_STACK),
+                    Limits::for_stack(SMALL_STACK),
                 )
                 .map(|s| s.modules[0].entries.len())
                 .map_err(|p| p.message)

@@ -178,3 +178,75 @@ pub fn snapshot(dir: &Path) -> Vec<(PathBuf, String)> {
     out.sort();
     out
 }
+
+/// How a bounded run of the binary ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Ended {
+    Exited(i32),
+    /// Killed by a signal (a stack overflow aborts).
+    Signal,
+    TimedOut,
+}
+
+/// A bounded run: how it ended, its output and how long it took.
+pub struct Bounded {
+    pub ended: Ended,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: std::time::Duration,
+}
+
+/// Runs `cargo-authcheck ARGS`, killed at `deadline` (a hang is a result, never a stuck test).
+/// The outputs are read as they come, so a chatty run never blocks on a full pipe.
+pub fn run_bounded<S: AsRef<std::ffi::OsStr>>(
+    args: &[S],
+    deadline: std::time::Duration,
+) -> Bounded {
+    use std::io::Read;
+    use std::process::Stdio;
+    let start = std::time::Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cargo-authcheck"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let read = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            String::from_utf8_lossy(&bytes).into_owned()
+        })
+    };
+    let stdout = read(child.stdout.take().map(|p| Box::new(p) as _));
+    let stderr = read(child.stderr.take().map(|p| Box::new(p) as _));
+    let ended = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status.code().map_or(Ended::Signal, Ended::Exited);
+        }
+        if start.elapsed() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break Ended::TimedOut;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    Bounded {
+        ended,
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+        elapsed: start.elapsed(),
+    }
+}
+
+/// `$CARGO_HOME/registry/src` (the unpacked sources of every crate cargo has downloaded).
+pub fn registry_sources() -> Option<PathBuf> {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))?;
+    Some(home.join("registry/src"))
+}
