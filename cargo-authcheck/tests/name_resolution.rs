@@ -149,3 +149,32 @@ pub fn app() -> Router {
         ]
     );
 }
+
+/// A package's lib and bin may both declare `mod config;`: the file is a module of each crate,
+/// not a `#[path]` cycle.
+#[test]
+fn one_file_in_the_lib_and_the_bin() {
+    let dir = scratch(&[
+        ("src/config.rs".into(), "pub fn port() -> u16 { 8080 }\n".into()),
+        ("src/lib.rs".into(), "pub mod config;\n".into()),
+        (
+            "src/main.rs".into(),
+            "mod config;\nuse axum::{routing::get, Router};\nasync fn h() {}\nfn app() -> Router { Router::new().route(\"/\", get(h)) }\nfn main() { let _ = (config::port(), app()); }\n".into(),
+        ),
+    ]);
+    let a = analysis(dir.path());
+    let problems: Vec<&str> = a
+        .index
+        .problems
+        .iter()
+        .map(|p| p.message.as_str())
+        .collect();
+    assert!(problems.is_empty(), "{problems:?}");
+    let config_modules = a
+        .index
+        .modules
+        .iter()
+        .filter(|m| m.path.last().is_some_and(|n| n == "config"))
+        .count();
+    assert_eq!(config_modules, 2);
+}

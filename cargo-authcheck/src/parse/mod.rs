@@ -46,7 +46,8 @@ type Parsed = Result<(String, FileSummary), (String, ParseProblem)>;
 pub fn index_workspace(ws: &Workspace, exclude: &Exclude) -> Index {
     let mut index = Index::default();
     let mut jobs = Vec::new();
-    let mut loaded: HashMap<PathBuf, ModuleId> = HashMap::new();
+    // A file is one module per crate (a package's lib and bin may both declare `mod config;`).
+    let mut loaded: HashMap<(CrateId, PathBuf), ModuleId> = HashMap::new();
     for root in &ws.crates {
         if is_excluded(&root.root_file, &ws.root, exclude) {
             continue;
@@ -54,7 +55,7 @@ pub fn index_workspace(ws: &Workspace, exclude: &Exclude) -> Index {
         let krate = CrateId(index.crates.len());
         let module = ModuleId(index.modules.len());
         if let Ok(canonical) = root.root_file.canonicalize() {
-            loaded.insert(canonical, module);
+            loaded.insert((krate, canonical), module);
         }
         let file = index.sources.reserve(root.root_file.clone(), &ws.root);
         index.modules.push(Module {
@@ -315,7 +316,7 @@ fn link(
     summary: FileSummary,
     ws: &Workspace,
     exclude: &Exclude,
-    loaded: &mut HashMap<PathBuf, ModuleId>,
+    loaded: &mut HashMap<(CrateId, PathBuf), ModuleId>,
 ) -> Vec<Job> {
     let krate = index.modules[job.module.0].krate;
     // Local module indices -> global ids; the file's top module is the job's module.
@@ -410,7 +411,8 @@ fn link(
             continue;
         }
         let canonical = path.canonicalize().unwrap_or_else(|_| path.clone());
-        if let Some(existing) = loaded.get(&canonical) {
+        let key = (krate, canonical);
+        if let Some(existing) = loaded.get(&key) {
             let other = index.modules[existing.0].path.join("::");
             index.problems.push(ParseProblem {
                 loc: decl.loc,
@@ -418,7 +420,7 @@ fn link(
             });
             continue;
         }
-        loaded.insert(canonical, module);
+        loaded.insert(key, module);
         index.modules[module.0].file = FileId(index.sources.len());
         let file = index.sources.reserve(path.clone(), &ws.root);
         jobs.push(Job {
