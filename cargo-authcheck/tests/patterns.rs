@@ -600,3 +600,31 @@ fn exponential_router_code_is_bounded() {
         "{findings:?}"
     );
 }
+
+/// A serving loop that only reads the router (with a branch inside) adds no routes: no finding.
+#[test]
+fn a_serving_loop_with_branches_is_not_a_routing_loop() {
+    let lib = r#"
+use axum::{routing::get, Router};
+pub async fn open() {}
+pub async fn run(listener: tokio::net::TcpListener) {
+    let app = Router::new().route("/a", get(open)).layer(tower_http::trace::TraceLayer::new_for_http());
+    loop {
+        let (stream, _) = listener.accept().await.unwrap();
+        if stream.set_nodelay(true).is_err() {
+            continue;
+        }
+        let svc = hyper_util::service::TowerToHyperService::new(app.clone());
+        tokio::spawn(async move {
+            hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new())
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
+                .await
+        });
+    }
+}
+"#;
+    let (rows, code, problems) = table(lib, None, None);
+    assert_eq!(code, 0);
+    assert_eq!(problems, "[]");
+    assert_eq!(rows, vec![row("GET", "/a", "none")]);
+}

@@ -32,10 +32,13 @@ pub fn join_all(values: Vec<(Value, String)>) -> Value {
                 docs_unique.push(d);
             }
         }
-        let applied = routers
-            .iter()
-            .flat_map(|(r, _)| r.applied.clone())
-            .collect();
+        // The layers applied on any branch, each once (identical branches join to themselves).
+        let mut applied: Vec<Layer> = Vec::new();
+        for layer in routers.iter().flat_map(|(r, _)| &r.applied) {
+            if !applied.contains(layer) {
+                applied.push(layer.clone());
+            }
+        }
         return Value::Router(RouterValue {
             entries,
             docs: docs_unique,
