@@ -628,3 +628,25 @@ pub async fn run(listener: tokio::net::TcpListener) {
     assert_eq!(problems, "[]");
     assert_eq!(rows, vec![row("GET", "/a", "none")]);
 }
+
+/// A syntax error inside the body of router code (a body the indexer skips) is a `parse-error`
+/// at its place, reported when the router is evaluated.
+#[test]
+fn a_syntax_error_in_router_code_is_reported() {
+    let lib = r#"
+use axum::{routing::get, Router};
+pub async fn open() {}
+pub fn app() -> Router {
+    let broken = ;
+    Router::new().route("/a", get(open))
+}
+"#;
+    let (code, findings) = check(lib, None, None);
+    assert_eq!(code, 1);
+    assert!(
+        findings
+            .iter()
+            .any(|(c, m)| c == "parse-error" && m.starts_with("cannot parse")),
+        "{findings:?}"
+    );
+}

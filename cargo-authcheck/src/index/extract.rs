@@ -532,7 +532,7 @@ fn intent_attrs(attrs: &[syn::Attribute], file: FileId) -> IntentAttrs {
 /// Whether a body hands a router to a server or drives it as a service: `serve(listener, app)`,
 /// `.serve(..)`, `serve_connection(io, svc)`, `into_make_service*()`, `.oneshot(req)`, `.call(req)`,
 /// `service_fn(..)`, `TowerToHyperService::new(..)`, `Shared::new(..)`. Keep in step with
-/// `parse::mask::KEEP_BODY`, which keeps such bodies for this to see.
+/// `parse::lexer::BodyFacts::may_serve`, which keeps such bodies for this to see.
 fn serves_router(block: &syn::Block) -> bool {
     struct Finder(bool);
     impl<'ast> Visit<'ast> for Finder {

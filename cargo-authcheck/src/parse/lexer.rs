@@ -186,23 +186,28 @@ impl Lexer<'_> {
         }
     }
 
-    /// After the `{` of a fn body: the index after its `}`, and whether the body declares
-    /// items as statements of its own (`fn`, `struct`, `impl`), which the index reads.
-    pub fn skip_body(&self, i: &mut usize) -> Result<bool, Bad> {
+    /// After the `{` of a fn body: the index after its `}`, and what the body shows.
+    pub fn skip_body(&self, i: &mut usize) -> Result<BodyFacts, Bad> {
         let mut stack = vec![b'}'];
-        let mut declares = false;
+        let mut facts = BodyFacts::default();
         let mut after_fn = false;
+        let mut after_dot = false;
         while let Some(&want) = stack.last() {
             let tok = self.next(i)?;
-            if stack.len() == 1 {
-                if let Tok::Ident(s, e) = tok {
-                    let word = &self.b[s..e];
-                    declares |= after_fn || word == b"struct" || word == b"impl";
+            if let Tok::Ident(s, e) = tok {
+                let word = &self.b[s..e];
+                facts.may_serve |= serves_word(word) || (after_dot && word == b"call");
+                if stack.len() == 1 {
+                    facts.declares_items |= after_fn || word == b"struct" || word == b"impl";
                     after_fn = word == b"fn";
+                    after_dot = false;
                     continue;
                 }
+            }
+            if stack.len() == 1 {
                 after_fn = false;
             }
+            after_dot = tok == Tok::Punct(b'.');
             match tok {
                 Tok::Open(c) => stack.push(closer(c)),
                 Tok::Close(c) if c == want => {
@@ -212,7 +217,7 @@ impl Lexer<'_> {
                 _ => {}
             }
         }
-        Ok(declares)
+        Ok(facts)
     }
 
     /// After an opening bracket: the index after its matching closer.
@@ -230,6 +235,27 @@ impl Lexer<'_> {
         }
         Ok(())
     }
+}
+
+/// What a fn body shows without being parsed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BodyFacts {
+    /// It declares items of its own as statements (`fn`, `struct`, `impl`), which the index reads.
+    pub declares_items: bool,
+    /// It may hand a router to a server or drive it as a service (see
+    /// `index::extract::serves_router`, which reads such bodies).
+    pub may_serve: bool,
+}
+
+/// Identifiers of code that serves a router: `serve`, `serve_connection`, `into_make_service*`,
+/// `oneshot`, `service_fn`, `TowerToHyperService`, `Shared` (`.call` is checked apart).
+fn serves_word(word: &[u8]) -> bool {
+    word.starts_with(b"serve")
+        || word.starts_with(b"into_make_service")
+        || matches!(
+            word,
+            b"oneshot" | b"service_fn" | b"TowerToHyperService" | b"Shared"
+        )
 }
 
 pub fn closer(open: u8) -> u8 {

@@ -13,52 +13,14 @@
 //!
 //! [`FnItem::serves`]: crate::index::FnItem::serves
 
-use super::lexer::{is_ident_continue, Bad, Lexer, Tok};
+use super::lexer::{Bad, Lexer, Tok};
 
-/// A fn body containing one of these is kept (they may hand a router to a server or drive it as
-/// a service: see `index::extract::serves_router`), and so is every `fn main`.
-const KEEP_BODY: &[&str] = &[
-    "serve",
-    "into_make_service",
-    "oneshot",
-    ".call(",
-    "service_fn",
-    "TowerToHyperService",
-    "Shared",
-];
 /// Every body of an impl whose header contains one of these is kept.
 const KEEP_IMPL: &[&str] = &["FromRequest", "Modify"];
-/// A file containing one of these is also parsed in full, so that a syntax error inside a
-/// blanked body of router code is still a `parse-error`.
-const ROUTING: &[&str] = &[
-    "Router",
-    ".route",
-    ".nest",
-    ".merge",
-    ".layer",
-    ".fallback",
-    "routes!",
-    "serve",
-];
-
 pub struct Masked {
     /// The blanked text (empty when nothing was blanked).
     pub text: String,
     pub masked_any: bool,
-}
-
-pub fn mentions_routing(text: &str) -> bool {
-    ROUTING.iter().any(|w| contains_word(text, w))
-}
-
-/// Whether `word` occurs in `hay` not preceded by an identifier character (`serve` but
-/// not `reserve`).
-fn contains_word(hay: &str, word: &str) -> bool {
-    let b = hay.as_bytes();
-    // `.route` may follow an identifier (`app.route(`); `serve` may not (`reserve`).
-    let starts_ident = word.bytes().next().is_some_and(is_ident_continue);
-    hay.match_indices(word)
-        .any(|(i, _)| i == 0 || !starts_ident || !is_ident_continue(b[i - 1]))
 }
 
 /// The file with irrelevant fn bodies (and `#[cfg(test)] mod` contents) blanked; `None`
@@ -173,14 +135,9 @@ impl Masker<'_> {
             match tok {
                 Tok::Open(b'{') if angle <= 0 => {
                     let start = *i;
-                    let declares_items = self.lx.skip_body(i)?;
-                    let end = *i - 1;
-                    let body = &self.text[start..end];
-                    if !keep_all
-                        && !declares_items
-                        && !KEEP_BODY.iter().any(|w| contains_word(body, w))
-                    {
-                        self.blank(start, end);
+                    let facts = self.lx.skip_body(i)?;
+                    if !keep_all && !facts.declares_items && !facts.may_serve {
+                        self.blank(start, *i - 1);
                     }
                     return Ok(());
                 }

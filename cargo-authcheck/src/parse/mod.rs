@@ -268,28 +268,22 @@ fn parse_bytes(bytes: Vec<u8>, cx: &FileContext, limits: Limits) -> Parsed {
         return Err((text, problem(line, column, message)));
     }
     // Fast path: fn bodies that cannot matter are blanked out before `syn` sees them (see
-    // [`mask`]); the summary is the same as from the full text. Router-related files are also
-    // parsed in full so that a syntax error inside a body is still reported.
-    let (fast, needs_full) = match mask::mask_bodies(&text) {
-        Some(m) if m.masked_any && !full_parse_forced() => {
-            let fast = syn::parse_file(&m.text).ok().map(|ast| summarize(&ast, cx));
-            (fast, mask::mentions_routing(&text))
-        }
-        _ => (None, true),
+    // [`mask`]); the summary is the same as from the full text. A syntax error inside a blanked
+    // body goes unseen here; the router evaluator reports it if it reads that body.
+    let masked = match mask::mask_bodies(&text) {
+        Some(m) if m.masked_any && !full_parse_forced() => Some(m.text),
+        _ => None,
     };
-    let result = match fast {
-        Some(summary) if !needs_full => Ok(summary),
-        fast => syn::parse_file(&text)
-            .map(|ast| fast.unwrap_or_else(|| summarize(&ast, cx)))
-            .map_err(|e| {
-                let start = e.span().start();
-                (
-                    start.line.max(1),
-                    start.column + 1,
-                    format!("cannot parse: {e}"),
-                )
-            }),
-    };
+    let result = syn::parse_file(masked.as_deref().unwrap_or(&text))
+        .map(|ast| summarize(&ast, cx))
+        .map_err(|e| {
+            let start = e.span().start();
+            (
+                start.line.max(1),
+                start.column + 1,
+                format!("cannot parse: {e}"),
+            )
+        });
     // The spans of this file are no longer needed: free proc-macro2's per-thread copy of its
     // text (otherwise every file parsed on a thread stays in memory until the end).
     proc_macro2::extra::invalidate_current_thread_spans();

@@ -2,7 +2,7 @@
 //! values through `let`, reassignment, blocks, calls (with routers passed as arguments), method
 //! chains and `if`/`match` joins, and applies axum 0.8's `route`/`nest`/`merge`/`layer` rules.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::rc::Rc;
 
 use quote::ToTokens;
@@ -11,13 +11,16 @@ use super::join::join_all;
 use super::model::*;
 use super::syntax::{find_fn, text_of};
 use crate::index::extract::{str_lit, type_ref};
-use crate::index::{FnId, Index, ModuleId, Ns, Param, Resolved};
+use crate::index::{FnId, Index, ModuleId, Ns, Param, ParseProblem, Resolved};
 use crate::source::{FileId, Loc};
 
 pub(super) const METHOD_FNS: &[&str] = &[
     "get", "post", "put", "patch", "delete", "head", "options", "trace", "connect", "any",
 ];
 const MAX_CALL_DEPTH: usize = 48;
+/// Syntax trees kept at once: a tree takes many times its source's size, and router code spans
+/// many files; a file used again after it was dropped is parsed again.
+const MAX_PARSED_FILES: usize = 32;
 /// The most work one analysis spends evaluating router code, counted as expressions evaluated
 /// plus routes copied (when a variable is read, a scope is forked for a branch): far above what real router code needs (tens per
 /// route), and reached only by code whose evaluation would otherwise explode (helpers that call
@@ -65,7 +68,10 @@ pub(super) struct Scope {
 /// The evaluator: owns re-parsed files (their spans belong to this thread) and what it found.
 pub struct Evaluator<'a> {
     pub(super) index: &'a Index,
-    pub(super) asts: HashMap<FileId, Rc<syn::File>>,
+    /// Re-parsed files, least recently used first (at most [`MAX_PARSED_FILES`]).
+    pub(super) asts: VecDeque<(FileId, Rc<syn::File>)>,
+    /// Files that do not parse after all (syntax errors in bodies the indexer skipped).
+    pub parse_problems: Vec<ParseProblem>,
     pub(super) stack: Vec<FnId>,
     pub problems: Vec<Unanalyzable>,
     /// Routers handed to `serve`/`into_make_service`.
@@ -89,7 +95,8 @@ impl<'a> Evaluator<'a> {
     pub fn new(index: &'a Index) -> Self {
         Evaluator {
             index,
-            asts: HashMap::new(),
+            asts: VecDeque::new(),
+            parse_problems: Vec::new(),
             stack: Vec::new(),
             problems: Vec::new(),
             served: Vec::new(),
@@ -131,17 +138,53 @@ impl<'a> Evaluator<'a> {
                 })
     }
 
-    /// Evaluates a fn with unknown arguments.
+    /// Evaluates a fn with unknown arguments (a root or a candidate root). Afterwards nothing
+    /// refers to the re-parsed trees any more: they are dropped, with proc-macro2's copy of their
+    /// text, so memory does not grow with the number of roots.
     pub fn eval_fn(&mut self, f: FnId) -> Value {
-        self.call_fn(f, Vec::new(), None)
+        let value = self.call_fn(f, Vec::new(), None);
+        if self.stack.is_empty() {
+            self.asts.clear();
+            proc_macro2::extra::invalidate_current_thread_spans();
+        }
+        value
     }
 
+    /// The syntax tree of a file, parsed again from its text (the index keeps none). The most
+    /// recently used few stay parsed; a file that does not parse is a `parse-error` (a syntax
+    /// error inside a fn body the indexer skipped shows here).
     fn ast(&mut self, file: FileId) -> Option<Rc<syn::File>> {
-        if let Some(ast) = self.asts.get(&file) {
-            return Some(ast.clone());
+        if let Some(at) = self.asts.iter().position(|(f, _)| *f == file) {
+            let entry = self.asts.remove(at).expect("a position in range");
+            let ast = entry.1.clone();
+            self.asts.push_back(entry);
+            return Some(ast);
         }
-        let ast = Rc::new(syn::parse_file(self.index.sources.get(file).text()).ok()?);
-        self.asts.insert(file, ast.clone());
+        let ast = match syn::parse_file(self.index.sources.get(file).text()) {
+            Ok(ast) => Rc::new(ast),
+            Err(e) => {
+                let start = e.span().start();
+                let loc = Loc {
+                    file,
+                    line: start.line.max(1),
+                    column: start.column + 1,
+                    end_line: start.line.max(1),
+                    end_column: start.column + 2,
+                };
+                let problem = ParseProblem {
+                    loc,
+                    message: format!("cannot parse: {e}"),
+                };
+                if !self.parse_problems.iter().any(|p| p.loc == problem.loc) {
+                    self.parse_problems.push(problem);
+                }
+                return None;
+            }
+        };
+        if self.asts.len() >= MAX_PARSED_FILES {
+            self.asts.pop_front();
+        }
+        self.asts.push_back((file, ast.clone()));
         Some(ast)
     }
 
@@ -172,12 +215,12 @@ impl<'a> Evaluator<'a> {
         let ast = self.ast(item.file);
         let Some((sig, block)) = ast.as_deref().and_then(|ast| find_fn(ast, &item.locator)) else {
             let (at, name) = (item.name_loc, item.name.clone());
-            self.unanalyzable(
-                at,
-                format!(
-                    "`{name}` could not be read again (did the file change during the analysis?)"
-                ),
-            );
+            let why = if ast.is_none() {
+                "its file does not parse"
+            } else {
+                "it could not be found again (did the file change during the analysis?)"
+            };
+            self.unanalyzable(at, format!("`{name}` cannot be followed: {why}"));
             return Value::Opaque;
         };
         let mut scope = Scope {

@@ -78,6 +78,7 @@ pub fn build(index: &Index, roots: &[Located<String>]) -> Result<RouteTable, Roo
     }
     let mut table = RouteTable {
         unanalyzable: std::mem::take(&mut ev.problems),
+        parse_problems: std::mem::take(&mut ev.parse_problems),
         ..Default::default()
     };
     if let Some((at, message)) = &index.defmap.bound_hit {

@@ -122,6 +122,8 @@ pub struct Unanalyzable {
 pub struct RouteTable {
     pub entries: Vec<Entry>,
     pub unanalyzable: Vec<Unanalyzable>,
+    /// Files the evaluator read that do not parse (syntax errors the indexer did not see).
+    pub parse_problems: Vec<crate::index::ParseProblem>,
     /// Fns that some router registers (for `doc-unrouted`).
     pub routed_fns: Vec<FnId>,
     pub docs: Vec<Vec<String>>,

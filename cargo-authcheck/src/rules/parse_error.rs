@@ -27,7 +27,12 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {
-    for p in &analysis.index.problems {
+    for p in analysis
+        .index
+        .problems
+        .iter()
+        .chain(&analysis.table.parse_problems)
+    {
         out.push(
             Diagnostic::new(RULE.code, p.loc, p.message.clone())
                 .help("fix the file, or list it in `[analysis] exclude` of authcheck.toml"),
