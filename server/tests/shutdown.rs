@@ -106,7 +106,18 @@ both!(sigterm_finishes_every_accepted_write_and_exits_0, db => {
     let refused_by = Instant::now() + Duration::from_secs(10);
     loop {
         match TcpStream::connect(addr).await {
-            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => break,
+            // Refused once the listener is closed; reset when the connection was still in the
+            // listen backlog as it closed (the kernel accepted it, the server never will).
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::ConnectionRefused
+                        | std::io::ErrorKind::ConnectionReset
+                        | std::io::ErrorKind::ConnectionAborted
+                ) =>
+            {
+                break
+            }
             Err(e) => panic!("connecting after SIGTERM: {e}"),
             Ok(_) => {
                 assert!(Instant::now() < refused_by, "still accepting 10 s after SIGTERM");
