@@ -122,7 +122,7 @@ impl<'a> Classifier<'a> {
         let protection = extractor.clone().or(layer.clone());
         // `#[public]` counts only with a reason (as the macro demands).
         let public_attr = match entry.target {
-            Target::Fn(f) => self.index.fns[f.0].intent.public.as_ref(),
+            Target::Fn(f) => self.index.fns[f.0].intent().public.as_ref(),
             _ => None,
         };
         let public = public_attr

@@ -96,7 +96,7 @@ pub fn detect(analysis: &Analysis) -> Detected {
             .filter(|alt| !alt.is_empty())
             .collect();
         for ty in extractor_params(analysis, f, &extractor_types) {
-            if item.intent.protected.is_some() {
+            if item.intent().protected.is_some() {
                 reasons.entry(ty.clone()).or_insert((
                     format!("taken by `#[protected]` handler `{}`", route.handler),
                     true,

@@ -17,7 +17,7 @@ const ARGUMENT: &str = "_auth";
 pub fn add_extractor(analysis: &Analysis, f: FnId, extractor: &str) -> Option<Suggestion> {
     let index = &analysis.index;
     let item = &index.fns[f.0];
-    if item.intent.public.is_some() || !item.has_body {
+    if item.intent().public.is_some() || !item.has_body {
         return None;
     }
     let module = index.module_of(f);

@@ -398,7 +398,7 @@ impl Walker<'_, '_> {
             params_end: Loc::from_span(self.cx.file, sig.paren_token.span.close()),
             file: self.cx.file,
             locator: locator.clone(),
-            intent: Box::new(intent_attrs(attrs, self.cx.file)),
+            intent_attrs: intent_attrs(attrs, self.cx.file),
             utoipa: utoipa::path_attr(attrs, self.cx.file).map(Box::new),
             serves,
             has_body: body.is_some(),
@@ -499,7 +499,7 @@ fn compact(mut s: String) -> String {
     s
 }
 
-fn intent_attrs(attrs: &[syn::Attribute], file: FileId) -> IntentAttrs {
+fn intent_attrs(attrs: &[syn::Attribute], file: FileId) -> Option<Box<IntentAttrs>> {
     let mut intent = IntentAttrs::default();
     for attr in attrs {
         let Some(last) = attr.path().segments.last() else {
@@ -526,7 +526,7 @@ fn intent_attrs(attrs: &[syn::Attribute], file: FileId) -> IntentAttrs {
             });
         }
     }
-    intent
+    (intent.public.is_some() || intent.protected.is_some()).then(|| Box::new(intent))
 }
 
 /// Whether a body hands a router to a server or drives it as a service: `serve(listener, app)`,

@@ -125,8 +125,9 @@ pub struct FnItem {
     pub params_end: Loc,
     pub file: FileId,
     pub locator: Locator,
-    /// Boxed: most fns carry neither, and a million-line workspace has many fns.
-    pub intent: Box<IntentAttrs>,
+    /// `None` without either attribute (most fns: a million-line workspace has many); read it
+    /// with [`FnItem::intent`].
+    pub intent_attrs: Option<Box<IntentAttrs>>,
     pub utoipa: Option<Box<UtoipaPath>>,
     /// The body hands a router to `serve` or turns it into a service (`into_make_service`).
     pub serves: bool,
@@ -135,6 +136,17 @@ pub struct FnItem {
     /// For a fn declared inside another fn's body: how many fns earlier the enclosing fn was
     /// indexed (it is visible only there).
     pub local_to: Option<usize>,
+}
+
+impl FnItem {
+    /// Its `#[public]` / `#[protected]` attributes.
+    pub fn intent(&self) -> &IntentAttrs {
+        static NONE: IntentAttrs = IntentAttrs {
+            public: None,
+            protected: None,
+        };
+        self.intent_attrs.as_deref().unwrap_or(&NONE)
+    }
 }
 
 /// An impl of `FromRequestParts`/`FromRequest` (or a derive of them): which extractors its

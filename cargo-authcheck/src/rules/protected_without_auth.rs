@@ -36,7 +36,7 @@ fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {
         .filter(|r| !r.verdict.class.is_protected())
     {
         let Some(f) = route.handler_fn else { continue };
-        let Some(at) = analysis.index.fns[f.0].intent.protected else {
+        let Some(at) = analysis.index.fns[f.0].intent().protected else {
             continue;
         };
         let name = route_name(route);

@@ -33,7 +33,7 @@ fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {
     for route in &analysis.routes {
         let public = route
             .handler_fn
-            .and_then(|f| analysis.index.fns[f.0].intent.public.as_ref());
+            .and_then(|f| analysis.index.fns[f.0].intent().public.as_ref());
         let allow = route.verdict.allow.map(|i| &analysis.config.allow[i]);
         if public.is_none() && allow.is_none() {
             continue;
