@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use crate::auth::{Classifier, Verdict};
+use crate::cache::Cache;
 use crate::config::{self, Config, ConfigError};
 use crate::discover::{self, DiscoverError, Selection, Workspace};
 use crate::index::{FnId, Index};
@@ -27,6 +28,8 @@ pub enum AnalysisError {
 pub struct Options {
     pub selection: Selection,
     pub config: Option<PathBuf>,
+    /// Read and write nothing of the on-disk cache ([`crate::cache`]).
+    pub no_cache: bool,
 }
 
 /// One served route with everything known about it.
@@ -60,16 +63,38 @@ pub struct Analysis {
 
 /// Runs the whole analysis.
 pub fn analyze(options: &Options, known_lints: &[&str]) -> Result<Analysis, AnalysisError> {
-    let workspace = discover::discover(&options.selection)?;
+    let workspace = {
+        let _t = crate::timings::phase("discover");
+        discover::discover(&options.selection)?
+    };
     let lookup = config::Lookup {
         explicit: options.config.as_deref(),
         package_dir: workspace.selected_package_dir.as_deref(),
         workspace_root: &workspace.root,
     };
     let config = config::load(&lookup, known_lints)?;
-    let mut index = crate::parse::index_workspace(&workspace, &config.exclude);
-    let table = router::build(&index, &config.roots)?;
-    let routes = describe_routes(&index, &config, &table);
+    let mut cache = if options.no_cache {
+        Cache::disabled()
+    } else {
+        let _t = crate::timings::phase("cache");
+        Cache::open(&workspace.target_dir, &cache_key(&workspace))
+    };
+    let mut index = {
+        let _t = crate::timings::phase("index");
+        crate::parse::index_workspace(&workspace, &config.exclude, &mut cache)
+    };
+    let table = {
+        let _t = crate::timings::phase("routers");
+        router::build(&index, &config.roots, &mut cache)?
+    };
+    {
+        let _t = crate::timings::phase("save");
+        cache.save();
+    }
+    let routes = {
+        let _t = crate::timings::phase("auth");
+        describe_routes(&index, &config, &table)
+    };
     let config_file = config.source.clone().map(|path| {
         index
             .sources
@@ -83,6 +108,21 @@ pub fn analyze(options: &Options, known_lints: &[&str]) -> Result<Analysis, Anal
         routes,
         config_file,
     })
+}
+
+/// Which cache file an analysis uses: one per workspace and selection of crates (the module tree,
+/// and so every file id, depends on it).
+fn cache_key(workspace: &discover::Workspace) -> String {
+    let mut key = workspace.root.display().to_string();
+    for c in &workspace.crates {
+        key.push_str(&format!(
+            "\0{}:{}:{}",
+            c.name,
+            c.selected,
+            c.root_file.display()
+        ));
+    }
+    key
 }
 
 fn describe_routes(index: &Index, config: &Config, table: &RouteTable) -> Vec<Route> {

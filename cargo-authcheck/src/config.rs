@@ -163,6 +163,11 @@ impl Exclude {
         Ok(Exclude { globs })
     }
 
+    /// Whether no pattern was given.
+    pub fn is_empty(&self) -> bool {
+        self.globs.is_empty()
+    }
+
     /// Whether a path, relative to the workspace root with `/` separators, is excluded.
     pub fn matches(&self, relative: &str) -> bool {
         self.globs.is_match(relative)

@@ -46,6 +46,8 @@ pub struct CargoTarget {
 #[derive(Clone, Debug)]
 pub struct Workspace {
     pub root: PathBuf,
+    /// Cargo's target directory (where the cache lives).
+    pub target_dir: PathBuf,
     pub crates: Vec<CrateRoot>,
     /// The directory of the single selected package, when exactly one is selected.
     pub selected_package_dir: Option<PathBuf>,
@@ -80,6 +82,7 @@ pub fn discover(selection: &Selection) -> Result<Workspace, DiscoverError> {
     })?;
 
     let root: PathBuf = metadata.workspace_root.clone().into();
+    let target_dir: PathBuf = metadata.target_directory.clone().into();
     let members: Vec<_> = metadata.workspace_packages();
     for name in &selection.packages {
         if !members.iter().any(|p| p.name.as_str() == name) {
@@ -182,6 +185,7 @@ pub fn discover(selection: &Selection) -> Result<Workspace, DiscoverError> {
     };
     Ok(Workspace {
         root,
+        target_dir,
         crates,
         selected_package_dir,
     })

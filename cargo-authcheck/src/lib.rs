@@ -12,6 +12,7 @@
 pub mod analysis;
 pub mod auth;
 pub mod baseline;
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
@@ -28,3 +29,4 @@ pub mod report;
 pub mod router;
 pub mod rules;
 pub mod source;
+pub mod timings;

@@ -33,6 +33,7 @@ fn analysis(dir: &Path) -> Analysis {
             ..Selection::default()
         },
         config: None,
+        no_cache: true,
     };
     analyze(&options, &cargo_authcheck::rules::codes()).expect("the analysis runs")
 }

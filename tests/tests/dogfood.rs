@@ -15,6 +15,7 @@ fn server_analysis() -> cargo_authcheck::analysis::Analysis {
             ..Default::default()
         },
         config: None,
+        no_cache: true,
     };
     analyze(&options, &rules::codes()).expect("the server can be analysed")
 }
@@ -51,7 +52,7 @@ fn every_server_handler_states_its_intent() {
     let analysis = server_analysis();
     for route in &analysis.routes {
         let Some(f) = route.handler_fn else { continue };
-        let intent = &analysis.index.fns[f.0].intent;
+        let intent = analysis.index.fns[f.0].intent();
         assert!(
             intent.protected.is_some() ^ intent.public.is_some(),
             "{} {} ({}) carries neither #[protected] nor #[public]",

@@ -41,6 +41,7 @@ fn analysis(manifest: &str) -> Analysis {
             ..Default::default()
         },
         config: None,
+        no_cache: true,
     };
     analyze(&options, &cargo_authcheck::rules::codes()).expect("the crate can be analysed")
 }

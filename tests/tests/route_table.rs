@@ -23,6 +23,7 @@ fn routes() -> Vec<cargo_authcheck::analysis::Route> {
             ..Default::default()
         },
         config: None,
+        no_cache: true,
     };
     analyze(&options, &cargo_authcheck::rules::codes())
         .expect("the server can be analysed")

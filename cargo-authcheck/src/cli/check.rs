@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::{load, print, repository_prefix, Target};
+use super::{leak_at_exit, load, print, repository_prefix, Target};
 use crate::analysis::Analysis;
 use crate::baseline::Baseline;
 use crate::config::Level;
@@ -91,7 +91,10 @@ pub(super) fn run(args: &CheckArgs) -> u8 {
         Ok(a) => a,
         Err(code) => return code,
     };
-    let mut diagnostics = rules::check(&analysis, &overrides);
+    let mut diagnostics = {
+        let _t = crate::timings::phase("rules");
+        rules::check(&analysis, &overrides)
+    };
     if args.fix {
         let plan = apply::plan(&diagnostics, &analysis.index.sources);
         report_plan(&plan, &diagnostics, args.dry_run);
@@ -159,7 +162,9 @@ pub(super) fn run(args: &CheckArgs) -> u8 {
     {
         hint_fixable(&diagnostics);
     }
-    u8::from(Summary::of(analysis.routes.len(), &diagnostics).errors > 0)
+    let errors = Summary::of(analysis.routes.len(), &diagnostics).errors;
+    leak_at_exit(analysis);
+    u8::from(errors > 0)
 }
 
 /// Lint levels from `-A/-W/-D` and `--deny-warnings`; an unknown code is exit status 2.

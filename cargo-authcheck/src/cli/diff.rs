@@ -28,7 +28,11 @@ enum DiffFormat {
 }
 
 pub(super) fn run(args: &DiffArgs) -> u8 {
-    let head_options = args.target.options();
+    // `diff` leaves the repository as it was: no cache is written into its target directory.
+    let head_options = Options {
+        no_cache: true,
+        ..args.target.options()
+    };
     let head = match load(&head_options) {
         Ok(a) => a,
         Err(code) => return code,

@@ -45,6 +45,7 @@ fn write_starter(args: &InitArgs) -> std::io::Result<u8> {
             workspace: true,
         },
         config: Some(config),
+        no_cache: false,
     };
     let analysis = match load(&options(defaults)) {
         Ok(a) => a,

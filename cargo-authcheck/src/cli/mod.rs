@@ -65,6 +65,9 @@ struct Target {
     /// Configuration file (default: authcheck.toml beside the package, up to the workspace root)
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Neither read nor write the cache of file summaries and routes under the target directory
+    #[arg(long)]
+    no_cache: bool,
 }
 
 impl Target {
@@ -76,6 +79,7 @@ impl Target {
                 workspace: self.workspace,
             },
             config: self.config.clone(),
+            no_cache: self.no_cache,
         }
     }
 }
@@ -127,6 +131,12 @@ fn load(options: &Options) -> Result<Analysis, u8> {
         eprintln!("error: {e}");
         2
     })
+}
+
+/// Lets the process exit without dropping `value`: the analysis of a large workspace holds
+/// millions of small allocations, and freeing them one by one only delays the exit.
+fn leak_at_exit<T>(value: T) {
+    std::mem::forget(value);
 }
 
 /// Prints to stdout; a closed pipe is not an error.

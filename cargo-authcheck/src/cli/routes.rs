@@ -2,7 +2,7 @@
 
 use clap::{Args, ValueEnum};
 
-use super::{load, print, Target};
+use super::{leak_at_exit, load, print, Target};
 use crate::report;
 
 #[derive(Args, Debug, Clone)]
@@ -31,5 +31,6 @@ pub(super) fn run(args: &RoutesArgs) -> u8 {
         RoutesFormat::Json => report::routes::json(&analysis),
         RoutesFormat::Markdown => report::routes::markdown(&analysis),
     };
+    leak_at_exit(analysis);
     print(&text)
 }

@@ -5,7 +5,7 @@
 use crate::source::{FileId, Loc};
 
 /// A type as written: enough structure to resolve names and see wrappers like `Option<T>`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Hash, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TypeRef {
     /// `a::b::C<D, E>`: path segments, the generic arguments of the last one.
     Path {
@@ -41,27 +41,27 @@ impl TypeRef {
 }
 
 /// One argument of a fn or closure.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Param {
     pub ty: TypeRef,
     pub loc: Loc,
 }
 
 /// `#[public(reason = "...")]` / `#[protected]` on a handler.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct IntentAttrs {
     pub public: Option<PublicAttr>,
     pub protected: Option<Loc>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct PublicAttr {
     pub reason: Option<String>,
     pub loc: Loc,
 }
 
 /// What a `#[utoipa::path(...)]` attribute documents.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct UtoipaPath {
     /// Upper-case methods (`GET`), from `get` or `method(get, head)`.
     pub methods: Vec<String>,
@@ -91,7 +91,7 @@ impl UtoipaPath {
 }
 
 /// A `#[derive(OpenApi)] #[openapi(...)]` document.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct OpenApiDoc {
     pub name: String,
     /// Handler paths listed in `paths(...)`, as written.
@@ -109,7 +109,7 @@ pub struct OpenApiDoc {
 pub type Locator = Vec<usize>;
 
 /// A function: free, or associated to a type in an impl block.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct FnItem {
     pub name: String,
     /// Local module index within the file summary until linked; the global module id after.
@@ -151,7 +151,7 @@ impl FnItem {
 
 /// An impl of `FromRequestParts`/`FromRequest` (or a derive of them): which extractors its
 /// extraction runs, and whether each one's rejection is propagated (so it rejects too).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct ExtractorImpl {
     pub self_type: String,
     pub module: usize,
@@ -160,7 +160,7 @@ pub struct ExtractorImpl {
 }
 
 /// A named item of a module.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub enum Entry {
     /// Index into the crate-wide fn list (file-local until linked).
     Fn(usize),
@@ -177,7 +177,7 @@ pub enum Entry {
 }
 
 /// Where a new `use` item goes in a module.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ImportSlot {
     /// After the module's last `use` item (its location).
     AfterUse(Loc),
@@ -190,7 +190,7 @@ pub enum ImportSlot {
 }
 
 /// One module's items.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct ModuleItems {
     pub name: String,
     /// File-local index of the parent module (None for the file's top module).
@@ -202,7 +202,7 @@ pub struct ModuleItems {
 }
 
 /// A `mod name;` whose file has to be loaded.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct ModDecl {
     /// File-local index of the module created for it.
     pub module: usize,
@@ -214,7 +214,7 @@ pub struct ModDecl {
 }
 
 /// Everything the index keeps of one file.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct FileSummary {
     /// The file's top module first, then its inline modules.
     pub modules: Vec<ModuleItems>,

@@ -8,19 +8,25 @@ pub mod nameres;
 pub mod propagation;
 pub mod utoipa;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 pub use items::*;
 
 use crate::source::{FileId, Loc, SourceMap};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct ModuleId(pub usize);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct FnId(pub usize);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct CrateId(pub usize);
 
 /// An indexed crate (one lib or bin target).
@@ -43,7 +49,7 @@ pub struct Module {
     pub krate: CrateId,
     pub parent: Option<ModuleId>,
     pub file: FileId,
-    pub entries: HashMap<String, Vec<LinkedEntry>>,
+    pub entries: FxHashMap<String, Vec<LinkedEntry>>,
     pub globs: Vec<Vec<String>>,
     /// Where a `use` item added by a fix goes.
     pub import_slot: Option<ImportSlot>,
@@ -61,7 +67,7 @@ pub enum LinkedEntry {
 }
 
 /// A file that could not be read or parsed, or a module file that could not be found.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct ParseProblem {
     pub loc: Loc,
     pub message: String,
@@ -123,15 +129,17 @@ pub struct Index {
     pub openapi_docs: Vec<(ModuleId, OpenApiDoc)>,
     pub defined_schemes: Vec<String>,
     /// axum-extra typed paths: (module, struct name) -> path.
-    pub typed_paths: HashMap<(ModuleId, String), String>,
+    pub typed_paths: FxHashMap<(ModuleId, String), String>,
     pub problems: Vec<ParseProblem>,
     pub lines: usize,
     /// (crate, self type, fn name) -> associated fn.
-    assoc: HashMap<(CrateId, String, String), FnId>,
+    assoc: FxHashMap<(CrateId, String, String), FnId>,
     /// (enclosing fn, name) -> fn declared in its body.
-    local: HashMap<(FnId, String), FnId>,
+    local: FxHashMap<(FnId, String), FnId>,
     /// Resolved names of every module (built once every file is linked).
     pub defmap: nameres::DefMap,
+    /// Content hash of every file read, by file id (0 for files not read).
+    content_hashes: Vec<crate::cache::Hash>,
 }
 
 impl Index {
@@ -159,6 +167,19 @@ impl Index {
 
     pub fn fn_display(&self, f: FnId) -> String {
         self.fn_path(f).join("::")
+    }
+
+    /// Records the content hash of a file.
+    pub fn set_content_hash(&mut self, file: FileId, hash: crate::cache::Hash) {
+        if self.content_hashes.len() <= file.0 {
+            self.content_hashes.resize(file.0 + 1, 0);
+        }
+        self.content_hashes[file.0] = hash;
+    }
+
+    /// The content hash of a file as it was read (0 if it was not).
+    pub fn content_hash(&self, file: FileId) -> crate::cache::Hash {
+        self.content_hashes.get(file.0).copied().unwrap_or(0)
     }
 
     /// Registers a linked fn (with a global module index).

@@ -19,7 +19,9 @@
 //! The work is counted in [`DefMap::steps`] and bounded by [`MAX_STEPS`]: past it, the imports
 //! still pending are settled as they stand and the place is reported.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use rustc_hash::FxHashMap;
 
 use super::{Index, LinkedEntry, ModuleId, Ns, Resolved};
 use crate::source::Loc;
@@ -74,11 +76,11 @@ struct GlobBinding {
 #[derive(Debug, Default)]
 pub struct DefMap {
     /// Per module: the names its `use` items bind.
-    imports: Vec<HashMap<String, PerNs>>,
+    imports: Vec<FxHashMap<String, PerNs>>,
     /// Per module: its glob component.
     component: Vec<usize>,
     /// Per glob component: the names visible through its globs.
-    glob_scopes: Vec<HashMap<String, GlobBinding>>,
+    glob_scopes: Vec<FxHashMap<String, GlobBinding>>,
     /// Resolution steps spent building it.
     pub steps: usize,
     /// Where the step bound was hit, if it was.
@@ -115,7 +117,7 @@ impl DefMap {
 /// The names `module` binds itself: its items, then its resolved imports.
 fn explicit(
     index: &Index,
-    imports: &[HashMap<String, PerNs>],
+    imports: &[FxHashMap<String, PerNs>],
     module: ModuleId,
     name: &str,
 ) -> PerNs {
@@ -169,10 +171,10 @@ struct Import {
 /// The def-map under construction.
 struct Builder<'a> {
     index: &'a Index,
-    imports: Vec<HashMap<String, PerNs>>,
+    imports: Vec<FxHashMap<String, PerNs>>,
     glob_edges: Vec<Vec<ModuleId>>,
     /// Per module: names that pending named imports may still bind, with how many.
-    pending_names: Vec<HashMap<String, usize>>,
+    pending_names: Vec<FxHashMap<String, usize>>,
     /// Per module: globs not yet resolved.
     pending_globs: Vec<usize>,
     /// Settling: indeterminate names count as absent.
@@ -188,9 +190,9 @@ pub fn build(index: &Index) -> DefMap {
     let n = index.modules.len();
     let mut b = Builder {
         index,
-        imports: vec![HashMap::new(); n],
+        imports: vec![FxHashMap::default(); n],
         glob_edges: vec![Vec::new(); n],
-        pending_names: vec![HashMap::new(); n],
+        pending_names: vec![FxHashMap::default(); n],
         pending_globs: vec![0; n],
         settling: false,
         steps: 0,
@@ -385,7 +387,7 @@ impl Builder<'_> {
     }
 
     /// Glob components (Tarjan, iterative) and their tables, built in dependency order.
-    fn glob_scopes(&mut self) -> (Vec<usize>, Vec<HashMap<String, GlobBinding>>) {
+    fn glob_scopes(&mut self) -> (Vec<usize>, Vec<FxHashMap<String, GlobBinding>>) {
         let components = strongly_connected(&self.glob_edges);
         let mut component = vec![0; self.glob_edges.len()];
         for (c, members) in components.iter().enumerate() {
@@ -402,9 +404,9 @@ impl Builder<'_> {
             }
         }
         // Tarjan yields components after every component they reach: build in that order.
-        let mut scopes: Vec<HashMap<String, GlobBinding>> = Vec::with_capacity(components.len());
+        let mut scopes: Vec<FxHashMap<String, GlobBinding>> = Vec::with_capacity(components.len());
         for (c, members) in components.iter().enumerate() {
-            let mut scope: HashMap<String, GlobBinding> = HashMap::new();
+            let mut scope: FxHashMap<String, GlobBinding> = FxHashMap::default();
             if !needed[c] {
                 scopes.push(scope);
                 continue;

@@ -10,11 +10,12 @@ pub mod budget;
 mod lexer;
 mod mask;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::cache::{self, Cache};
 use crate::config::Exclude;
 use crate::discover::Workspace;
 use crate::index::extract::{summarize, FileContext};
@@ -38,24 +39,54 @@ struct Job {
     child_dir: PathBuf,
     /// Where the `mod` that asked for it was declared (for "file not found" messages).
     declared_at: Option<Loc>,
+    /// How the file looked when it was found (for the cache; `None` if it could not be read).
+    stamp: Option<cache::Stamp>,
+}
+
+/// What makes a file the same file whatever the path it is reached by: device and inode where
+/// there are such (one `stat`), else the canonical path.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum FileIdentity {
+    #[cfg(unix)]
+    Inode(u64, u64),
+    #[cfg(not(unix))]
+    Path(PathBuf),
+}
+
+/// The file at `path`, if it is one: its identity and stamp, from one `stat`.
+fn find_file(path: &Path) -> Option<(FileIdentity, Option<cache::Stamp>)> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() {
+        return None;
+    }
+    #[cfg(unix)]
+    let identity = {
+        use std::os::unix::fs::MetadataExt;
+        FileIdentity::Inode(meta.dev(), meta.ino())
+    };
+    #[cfg(not(unix))]
+    let identity = FileIdentity::Path(path.canonicalize().unwrap_or_else(|_| path.to_path_buf()));
+    Some((identity, cache::Stamp::from_metadata(&meta)))
 }
 
 type Parsed = Result<(String, FileSummary), (String, ParseProblem)>;
 
-/// Builds the index of every crate in the workspace.
-pub fn index_workspace(ws: &Workspace, exclude: &Exclude) -> Index {
+/// Builds the index of every crate in the workspace; files unchanged since `cache` was written
+/// are not parsed again.
+pub fn index_workspace(ws: &Workspace, exclude: &Exclude, cache: &mut Cache) -> Index {
     let mut index = Index::default();
     let mut jobs = Vec::new();
     // A file is one module per crate (a package's lib and bin may both declare `mod config;`).
-    let mut loaded: HashMap<(CrateId, PathBuf), ModuleId> = HashMap::new();
+    let mut loaded: FxHashMap<(CrateId, FileIdentity), ModuleId> = FxHashMap::default();
     for root in &ws.crates {
         if is_excluded(&root.root_file, &ws.root, exclude) {
             continue;
         }
         let krate = CrateId(index.crates.len());
         let module = ModuleId(index.modules.len());
-        if let Ok(canonical) = root.root_file.canonicalize() {
-            loaded.insert((krate, canonical), module);
+        let found = find_file(&root.root_file);
+        if let Some((identity, _)) = &found {
+            loaded.insert((krate, identity.clone()), module);
         }
         let file = index.sources.reserve(root.root_file.clone(), &ws.root);
         index.modules.push(Module {
@@ -63,7 +94,7 @@ pub fn index_workspace(ws: &Workspace, exclude: &Exclude) -> Index {
             krate,
             parent: None,
             file,
-            entries: HashMap::new(),
+            entries: FxHashMap::default(),
             globs: Vec::new(),
             import_slot: None,
         });
@@ -85,6 +116,7 @@ pub fn index_workspace(ws: &Workspace, exclude: &Exclude) -> Index {
             module,
             child_dir: dir,
             declared_at: None,
+            stamp: found.and_then(|(_, stamp)| stamp),
         });
     }
 
@@ -94,6 +126,7 @@ pub fn index_workspace(ws: &Workspace, exclude: &Exclude) -> Index {
         .thread_name(|i| format!("authcheck-parse-{i}"))
         .build();
     let limits = Limits::tool();
+    let (mut load_time, mut link_time) = Default::default();
     while !jobs.is_empty() {
         let contexts: Vec<_> = jobs
             .iter()
@@ -104,7 +137,13 @@ pub fn index_workspace(ws: &Workspace, exclude: &Exclude) -> Index {
                     .last()
                     .cloned()
                     .unwrap_or_default();
-                (src.path.clone(), job.file, job.child_dir.clone(), top)
+                (
+                    src.path.clone(),
+                    job.file,
+                    job.child_dir.clone(),
+                    top,
+                    job.stamp,
+                )
             })
             .collect();
         let mut next = Vec::new();
@@ -113,20 +152,39 @@ pub fn index_workspace(ws: &Workspace, exclude: &Exclude) -> Index {
         // chunk are moved into the index and freed while the next chunk is parsed, so the memory
         // they hold is reused instead of adding up over a whole level.
         for chunk in contexts.chunks(PARSE_CHUNK) {
-            let parse_chunk = || -> Vec<Parsed> {
+            let cached = &*cache;
+            let parse_chunk = || -> Vec<Loaded> {
                 chunk
                     .par_iter()
-                    .map(|(path, file, child_dir, top)| {
-                        parse_one(path, *file, child_dir, top.clone(), limits)
+                    .map(|(path, file, child_dir, top, stamp)| {
+                        let job = FileJob {
+                            path,
+                            file: *file,
+                            child_dir,
+                            top_name: top.clone(),
+                            stamp: *stamp,
+                        };
+                        load_one(&job, limits, cached)
                     })
                     .collect()
             };
             // Without a pool of its own (threads cannot be started), the parse runs where it is
             // called: the analysis thread, whose stack is larger still.
-            let results = match &pool {
+            let started = std::time::Instant::now();
+            let outcomes = match &pool {
                 Ok(pool) => pool.install(parse_chunk),
                 Err(_) => parse_chunk(),
             };
+            load_time += started.elapsed();
+            let started = std::time::Instant::now();
+            let mut results = Vec::with_capacity(outcomes.len());
+            for ((path, file, ..), one) in chunk.iter().zip(outcomes) {
+                index.set_content_hash(*file, one.content);
+                if let Some(kept) = one.kept {
+                    cache.keep_file(path.clone(), kept);
+                }
+                results.push(one.parsed);
+            }
             // Exact capacity: the fn list is the index's largest table; doubling would leave up
             // to half of it unused at the peak.
             let chunk_fns: usize = results
@@ -152,15 +210,19 @@ pub fn index_workspace(ws: &Workspace, exclude: &Exclude) -> Index {
                     }
                 }
             }
+            link_time += started.elapsed();
         }
         jobs = next;
     }
+    crate::timings::report("load", load_time);
+    crate::timings::report("link", link_time);
+    let _t = crate::timings::phase("names");
     index.defmap = crate::index::nameres::build(&index);
     index
 }
 
 fn is_excluded(path: &Path, root: &Path, exclude: &Exclude) -> bool {
-    exclude.matches(&crate::source::display_path(path, root))
+    !exclude.is_empty() && exclude.matches(&crate::source::display_path(path, root))
 }
 
 /// Reads and summarizes one file exactly as the indexer does (used by the robustness tests and
@@ -187,6 +249,85 @@ pub fn summarize_bytes(bytes: Vec<u8>, limits: Limits) -> Result<FileSummary, Pa
     parse_bytes(bytes, &cx, limits)
         .map(|(_, s)| s)
         .map_err(|(_, p)| p)
+}
+
+/// One file to load, with where it sits.
+struct FileJob<'a> {
+    path: &'a Path,
+    file: FileId,
+    child_dir: &'a Path,
+    top_name: String,
+    stamp: Option<cache::Stamp>,
+}
+
+/// A file loaded from the cache or parsed, with its entry for the next cache.
+struct Loaded {
+    parsed: Parsed,
+    content: cache::Hash,
+    kept: Option<cache::Kept>,
+}
+
+/// Loads one file on a worker thread: its cached summary when the file (or its content) is
+/// unchanged, else its summary parsed afresh.
+fn load_one(job: &FileJob, limits: Limits, cache: &Cache) -> Loaded {
+    let context = cache::context_key(job.file, job.child_dir, &job.top_name, limits);
+    let stamp = job.stamp;
+    let cached = cache.file(job.path).filter(|c| c.context == context);
+    let reuse = |c: &cache::CachedFile, stamp: cache::Stamp| {
+        cache.summary(c).map(|summary| Loaded {
+            parsed: Ok((String::new(), summary)),
+            content: c.content,
+            kept: Some(cache::Kept::Loaded(c.restamped(stamp))),
+        })
+    };
+    if let (Some(c), Some(stamp)) = (cached, stamp) {
+        if c.stamp == stamp {
+            if let Some(loaded) = reuse(c, stamp) {
+                return loaded;
+            }
+        }
+    }
+    let bytes = match std::fs::read(job.path) {
+        Ok(b) => b,
+        Err(e) => {
+            let message = format!("cannot read `{}`: {e}", job.path.display());
+            return Loaded {
+                parsed: Err((String::new(), problem_at(job.file, 0, 1, message))),
+                content: 0,
+                kept: None,
+            };
+        }
+    };
+    let content = cache::hash(&bytes);
+    if let (Some(c), Some(stamp)) = (cached, stamp) {
+        if c.content == content {
+            if let Some(loaded) = reuse(c, stamp) {
+                return loaded;
+            }
+        }
+    }
+    let file_dir = job.path.parent().unwrap_or(Path::new("."));
+    let cx = FileContext {
+        file: job.file,
+        child_dir: job.child_dir,
+        file_dir,
+        top_name: job.top_name.clone(),
+    };
+    let parsed = parse_bytes(bytes, &cx, limits);
+    let kept = match (&parsed, stamp, cache.enabled()) {
+        (Ok((_, summary)), Some(stamp), true) => Some(cache::Kept::New {
+            stamp,
+            content,
+            context,
+            summary: cache::encode_summary(summary),
+        }),
+        _ => None,
+    };
+    Loaded {
+        parsed,
+        content,
+        kept,
+    }
 }
 
 /// Reads and parses one file on a worker thread; returns its text either way.
@@ -310,7 +451,7 @@ fn link(
     summary: FileSummary,
     ws: &Workspace,
     exclude: &Exclude,
-    loaded: &mut HashMap<(CrateId, PathBuf), ModuleId>,
+    loaded: &mut FxHashMap<(CrateId, FileIdentity), ModuleId>,
 ) -> Vec<Job> {
     let krate = index.modules[job.module.0].krate;
     // Local module indices -> global ids; the file's top module is the job's module.
@@ -329,7 +470,7 @@ fn link(
             krate,
             parent: Some(parent),
             file: job.file,
-            entries: HashMap::new(),
+            entries: FxHashMap::default(),
             globs: Vec::new(),
             import_slot: None,
         });
@@ -380,8 +521,8 @@ fn link(
             .candidates
             .iter()
             .zip(&decl.child_dirs)
-            .find(|(c, _)| c.is_file());
-        let Some((path, child_dir)) = found else {
+            .find_map(|(c, dir)| find_file(c).map(|(identity, stamp)| (c, dir, identity, stamp)));
+        let Some((path, child_dir, identity, stamp)) = found else {
             let name = index.modules[module.0]
                 .path
                 .last()
@@ -404,8 +545,7 @@ fn link(
         if is_excluded(path, &ws.root, exclude) {
             continue;
         }
-        let canonical = path.canonicalize().unwrap_or_else(|_| path.clone());
-        let key = (krate, canonical);
+        let key = (krate, identity);
         if let Some(existing) = loaded.get(&key) {
             let other = index.modules[existing.0].path.join("::");
             index.problems.push(ParseProblem {
@@ -422,6 +562,7 @@ fn link(
             module,
             child_dir: child_dir.clone(),
             declared_at: Some(decl.loc),
+            stamp,
         });
     }
     jobs

@@ -2,7 +2,9 @@
 //! values through `let`, reassignment, blocks, calls (with routers passed as arguments), method
 //! chains and `if`/`match` joins, and applies axum 0.8's `route`/`nest`/`merge`/`layer` rules.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
+
+use rustc_hash::FxHashMap;
 use std::rc::Rc;
 
 use quote::ToTokens;
@@ -58,7 +60,7 @@ pub enum Value {
 /// Local variables and the context names resolve in.
 #[derive(Clone)]
 pub(super) struct Scope {
-    pub(super) vars: HashMap<String, Value>,
+    pub(super) vars: FxHashMap<String, Value>,
     pub(super) module: ModuleId,
     pub(super) self_type: Option<String>,
     pub(super) file: FileId,
@@ -72,15 +74,21 @@ pub struct Evaluator<'a> {
     pub(super) asts: VecDeque<(FileId, Rc<syn::File>)>,
     /// Files that do not parse after all (syntax errors in bodies the indexer skipped).
     pub parse_problems: Vec<ParseProblem>,
+    /// Files whose text the evaluation parsed, and the lines of the fns it read in them (for the
+    /// cache: see `router::cached`).
+    pub files_read: BTreeSet<FileId>,
+    pub lines_read: BTreeSet<(FileId, usize, usize)>,
+    /// Fns whose parameters the evaluation read (typed routes).
+    pub params_read: BTreeSet<FnId>,
     pub(super) stack: Vec<FnId>,
     pub problems: Vec<Unanalyzable>,
     /// Routers handed to `serve`/`into_make_service`.
     pub served: Vec<RouterValue>,
     /// Fns whose result some evaluated code used.
     pub called: BTreeSet<FnId>,
-    pub(super) memo: HashMap<FnId, Value>,
+    pub(super) memo: FxHashMap<FnId, Value>,
     /// Router-building methods of the workspace's own types, by name (built on first use).
-    pub(super) methods: Option<HashMap<String, Vec<FnId>>>,
+    pub(super) methods: Option<FxHashMap<String, Vec<FnId>>>,
     /// Work spent so far (bounded by [`MAX_EVAL_STEPS`]).
     pub steps: usize,
     /// Whether the bound was hit (and reported).
@@ -97,11 +105,14 @@ impl<'a> Evaluator<'a> {
             index,
             asts: VecDeque::new(),
             parse_problems: Vec::new(),
+            files_read: BTreeSet::new(),
+            lines_read: BTreeSet::new(),
+            params_read: BTreeSet::new(),
             stack: Vec::new(),
             problems: Vec::new(),
             served: Vec::new(),
             called: BTreeSet::new(),
-            memo: HashMap::new(),
+            memo: FxHashMap::default(),
             methods: None,
             steps: 0,
             exhausted: false,
@@ -160,6 +171,7 @@ impl<'a> Evaluator<'a> {
             self.asts.push_back(entry);
             return Some(ast);
         }
+        self.files_read.insert(file);
         let ast = match syn::parse_file(self.index.sources.get(file).text()) {
             Ok(ast) => Rc::new(ast),
             Err(e) => {
@@ -223,8 +235,14 @@ impl<'a> Evaluator<'a> {
             self.unanalyzable(at, format!("`{name}` cannot be followed: {why}"));
             return Value::Opaque;
         };
+        // The lines of the fn are what this evaluation read of its file.
+        let lines = (
+            sig.fn_token.span.start().line,
+            block.brace_token.span.close().end().line,
+        );
+        self.lines_read.insert((item.file, lines.0, lines.1));
         let mut scope = Scope {
-            vars: HashMap::new(),
+            vars: FxHashMap::default(),
             module: ModuleId(item.module),
             self_type: item.self_type.clone(),
             file: item.file,

@@ -1,7 +1,7 @@
 //! Method calls in router code: on method routers (`get(a).post(b).layer(L)`), handlers
 //! (`h.layer(L)`), `ServiceBuilder` stacks, and the workspace's own router-building methods.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use super::eval::{Evaluator, Scope, Value, METHOD_FNS};
 use super::model::*;
@@ -107,7 +107,7 @@ impl Evaluator<'_> {
     /// A method of the workspace's own types that builds routers (`app.router()`), found by name.
     pub(super) fn user_method(&mut self, name: &str, args: Vec<Value>, receiver: Value) -> Value {
         if self.methods.is_none() {
-            let mut methods: HashMap<String, Vec<FnId>> = HashMap::new();
+            let mut methods: FxHashMap<String, Vec<FnId>> = FxHashMap::default();
             for f in (0..self.index.fns.len()).map(FnId) {
                 let item = &self.index.fns[f.0];
                 if item.self_type.is_some() && item.has_body && self.is_router_fn(f) {

@@ -5,6 +5,7 @@
 //! router-returning fn that no other router code calls. An empty table with routers in sight is
 //! itself a finding.
 
+mod cached;
 mod calls;
 mod collections;
 pub mod eval;
@@ -17,6 +18,7 @@ mod router_methods;
 mod services;
 mod syntax;
 
+use crate::cache::Cache;
 use crate::config::Located;
 use crate::index::{FnId, Index, Ns, Resolved};
 use eval::{Evaluator, Value};
@@ -30,18 +32,36 @@ pub struct RootError {
     pub origin: String,
 }
 
-/// Evaluates the served routers of the selected crates.
-pub fn build(index: &Index, roots: &[Located<String>]) -> Result<RouteTable, RootError> {
+/// The served routers of the selected crates: from the cache when nothing they depend on
+/// changed, else evaluated (and cached).
+pub fn build(
+    index: &Index,
+    roots: &[Located<String>],
+    cache: &mut Cache,
+) -> Result<RouteTable, RootError> {
+    let mut root_fns = Vec::new();
+    for root in roots {
+        let f = resolve_root(index, &root.value).ok_or_else(|| RootError {
+            path: root.value.clone(),
+            origin: root.origin.clone(),
+        })?;
+        root_fns.push(f);
+    }
+    let fingerprint = cached::fingerprint(index, roots);
+    if let Some(table) = cached::reuse(index, cache, fingerprint) {
+        return Ok(table);
+    }
     let mut ev = Evaluator::new(index);
+    let table = evaluate(index, &root_fns, &mut ev);
+    cached::keep(index, cache, fingerprint, &ev, &table);
+    Ok(table)
+}
+
+/// Evaluates the routers served from `root_fns`, or found by detection when there are none.
+fn evaluate(index: &Index, root_fns: &[FnId], ev: &mut Evaluator) -> RouteTable {
     let mut routers = Vec::new();
-    // Router-returning fns of the selected crates (where the analysis looks without a root).
-    let mut candidates: Vec<FnId> = Vec::new();
-    if !roots.is_empty() {
-        for root in roots {
-            let f = resolve_root(index, &root.value).ok_or_else(|| RootError {
-                path: root.value.clone(),
-                origin: root.origin.clone(),
-            })?;
+    if !root_fns.is_empty() {
+        for &f in root_fns {
             collect(&mut routers, ev.eval_fn(f));
         }
     } else {
@@ -60,13 +80,10 @@ pub fn build(index: &Index, roots: &[Located<String>]) -> Result<RouteTable, Roo
             }
         }
         routers = std::mem::take(&mut ev.served);
-        candidates = selected
-            .into_iter()
-            .filter(|f| ev.is_router_fn(*f) && index.fns[f.0].returns.contains("Router"))
-            .collect();
         // Without anything served, every router-returning fn that no other router code calls
         // is a root; with a `serve` the analysis could not follow, that is an error instead.
         if routers.is_empty() && ev.serve_sites.is_empty() {
+            let candidates = router_fns(index, ev);
             let values: Vec<(FnId, Value)> =
                 candidates.iter().map(|&f| (f, ev.eval_fn(f))).collect();
             for (f, value) in values {
@@ -87,9 +104,16 @@ pub fn build(index: &Index, roots: &[Located<String>]) -> Result<RouteTable, Roo
             message: message.clone(),
         });
     }
+    let mut seen = std::collections::HashSet::new();
     for router in routers {
         for entry in router.entries {
-            if !table.entries.iter().any(|e| e.key() == entry.key()) {
+            let key = (
+                entry.method.clone(),
+                entry.path.clone(),
+                entry.fallback,
+                entry.target.clone(),
+            );
+            if seen.insert(key) {
                 table.entries.push(entry);
             }
         }
@@ -100,18 +124,36 @@ pub fn build(index: &Index, roots: &[Located<String>]) -> Result<RouteTable, Roo
         }
     }
     if table.entries.is_empty() {
+        let candidates = if root_fns.is_empty() {
+            router_fns(index, ev)
+        } else {
+            Vec::new()
+        };
         table
             .unanalyzable
-            .extend(nothing_found(index, &ev, &candidates));
+            .extend(nothing_found(index, ev, &candidates));
     }
+    let mut routed = std::collections::BTreeSet::new();
     for e in &table.entries {
         if let Target::Fn(f) = e.target {
-            if !table.routed_fns.contains(&f) {
+            if routed.insert(f) {
                 table.routed_fns.push(f);
             }
         }
     }
-    Ok(table)
+    table
+}
+
+/// Router-returning fns of the selected crates (where the analysis looks without a root).
+fn router_fns(index: &Index, ev: &Evaluator) -> Vec<FnId> {
+    (0..index.fns.len())
+        .map(FnId)
+        .filter(|&f| {
+            index.krate(index.module_of(f)).selected
+                && index.fns[f.0].returns.contains("Router")
+                && ev.is_router_fn(f)
+        })
+        .collect()
 }
 
 /// No route at all, though the code serves or builds routers: an empty table must never pass

@@ -5,7 +5,7 @@ use crate::index::{FnId, ModuleId, Param, TypeRef};
 use crate::source::Loc;
 
 /// A middleware layer as written, before anyone decides whether it authenticates.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum LayerSpec {
     /// `from_fn(f)`, `from_fn_with_state(s, f)`, `map_request(f)`, `map_request_with_state(s, f)`.
     MiddlewareFn {
@@ -29,7 +29,7 @@ pub enum LayerSpec {
 }
 
 /// A layer applied at a place in the code.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Layer {
     pub spec: LayerSpec,
     /// The call that applied it (`.layer(`, `.route_layer(`).
@@ -38,7 +38,7 @@ pub struct Layer {
 }
 
 /// What serves a route.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Target {
     Fn(FnId),
     Closure {
@@ -60,7 +60,7 @@ pub enum Target {
 }
 
 /// A layer that covers a route on some paths through the code but not all.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PartialLayer {
     pub layer: Layer,
     /// e.g. "when `cfg.lockdown` is true"
@@ -68,7 +68,7 @@ pub struct PartialLayer {
 }
 
 /// One route (or fallback) of a router.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Entry {
     /// Upper case; `ANY` for `any`, services and fallbacks.
     pub method: String,
@@ -111,14 +111,14 @@ pub struct RouterValue {
 }
 
 /// A place the analysis could not follow: reported, never skipped.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Unanalyzable {
     pub at: Loc,
     pub message: String,
 }
 
 /// The served routes of the selected crates.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct RouteTable {
     pub entries: Vec<Entry>,
     pub unanalyzable: Vec<Unanalyzable>,

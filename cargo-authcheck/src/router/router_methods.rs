@@ -347,6 +347,9 @@ impl Evaluator<'_> {
             return;
         };
         let index = self.index;
+        if let Target::Fn(f) = &target {
+            self.params_read.insert(*f);
+        }
         let first_param = match &target {
             Target::Fn(f) => index.fns[f.0]
                 .params

@@ -1,0 +1,485 @@
+//! The on-disk cache that makes a re-check after a small edit fast (ruff's cache is the model).
+//!
+//! It lives under the target directory (`target/authcheck/`), one file per selection of
+//! packages, and holds:
+//!
+//! - per source file: its path, modification time, size and content hash, the context it was
+//!   summarized in (its file id, module directory and name, the nesting limits), and its summary;
+//!   a file whose time and size are unchanged, or whose content hash is, is not parsed again;
+//! - the route table, with what its evaluation read: see `router::cached`.
+//!
+//! Layout: a data section holding the encoded summaries and the route table (decoded only when
+//! used, copied as they are into the next cache), a directory (postcard) saying where each lies,
+//! and a footer (magic, the tool's version, both lengths, a checksum of both). The next cache is
+//! streamed to a temporary file as new summaries are made, so it is never held in memory, and
+//! renamed over the old one at the end. A cache written by another version, truncated or corrupt
+//! is ignored and rebuilt, never trusted. Nothing a user sees depends on whether the cache was
+//! used (the tests compare both).
+
+use std::io::Write as _;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+
+use crate::index::{FileSummary, FnId};
+use crate::router::RouteTable;
+use crate::source::FileId;
+
+/// The first bytes of a cache file.
+const MAGIC: &[u8; 8] = b"authchk\x02";
+
+/// 128-bit content hash (xxh3).
+pub type Hash = u128;
+
+/// The hash of some bytes.
+pub fn hash(bytes: &[u8]) -> Hash {
+    xxhash_rust::xxh3::xxh3_128(bytes)
+}
+
+/// The hash of lines `first..=last` (1-based) of a text.
+pub fn lines_hash(text: &str, first: usize, last: usize) -> Hash {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    let first = first.max(1);
+    for line in text
+        .lines()
+        .skip(first - 1)
+        .take((last + 1).saturating_sub(first))
+    {
+        h.update(line.as_bytes());
+        h.update(b"\n");
+    }
+    h.digest128()
+}
+
+/// How a file looked on disk when it was read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    pub modified_ns: u128,
+    pub size: u64,
+}
+
+impl Stamp {
+    /// The stamp of a file from its metadata.
+    pub fn from_metadata(meta: &std::fs::Metadata) -> Option<Stamp> {
+        let modified = meta.modified().ok()?.duration_since(UNIX_EPOCH).ok()?;
+        Some(Stamp {
+            modified_ns: modified.as_nanos(),
+            size: meta.len(),
+        })
+    }
+}
+
+/// What is known of a cached file (its summary stays encoded in the data section).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CachedFile {
+    pub stamp: Stamp,
+    pub content: Hash,
+    /// What else the summary depends on (see [`context_key`]).
+    pub context: Hash,
+    summary: Range<usize>,
+}
+
+/// The route table and what its evaluation read.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct CachedRoutes {
+    pub fingerprint: Hash,
+    pub files_read: Vec<FileRead>,
+    pub params_read: Vec<(FnId, Hash)>,
+    pub table: RouteTable,
+}
+
+/// A file the route evaluation parsed: its content hash, and the line ranges of the fns it read
+/// with their hashes (a file whose content changed elsewhere is still as it was read).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FileRead {
+    pub file: FileId,
+    pub content: Hash,
+    pub lines: Vec<(usize, usize, Hash)>,
+}
+
+/// What a run keeps of a file for the next one: the loaded entry (with a new stamp), or a new
+/// summary.
+pub enum Kept {
+    Loaded(CachedFile),
+    New {
+        stamp: Stamp,
+        content: Hash,
+        context: Hash,
+        summary: Vec<u8>,
+    },
+}
+
+/// The directory of a cache file: where each part lies in its data section.
+#[derive(Default, Serialize, Deserialize)]
+struct Directory {
+    files: Vec<(PathBuf, CachedFile)>,
+    routes: Option<Range<usize>>,
+}
+
+/// The cache of one analysis: what was loaded, and what the run keeps for the next one.
+#[derive(Default)]
+pub struct Cache {
+    /// Where it is read from and written to; `None` when caching is off.
+    path: Option<PathBuf>,
+    /// The loaded cache file, whole (its directory's ranges are offsets in it).
+    data: Vec<u8>,
+    files: FxHashMap<PathBuf, CachedFile>,
+    routes: Option<Range<usize>>,
+    /// Entries kept so far, in order, before the writer started.
+    pending: Vec<(PathBuf, CachedFile)>,
+    /// The next cache, once something in it differs from this one.
+    writer: Option<Writer>,
+    kept_routes: Option<(CachedRoutes, bool)>,
+    kept_files: usize,
+    changed: bool,
+}
+
+impl CachedFile {
+    /// The same entry, for the file as it is now (the same content under a new time stamp).
+    pub fn restamped(&self, stamp: Stamp) -> CachedFile {
+        CachedFile {
+            stamp,
+            ..self.clone()
+        }
+    }
+}
+
+impl Cache {
+    /// No cache: nothing is read or written.
+    pub fn disabled() -> Cache {
+        Cache::default()
+    }
+
+    /// The cache file for `key` (the selection analysed) under `target_dir`; a missing,
+    /// foreign or damaged file reads as empty.
+    pub fn open(target_dir: &Path, key: &str) -> Cache {
+        let path = target_dir
+            .join("authcheck")
+            .join(format!("cache-{:016x}.bin", hash(key.as_bytes()) as u64));
+        let (directory, data) = std::fs::read(&path)
+            .ok()
+            .and_then(decode)
+            .unwrap_or_default();
+        Cache {
+            path: Some(path),
+            data,
+            files: directory.files.into_iter().collect(),
+            routes: directory.routes,
+            ..Cache::default()
+        }
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.path.is_some()
+    }
+
+    /// The cached entry of a file, if any.
+    pub fn file(&self, path: &Path) -> Option<&CachedFile> {
+        self.files.get(path)
+    }
+
+    /// Its summary (`None` if it does not decode: the file is parsed again).
+    pub fn summary(&self, file: &CachedFile) -> Option<FileSummary> {
+        postcard::from_bytes(self.data.get(file.summary.clone())?).ok()
+    }
+
+    /// Records a file's entry for the next run. New summaries go to the next cache file at once;
+    /// entries kept as loaded wait until something differs (a run that changes nothing writes
+    /// nothing).
+    pub fn keep_file(&mut self, path: PathBuf, kept: Kept) {
+        if self.path.is_none() {
+            return;
+        }
+        self.kept_files += 1;
+        match kept {
+            Kept::Loaded(entry) => {
+                self.changed |= self.files.get(&path) != Some(&entry);
+                match &mut self.writer {
+                    Some(w) => w.loaded(path, &entry, &self.data),
+                    None => self.pending.push((path, entry)),
+                }
+            }
+            Kept::New {
+                stamp,
+                content,
+                context,
+                summary,
+            } => {
+                self.changed = true;
+                if self.writer.is_none() {
+                    self.start_writer();
+                }
+                let entry = CachedFile {
+                    stamp,
+                    content,
+                    context,
+                    summary: 0..0,
+                };
+                if let Some(w) = &mut self.writer {
+                    w.new_summary(path, entry, &summary);
+                }
+            }
+        }
+    }
+
+    /// Starts the next cache file: appended to the loaded one while most of that is still in
+    /// use (a small edit writes a few summaries and a directory), else written afresh.
+    fn start_writer(&mut self) {
+        let Some(path) = &self.path else { return };
+        let live: usize = self.files.values().map(|f| f.summary.len()).sum();
+        let append = !self.data.is_empty() && self.data.len() <= 2 * live + (1 << 20);
+        self.writer = if append {
+            Writer::continuing(path, &self.data)
+        } else {
+            Writer::create(path)
+        };
+        if let Some(w) = &mut self.writer {
+            for (path, entry) in self.pending.drain(..) {
+                w.loaded(path, &entry, &self.data);
+            }
+        }
+    }
+
+    /// The cached route table, if its fingerprint matches (the caller checks what it read).
+    pub fn routes(&self, fingerprint: Hash) -> Option<CachedRoutes> {
+        let bytes = self.data.get(self.routes.clone()?)?;
+        postcard::from_bytes::<CachedRoutes>(bytes)
+            .ok()
+            .filter(|r| r.fingerprint == fingerprint)
+    }
+
+    /// Records the route table for the next run (`reused`: it is the loaded one).
+    pub fn keep_routes(&mut self, routes: CachedRoutes, reused: bool) {
+        if self.enabled() {
+            self.changed |= !reused;
+            self.kept_routes = Some((routes, reused));
+        }
+    }
+
+    /// Writes what this run kept, when it differs from what was loaded (atomically: a reader
+    /// never sees half a file). A cache that cannot be written is not an error.
+    pub fn save(mut self) {
+        let Some(path) = self.path.take() else { return };
+        self.changed |= self.kept_files != self.files.len();
+        if !self.changed {
+            return;
+        }
+        if self.writer.is_none() {
+            self.path = Some(path.clone());
+            self.start_writer();
+        }
+        let Some(mut writer) = self.writer.take() else {
+            return;
+        };
+        let routes = match &self.kept_routes {
+            Some((_, true)) => self.routes.as_ref().map(|r| self.data[r.clone()].to_vec()),
+            Some((routes, false)) => postcard::to_allocvec(routes).ok(),
+            None => None,
+        };
+        if let Some(bytes) = routes {
+            writer.directory.routes = Some(writer.append(&bytes));
+        }
+        writer.finish(&path);
+    }
+}
+
+/// The next cache file being written: its data section so far and its directory.
+struct Writer {
+    /// The temporary file renamed into place at the end; `None` when appending in place.
+    tmp: Option<PathBuf>,
+    out: std::io::BufWriter<std::fs::File>,
+    checksum: xxhash_rust::xxh3::Xxh3,
+    len: usize,
+    /// Appending to the loaded file: its summaries stay where they are.
+    appending: bool,
+    directory: Directory,
+    failed: bool,
+}
+
+impl Writer {
+    fn create(path: &Path) -> Option<Writer> {
+        std::fs::create_dir_all(path.parent()?).ok()?;
+        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+        let file = std::fs::File::create(&tmp).ok()?;
+        Some(Writer {
+            tmp: Some(tmp),
+            out: std::io::BufWriter::with_capacity(1 << 16, file),
+            checksum: xxhash_rust::xxh3::Xxh3::new(),
+            len: 0,
+            appending: false,
+            directory: Directory::default(),
+            failed: false,
+        })
+    }
+
+    /// Continues the loaded file `data` in place: what follows it (new summaries, a directory,
+    /// a footer) makes a new cache file whose data section is everything before the directory.
+    /// A run interrupted half-way leaves a file whose checksum fails: it is rebuilt.
+    fn continuing(path: &Path, data: &[u8]) -> Option<Writer> {
+        let file = std::fs::OpenOptions::new().append(true).open(path).ok()?;
+        if file.metadata().ok()?.len() != data.len() as u64 {
+            return None;
+        }
+        let mut checksum = xxhash_rust::xxh3::Xxh3::new();
+        checksum.update(data);
+        Some(Writer {
+            tmp: None,
+            out: std::io::BufWriter::with_capacity(1 << 16, file),
+            checksum,
+            len: data.len(),
+            appending: true,
+            directory: Directory::default(),
+            failed: false,
+        })
+    }
+
+    /// Appends bytes to the data section; where they lie.
+    fn append(&mut self, bytes: &[u8]) -> Range<usize> {
+        self.failed |= self.out.write_all(bytes).is_err();
+        self.checksum.update(bytes);
+        let start = self.len;
+        self.len += bytes.len();
+        start..self.len
+    }
+
+    /// Adds a loaded file's entry; its summary is `entry.summary` of the loaded file `loaded`
+    /// (copied, unless this writer continues that file).
+    fn loaded(&mut self, path: PathBuf, entry: &CachedFile, loaded: &[u8]) {
+        let summary = if self.appending {
+            entry.summary.clone()
+        } else {
+            self.append(&loaded[entry.summary.clone()])
+        };
+        self.directory.files.push((
+            path,
+            CachedFile {
+                summary,
+                ..entry.clone()
+            },
+        ));
+    }
+
+    /// Adds a file's entry with a new summary.
+    fn new_summary(&mut self, path: PathBuf, entry: CachedFile, summary: &[u8]) {
+        let summary = self.append(summary);
+        self.directory
+            .files
+            .push((path, CachedFile { summary, ..entry }));
+    }
+
+    /// Finishes the file (directory, footer) and puts it in place.
+    fn finish(mut self, path: &Path) {
+        let finished = postcard::to_allocvec(&self.directory).ok().and_then(|dir| {
+            self.checksum.update(&dir);
+            let footer = footer(dir.len(), self.len, self.checksum.digest128());
+            self.out.write_all(&dir).ok()?;
+            self.out.write_all(&footer).ok()?;
+            self.out.flush().ok()
+        });
+        let Some(tmp) = &self.tmp else { return };
+        if finished.is_none() || self.failed || std::fs::rename(tmp, path).is_err() {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+}
+
+/// The end of a cache file: magic, tool version, the lengths of the directory and the data, and
+/// a checksum of both; its own length last.
+fn footer(directory: usize, data: usize, checksum: Hash) -> Vec<u8> {
+    let mut f = MAGIC.to_vec();
+    f.extend_from_slice(env!("CARGO_PKG_VERSION").as_bytes());
+    f.extend_from_slice(&(directory as u64).to_le_bytes());
+    f.extend_from_slice(&(data as u64).to_le_bytes());
+    f.extend_from_slice(&checksum.to_le_bytes());
+    let len = f.len() as u8 + 1;
+    f.push(len);
+    f
+}
+
+/// The directory of a cache file and the file itself (the directory's ranges are offsets in it),
+/// unless it is from another version, truncated or damaged.
+fn decode(bytes: Vec<u8>) -> Option<(Directory, Vec<u8>)> {
+    let footer_len = *bytes.last()? as usize;
+    let footer_start = bytes.len().checked_sub(footer_len)?;
+    let rest = bytes[footer_start..bytes.len() - 1].strip_prefix(MAGIC)?;
+    let rest = rest.strip_prefix(env!("CARGO_PKG_VERSION").as_bytes())?;
+    if rest.len() != 8 + 8 + 16 {
+        return None;
+    }
+    let directory_len = u64::from_le_bytes(rest[..8].try_into().ok()?) as usize;
+    let data_len = u64::from_le_bytes(rest[8..16].try_into().ok()?) as usize;
+    let checksum = u128::from_le_bytes(rest[16..].try_into().ok()?);
+    if footer_start != data_len.checked_add(directory_len)?
+        || hash(&bytes[..footer_start]) != checksum
+    {
+        return None;
+    }
+    let directory: Directory = postcard::from_bytes(&bytes[data_len..footer_start]).ok()?;
+    Some((directory, bytes))
+}
+
+/// Encodes a summary for the cache.
+pub fn encode_summary(summary: &FileSummary) -> Vec<u8> {
+    postcard::to_allocvec(summary).unwrap_or_default()
+}
+
+/// What a file's summary depends on besides its text: its id (every location carries it), the
+/// directory and name of its module, and the nesting limits it was parsed under.
+pub fn context_key(
+    file: FileId,
+    child_dir: &Path,
+    top_name: &str,
+    limits: impl std::fmt::Debug,
+) -> Hash {
+    hash(
+        format!(
+            "{}\0{}\0{top_name}\0{limits:?}",
+            file.0,
+            child_dir.display()
+        )
+        .as_bytes(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file_with(directory: &Directory, data: &[u8]) -> Vec<u8> {
+        let directory = postcard::to_allocvec(directory).unwrap();
+        let mut bytes = data.to_vec();
+        bytes.extend_from_slice(&directory);
+        let checksum = hash(&bytes);
+        bytes.extend_from_slice(&footer(directory.len(), data.len(), checksum));
+        bytes
+    }
+
+    #[test]
+    fn damaged_or_foreign_files_read_as_empty() {
+        let good = file_with(&Directory::default(), b"data");
+        assert!(decode(good.clone()).is_some());
+        assert!(
+            decode(good[..good.len() - 1].to_vec()).is_none(),
+            "truncated"
+        );
+        let mut flipped = good.clone();
+        flipped[0] ^= 1;
+        assert!(decode(flipped).is_none(), "corrupt");
+        let mut foreign = good.clone();
+        let version_at = good.len() - good[good.len() - 1] as usize + MAGIC.len();
+        foreign[version_at] ^= 0x20;
+        assert!(decode(foreign).is_none(), "another version");
+        assert!(decode(b"garbage".to_vec()).is_none());
+        assert!(decode(Vec::new()).is_none());
+    }
+
+    #[test]
+    fn lines_are_hashed_by_number() {
+        let text = "a\nb\nc\nd\n";
+        assert_eq!(lines_hash(text, 2, 3), lines_hash("x\nb\nc\ny\n", 2, 3));
+        assert_ne!(lines_hash(text, 2, 3), lines_hash("b\nc\n", 2, 3));
+    }
+}

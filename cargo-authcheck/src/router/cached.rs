@@ -1,0 +1,167 @@
+//! The route table from the cache when nothing its evaluation depends on changed.
+//!
+//! Evaluation reads the index's names (modules, items, imports, globs), the signatures of fns
+//! (not their parameters), utoipa paths, typed paths, the workspace's crates and the configured
+//! roots: all of that goes into one fingerprint. It also reads the lines of the fns it evaluates
+//! (in the files it parses again) and, for typed routes, the parameters of a few handlers: those
+//! are recorded with their hashes when the table is built, and checked when it is reused.
+//! Editing a handler's parameters or body changes none of it, even in a file that also holds
+//! router code, so the table is reused; auth classification, which reads them, always runs
+//! afresh.
+
+use xxhash_rust::xxh3::Xxh3;
+
+use super::eval::Evaluator;
+use super::model::RouteTable;
+use crate::cache::{lines_hash, Cache, CachedRoutes, FileRead, Hash};
+use crate::config::Located;
+use crate::index::{FnId, Index, LinkedEntry, TypeRef};
+
+/// Feeds length-prefixed fields into a hash, so that adjacent fields cannot run together.
+struct Fingerprint(Xxh3);
+
+impl Fingerprint {
+    fn str(&mut self, s: &str) {
+        self.num(s.len());
+        self.0.update(s.as_bytes());
+    }
+    fn num(&mut self, n: usize) {
+        self.0.update(&(n as u64).to_le_bytes());
+    }
+    fn ty(&mut self, ty: &TypeRef) {
+        self.str(&ty.display());
+    }
+}
+
+/// Everything in the index (and the configuration) that router evaluation depends on.
+pub fn fingerprint(index: &Index, roots: &[Located<String>]) -> Hash {
+    let mut h = Fingerprint(Xxh3::new());
+    h.str(env!("CARGO_PKG_VERSION"));
+    for root in roots {
+        h.str(&root.value);
+    }
+    for c in &index.crates {
+        h.str(&c.name);
+        h.num(c.root.0);
+        h.num(usize::from(c.is_lib) * 2 + usize::from(c.selected));
+        c.deps.iter().for_each(|d| h.str(d));
+    }
+    for m in &index.modules {
+        m.path.iter().for_each(|p| h.str(p));
+        h.num(m.parent.map_or(usize::MAX, |p| p.0));
+        h.num(m.file.0);
+        let mut names: Vec<&String> = m.entries.keys().collect();
+        names.sort_unstable();
+        for name in names {
+            h.str(name);
+            for entry in &m.entries[name] {
+                match entry {
+                    LinkedEntry::Fn(f) => h.num(f.0),
+                    LinkedEntry::Mod(m) => h.num(m.0 | 1 << 62),
+                    LinkedEntry::Type => h.str("type"),
+                    LinkedEntry::Alias(ty) => h.ty(ty),
+                    LinkedEntry::Const(v) => h.str(v.as_deref().unwrap_or("const")),
+                    LinkedEntry::Use(path) => path.iter().for_each(|s| h.str(s)),
+                }
+            }
+        }
+        for glob in &m.globs {
+            glob.iter().for_each(|s| h.str(s));
+        }
+    }
+    for f in &index.fns {
+        h.str(&f.name);
+        h.num(f.module);
+        h.str(f.self_type.as_deref().unwrap_or(""));
+        h.str(&f.returns);
+        h.num(f.file.0);
+        f.locator.iter().for_each(|&i| h.num(i));
+        h.num(usize::from(f.serves) * 2 + usize::from(f.has_body));
+        h.num(f.local_to.unwrap_or(usize::MAX));
+        if let Some(u) = &f.utoipa {
+            u.methods.iter().for_each(|m| h.str(m));
+            h.str(u.path.as_deref().unwrap_or(""));
+            h.str(u.context_path.as_deref().unwrap_or(""));
+        }
+    }
+    let mut typed: Vec<_> = index.typed_paths.iter().collect();
+    typed.sort_unstable();
+    for ((module, name), path) in typed {
+        h.num(module.0);
+        h.str(name);
+        h.str(path);
+    }
+    h.0.digest128()
+}
+
+/// The hash of a fn's parameter types (read by typed routes).
+fn params_hash(index: &Index, f: FnId) -> Hash {
+    let mut h = Fingerprint(Xxh3::new());
+    for p in &index.fns[f.0].params {
+        h.ty(&p.ty);
+    }
+    h.0.digest128()
+}
+
+/// The cached table, when its fingerprint matches and what else it read is unchanged.
+pub fn reuse(index: &Index, cache: &mut Cache, fingerprint: Hash) -> Option<RouteTable> {
+    let cached = cache.routes(fingerprint)?;
+    let files_unchanged = cached.files_read.iter().all(|read| {
+        index.content_hash(read.file) == read.content || {
+            let text = index.sources.get(read.file).text();
+            read.lines
+                .iter()
+                .all(|&(first, last, hash)| lines_hash(text, first, last) == hash)
+        }
+    });
+    let params_unchanged = cached
+        .params_read
+        .iter()
+        .all(|&(f, hash)| f.0 < index.fns.len() && params_hash(index, f) == hash);
+    if !files_unchanged || !params_unchanged {
+        return None;
+    }
+    let table = cached.table.clone();
+    cache.keep_routes(cached, true);
+    Some(table)
+}
+
+/// Stores a freshly evaluated table with what its evaluation read.
+pub fn keep(
+    index: &Index,
+    cache: &mut Cache,
+    fingerprint: Hash,
+    ev: &Evaluator,
+    table: &RouteTable,
+) {
+    if !cache.enabled() {
+        return;
+    }
+    let routes = CachedRoutes {
+        fingerprint,
+        files_read: ev
+            .files_read
+            .iter()
+            .map(|&file| {
+                let text = index.sources.get(file).text();
+                let lines = ev
+                    .lines_read
+                    .range((file, 0, 0)..=(file, usize::MAX, usize::MAX))
+                    .map(|&(_, first, last)| (first, last, lines_hash(text, first, last)))
+                    .collect();
+                FileRead {
+                    file,
+                    content: index.content_hash(file),
+                    lines,
+                }
+            })
+            .collect(),
+        params_read: ev
+            .params_read
+            .iter()
+            .map(|&f| (f, params_hash(index, f)))
+            .collect(),
+        table: table.clone(),
+    };
+    cache.keep_routes(routes, false);
+}

@@ -1,0 +1,232 @@
+//! The on-disk cache changes nothing a user sees: on every fixture the output with a warm cache
+//! is byte-identical to a cold run; edits (a handler's parameters, a route, the configuration)
+//! are seen; a damaged cache file is ignored and rebuilt.
+
+use std::path::{Path, PathBuf};
+
+/// Runs the binary on `manifest` with its cache under `target` (or none): `(stdout, exit status)`.
+fn run(args: &[&str], manifest: &Path, target: &Path, cache: bool) -> (String, i32) {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_cargo-authcheck"));
+    command
+        .args(args)
+        .arg("--manifest-path")
+        .arg(manifest)
+        .env("CARGO_TARGET_DIR", target)
+        .env("NO_COLOR", "1");
+    if !cache {
+        command.arg("--no-cache");
+    }
+    let out = command.output().unwrap();
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+const OUTPUTS: &[&[&str]] = &[
+    &["routes", "--format", "json"],
+    &["check", "--format", "json"],
+    &["check"],
+];
+
+/// Every output, cold and then twice warm (filling the cache, then reading it), is the same.
+fn assert_warm_equals_cold(manifest: &Path, target: &Path) {
+    for args in OUTPUTS {
+        let cold = run(args, manifest, target, false);
+        let filling = run(args, manifest, target, true);
+        let warm = run(args, manifest, target, true);
+        assert_eq!(
+            filling,
+            cold,
+            "{args:?} filling the cache, {}",
+            manifest.display()
+        );
+        assert_eq!(
+            warm,
+            cold,
+            "{args:?} from the cache, {}",
+            manifest.display()
+        );
+    }
+}
+
+fn fixtures() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
+    let mut out: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("expected").is_dir())
+        .map(
+            |dir| match std::fs::read_to_string(dir.join("expected/manifest")) {
+                Ok(rel) => dir.join(rel.trim()),
+                Err(_) => dir.join("Cargo.toml"),
+            },
+        )
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn warm_output_is_cold_output_on_every_fixture() {
+    let target = tempfile::tempdir().unwrap();
+    let fixtures = fixtures();
+    assert!(fixtures.len() >= 30, "{}", fixtures.len());
+    for manifest in fixtures {
+        assert_warm_equals_cold(&manifest, target.path());
+    }
+}
+
+/// A scratch crate with a protected and an unprotected route, and its own target directory.
+fn scratch() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |rel: &str, text: &str| {
+        let path = dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+    );
+    write(
+        "src/lib.rs",
+        "pub mod handlers;\nuse axum::{routing::get, Router};\npub fn app() -> Router {\n    Router::new()\n        .route(\"/open\", get(handlers::open))\n        .route(\"/closed\", get(handlers::closed))\n}\n",
+    );
+    write(
+        "src/handlers.rs",
+        "pub struct RequireAuth;\npub async fn open() {}\npub async fn closed(_a: RequireAuth) {}\n",
+    );
+    dir
+}
+
+fn edit(dir: &Path, rel: &str, from: &str, to: &str) {
+    let path = dir.join(rel);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{from:?} in {rel}");
+    // A later modification time even on coarse clocks, and a different size.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+}
+
+fn cache_files(target: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(target.join("authcheck"))
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn edits_are_seen_warm() {
+    let dir = scratch();
+    let target = dir.path().join("target");
+    let manifest = dir.path().join("Cargo.toml");
+    let routes = |cache| run(&["routes", "--format", "json"], &manifest, &target, cache);
+    let first = routes(true);
+    assert!(first.0.contains("\"/closed\""), "{}", first.0);
+    assert_eq!(cache_files(&target).len(), 1, "the cache was written");
+    // A handler's parameters (the route table itself is reused).
+    edit(dir.path(), "src/handlers.rs", "_a: RequireAuth", "");
+    let warm = routes(true);
+    assert_eq!(warm, routes(false));
+    assert_eq!(
+        warm.0.matches("\"auth\": \"none\"").count(),
+        2,
+        "{}",
+        warm.0
+    );
+    // A route's path (the table is evaluated again).
+    edit(dir.path(), "src/lib.rs", "\"/closed\"", "\"/gone\"");
+    let warm = routes(true);
+    assert_eq!(warm, routes(false));
+    assert!(
+        warm.0.contains("\"/gone\"") && !warm.0.contains("\"/closed\""),
+        "{}",
+        warm.0
+    );
+    // A new module file.
+    edit(
+        dir.path(),
+        "src/lib.rs",
+        "pub mod handlers;",
+        "pub mod handlers;\npub mod more;",
+    );
+    std::fs::write(
+        dir.path().join("src/more.rs"),
+        "use axum::{routing::post, Router};\npub async fn extra() {}\npub fn more() -> Router { Router::new().route(\"/more\", post(extra)) }\n",
+    )
+    .unwrap();
+    edit(
+        dir.path(),
+        "src/lib.rs",
+        "Router::new()\n",
+        "Router::new().merge(more::more())\n",
+    );
+    let warm = routes(true);
+    assert_eq!(warm, routes(false));
+    assert!(warm.0.contains("\"/more\""), "{}", warm.0);
+}
+
+#[test]
+fn the_configuration_is_not_cached() {
+    let dir = scratch();
+    let target = dir.path().join("target");
+    let manifest = dir.path().join("Cargo.toml");
+    let check = |cache| run(&["check", "--format", "json"], &manifest, &target, cache);
+    let before = check(true);
+    assert_eq!(before.1, 1, "GET /open is unprotected");
+    std::fs::write(
+        dir.path().join("authcheck.toml"),
+        "[[allow]]\nroute = \"GET /open\"\nreason = \"a liveness probe\"\n",
+    )
+    .unwrap();
+    let warm = check(true);
+    assert_eq!(warm, check(false));
+    assert_eq!(warm.1, 0, "{}", warm.0);
+    // Roots decide which routers are served: the cached table must not outlive them.
+    edit(
+        dir.path(),
+        "src/handlers.rs",
+        "pub async fn open() {}",
+        "pub async fn open() {}\npub fn none() -> axum::Router { axum::Router::new() }",
+    );
+    assert_eq!(check(true).1, 0);
+    std::fs::write(
+        dir.path().join("authcheck.toml"),
+        "[analysis]\nroots = [\"app::handlers::none\"]\n",
+    )
+    .unwrap();
+    let warm = check(true);
+    assert_eq!(warm, check(false));
+    assert!(warm.0.contains("no route found"), "{}", warm.0);
+}
+
+#[test]
+fn a_damaged_cache_is_rebuilt() {
+    let dir = scratch();
+    let target = dir.path().join("target");
+    let manifest = dir.path().join("Cargo.toml");
+    let check = |cache| run(&["check"], &manifest, &target, cache);
+    let cold = check(false);
+    check(true);
+    let [file] = cache_files(&target).try_into().unwrap();
+    let good = std::fs::read(&file).unwrap();
+    let garbage: Vec<u8> = (0..good.len()).map(|i| (i * 7 + 3) as u8).collect();
+    for damaged in [
+        garbage,
+        good[..good.len() / 2].to_vec(),
+        good[..good.len() - 1].to_vec(),
+        Vec::new(),
+        {
+            let mut flipped = good.clone();
+            flipped[good.len() / 3] ^= 0x40;
+            flipped
+        },
+    ] {
+        std::fs::write(&file, &damaged).unwrap();
+        assert_eq!(check(true), cold);
+        let rebuilt = std::fs::read(&file).unwrap();
+        assert_eq!(rebuilt.len(), good.len(), "the cache is written anew");
+        assert_eq!(check(true), cold, "and read again");
+    }
+}
