@@ -169,16 +169,16 @@ fn describe_routes(index: &Index, config: &Config, table: &RouteTable) -> Vec<Ro
             }
         })
         .collect();
-    routes.sort_by(|a, b| {
-        let key = |r: &Route| {
-            (
-                r.entry.path.clone(),
-                r.entry.method.clone(),
-                index.sources.get(r.defined_at.file).display.clone(),
-                r.defined_at.line,
-            )
-        };
-        key(a).cmp(&key(b))
-    });
+    routes.sort_by(|a, b| sort_key(index, a).cmp(&sort_key(index, b)));
     routes
+}
+
+/// Routes are listed by path, method, then where their handler is defined.
+fn sort_key<'a>(index: &'a Index, r: &'a Route) -> (&'a str, &'a str, &'a str, usize) {
+    (
+        &r.entry.path,
+        &r.entry.method,
+        &index.sources.get(r.defined_at.file).display,
+        r.defined_at.line,
+    )
 }

@@ -386,11 +386,31 @@ impl Writer {
     }
 }
 
-/// The end of a cache file: magic, tool version, the lengths of the directory and the data, and
+/// Which build of the tool wrote a cache: its version, and the size and modification time of its
+/// executable, so that a rebuilt tool (whose summaries may have another layout under the same
+/// version number) never reads an older build's cache.
+fn tool_identity() -> &'static [u8] {
+    static IDENTITY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    IDENTITY
+        .get_or_init(|| {
+            let build = std::env::current_exe()
+                .and_then(std::fs::metadata)
+                .ok()
+                .and_then(|m| Stamp::from_metadata(&m))
+                .map_or_else(
+                    || "unknown".to_string(),
+                    |s| format!("{}/{}", s.size, s.modified_ns),
+                );
+            format!("{} {build}", env!("CARGO_PKG_VERSION"))
+        })
+        .as_bytes()
+}
+
+/// The end of a cache file: magic, tool identity, the lengths of the directory and the data, and
 /// a checksum of both; its own length last.
 fn footer(directory: usize, data: usize, checksum: Hash) -> Vec<u8> {
     let mut f = MAGIC.to_vec();
-    f.extend_from_slice(env!("CARGO_PKG_VERSION").as_bytes());
+    f.extend_from_slice(tool_identity());
     f.extend_from_slice(&(directory as u64).to_le_bytes());
     f.extend_from_slice(&(data as u64).to_le_bytes());
     f.extend_from_slice(&checksum.to_le_bytes());
@@ -405,7 +425,7 @@ fn decode(bytes: Vec<u8>) -> Option<(Directory, Vec<u8>)> {
     let footer_len = *bytes.last()? as usize;
     let footer_start = bytes.len().checked_sub(footer_len)?;
     let rest = bytes[footer_start..bytes.len() - 1].strip_prefix(MAGIC)?;
-    let rest = rest.strip_prefix(env!("CARGO_PKG_VERSION").as_bytes())?;
+    let rest = rest.strip_prefix(tool_identity())?;
     if rest.len() != 8 + 8 + 16 {
         return None;
     }

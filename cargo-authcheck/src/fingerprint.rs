@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use crate::diagnostic::Diagnostic;
-use crate::source::{byte_range, SourceMap};
+use crate::source::SourceMap;
 
 /// The fingerprints of `diagnostics`, in order. Findings that would share one (the same text
 /// flagged twice in a file) are told apart by their order: `…#2`, `…#3`.
@@ -39,7 +39,7 @@ fn identity(d: &Diagnostic, sources: &SourceMap) -> String {
         ),
         (None, _) => {
             let text = file.text();
-            let range = byte_range(text, d.primary.loc);
+            let range = file.range(d.primary.loc);
             let snippet = text.get(range).unwrap_or_default();
             let snippet: Vec<&str> = snippet.split_whitespace().collect();
             format!(

@@ -73,6 +73,8 @@ pub struct SourceFile {
     /// The file's text, read again from disk when first asked for: the parser does not keep the
     /// texts of the (many) files nothing points into, so memory stays near the summaries' size.
     text: std::sync::OnceLock<String>,
+    /// Where each line of `text` starts, computed when a location is first turned into bytes.
+    line_starts: std::sync::OnceLock<LineStarts>,
 }
 
 impl SourceFile {
@@ -83,6 +85,75 @@ impl SourceFile {
                 .map(|b| String::from_utf8_lossy(&b).into_owned())
                 .unwrap_or_default()
         })
+    }
+
+    fn line_starts(&self) -> &LineStarts {
+        self.line_starts
+            .get_or_init(|| LineStarts::new(self.text()))
+    }
+
+    /// The byte offset of a 1-based line and column (in characters), clamped to the line's end
+    /// (and to the text's end).
+    pub fn offset(&self, line: usize, column: usize) -> usize {
+        self.line_starts().offset(self.text(), line, column)
+    }
+
+    /// The byte range a location covers.
+    pub fn range(&self, loc: Loc) -> std::ops::Range<usize> {
+        let start = self.offset(loc.line, loc.column);
+        let end = self.offset(loc.end_line, loc.end_column);
+        start..end.max(start)
+    }
+
+    /// The bytes of a 1-based line, without its line break (empty past the end).
+    pub fn line_range(&self, line: usize) -> std::ops::Range<usize> {
+        self.line_starts().line(self.text(), line)
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        self.line_starts().line_col(self.text(), offset)
+    }
+}
+
+/// The byte offset of every line start of a text, so that a location becomes bytes by a lookup
+/// instead of a scan from the top (diagnostics in a file of 100k lines must not each rescan it).
+#[derive(Debug)]
+struct LineStarts(Vec<usize>);
+
+impl LineStarts {
+    fn new(text: &str) -> LineStarts {
+        let breaks = text.bytes().enumerate().filter(|&(_, b)| b == b'\n');
+        LineStarts(
+            std::iter::once(0)
+                .chain(breaks.map(|(i, _)| i + 1))
+                .collect(),
+        )
+    }
+
+    fn line(&self, text: &str, line: usize) -> std::ops::Range<usize> {
+        let Some(&start) = self.0.get(line.max(1) - 1) else {
+            return text.len()..text.len();
+        };
+        let end = self.0.get(line.max(1)).map_or(text.len(), |next| next - 1);
+        start..end
+    }
+
+    fn offset(&self, text: &str, line: usize, column: usize) -> usize {
+        let range = self.line(text, line);
+        let line_text = &text[range.clone()];
+        range.start
+            + line_text
+                .char_indices()
+                .nth(column.saturating_sub(1))
+                .map_or(line_text.len(), |(i, _)| i)
+    }
+
+    fn line_col(&self, text: &str, offset: usize) -> (usize, usize) {
+        let offset = floor_char_boundary(text, offset.min(text.len()));
+        let line = self.0.partition_point(|&start| start <= offset);
+        let start = self.0[line - 1];
+        (line, text[start..offset].chars().count() + 1)
     }
 }
 
@@ -107,13 +178,16 @@ impl SourceMap {
             path,
             display,
             text: std::sync::OnceLock::new(),
+            line_starts: std::sync::OnceLock::new(),
         });
         FileId(self.files.len() - 1)
     }
 
     /// Keeps the text a file was analysed with (e.g. the lossy text of a file that is not UTF-8).
     pub fn set_text(&mut self, id: FileId, text: String) {
-        self.files[id.0].text = std::sync::OnceLock::from(text);
+        let file = &mut self.files[id.0];
+        file.text = std::sync::OnceLock::from(text);
+        file.line_starts = std::sync::OnceLock::new();
     }
 
     pub fn len(&self) -> usize {
@@ -143,39 +217,10 @@ pub fn display_path(path: &Path, root: &Path) -> String {
         .join("/")
 }
 
-/// 1-based line and column (in characters) of a byte offset in `text`.
+/// 1-based line and column (in characters) of a byte offset in `text` (for a one-off lookup;
+/// a [`SourceFile`] answers many).
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = &text[..floor_char_boundary(text, offset)];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line, before[line_start..].chars().count() + 1)
-}
-
-/// The byte offset of a 1-based line and column (in characters) in `text`, clamped to the line's
-/// end (and to the text's end).
-pub fn byte_offset(text: &str, line: usize, column: usize) -> usize {
-    let line_start = if line <= 1 {
-        0
-    } else {
-        text.match_indices('\n')
-            .nth(line - 2)
-            .map_or(text.len(), |(i, _)| i + 1)
-    };
-    let rest = &text[line_start..];
-    let line_text = &rest[..rest.find('\n').unwrap_or(rest.len())];
-    line_start
-        + line_text
-            .char_indices()
-            .nth(column.saturating_sub(1))
-            .map_or(line_text.len(), |(i, _)| i)
-}
-
-/// The byte range a location covers in `text`.
-pub fn byte_range(text: &str, loc: Loc) -> std::ops::Range<usize> {
-    let start = byte_offset(text, loc.line, loc.column);
-    let end = byte_offset(text, loc.end_line, loc.end_column);
-    start..end.max(start)
+    LineStarts::new(text).line_col(text, offset)
 }
 
 fn floor_char_boundary(text: &str, mut i: usize) -> usize {
@@ -199,12 +244,21 @@ mod tests {
     }
 
     #[test]
-    fn byte_offset_inverts_line_col() {
-        let text = "ab\nçd\nx";
+    fn offset_inverts_line_col() {
+        let mut sources = SourceMap::default();
+        let id = sources.add("a.rs".into(), Path::new(""), "ab\nçd\nx".to_string());
+        let file = sources.get(id);
         for offset in [0, 1, 3, 5, 6, 7] {
-            let (line, column) = line_col(text, offset);
-            assert_eq!(byte_offset(text, line, column), offset);
+            let (line, column) = file.line_col(offset);
+            assert_eq!(file.offset(line, column), offset);
         }
-        assert_eq!(byte_offset(text, 9, 1), text.len());
+        assert_eq!(file.offset(9, 1), file.text().len());
+        assert_eq!(
+            file.offset(2, 9),
+            6,
+            "a column past the line's end is its end"
+        );
+        assert_eq!(file.line_range(2), 3..6);
+        assert_eq!(file.line_range(4), 8..8);
     }
 }

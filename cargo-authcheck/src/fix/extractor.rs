@@ -7,7 +7,7 @@ use super::list::{self, Element};
 use crate::analysis::Analysis;
 use crate::diagnostic::{Applicability, Edit, Suggestion};
 use crate::index::{FnId, ImportSlot, Index, LinkedEntry, ModuleId, Resolved, TypeRef};
-use crate::source::{byte_offset, byte_range, FileId, Loc};
+use crate::source::{FileId, Loc};
 
 /// The argument name the fix writes (the value itself is not used by the handler).
 const ARGUMENT: &str = "_auth";
@@ -22,7 +22,8 @@ pub fn add_extractor(analysis: &Analysis, f: FnId, extractor: &str) -> Option<Su
     }
     let module = index.module_of(f);
     let name = extractor.rsplit("::").next().unwrap_or(extractor);
-    let text = index.sources.get(item.file).text();
+    let source = index.sources.get(item.file);
+    let text = source.text();
     let mut edits = Vec::new();
     let mut certain = true;
     let ty = match scope(index, module, name, extractor) {
@@ -57,7 +58,7 @@ pub fn add_extractor(analysis: &Analysis, f: FnId, extractor: &str) -> Option<Su
         .params
         .iter()
         .map(|p| {
-            let r = byte_range(text, p.loc);
+            let r = source.range(p.loc);
             Element {
                 start: r.start,
                 end: r.end,
@@ -69,7 +70,7 @@ pub fn add_extractor(analysis: &Analysis, f: FnId, extractor: &str) -> Option<Su
         .iter()
         .take_while(|p| p.ty.last_name() == Some("State"))
         .count();
-    let close = byte_offset(text, item.params_end.line, item.params_end.column);
+    let close = source.offset(item.params_end.line, item.params_end.column);
     let argument = format!("{ARGUMENT}: {ty}");
     let change = list::insert(text, &elements, close, leading_state, &argument);
     edits.push(Edit {
@@ -209,10 +210,11 @@ fn import_path(
 fn import_edit(index: &Index, module: ModuleId, path: &[String]) -> Option<Edit> {
     let m = &index.modules[module.0];
     let file: FileId = m.file;
-    let text = index.sources.get(file).text();
+    let source = index.sources.get(file);
+    let text = source.text();
     let item = format!("use {};", path.join("::"));
-    let start_of = |loc: Loc| byte_offset(text, loc.line, loc.column);
-    let end_of = |loc: Loc| byte_offset(text, loc.end_line, loc.end_column);
+    let start_of = |loc: Loc| source.offset(loc.line, loc.column);
+    let end_of = |loc: Loc| source.offset(loc.end_line, loc.end_column);
     let (at, replacement) = match m.import_slot? {
         ImportSlot::AfterUse(loc) => {
             let indent = list::own_line_indent(text, start_of(loc)).unwrap_or("");

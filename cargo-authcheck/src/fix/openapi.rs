@@ -5,7 +5,7 @@
 use super::list::{self, Element};
 use crate::diagnostic::Edit;
 use crate::index::UtoipaPath;
-use crate::source::{byte_offset, byte_range, FileId, SourceMap};
+use crate::source::{FileId, SourceFile, SourceMap};
 
 const METHODS: &[&str] = &[
     "get", "post", "put", "patch", "delete", "head", "options", "trace", "connect",
@@ -64,6 +64,7 @@ pub fn set_route(
 
 /// Edits whole arguments of one attribute.
 struct AttrEditor<'a> {
+    source: &'a SourceFile,
     text: &'a str,
     file: FileId,
     attr: &'a UtoipaPath,
@@ -73,12 +74,13 @@ struct AttrEditor<'a> {
 
 impl<'a> AttrEditor<'a> {
     fn new(sources: &'a SourceMap, file: FileId, attr: &'a UtoipaPath) -> Self {
-        let text = sources.get(file).text();
+        let source = sources.get(file);
+        let text = source.text();
         let elements = attr
             .args
             .iter()
             .map(|(_, loc)| {
-                let r = byte_range(text, *loc);
+                let r = source.range(*loc);
                 Element {
                     start: r.start,
                     end: r.end,
@@ -86,6 +88,7 @@ impl<'a> AttrEditor<'a> {
             })
             .collect();
         AttrEditor {
+            source,
             text,
             file,
             attr,
@@ -124,11 +127,9 @@ impl<'a> AttrEditor<'a> {
         match self.position(name) {
             Some(i) => self.replace(i, argument),
             None => {
-                let close = byte_offset(
-                    self.text,
-                    self.attr.list_end.line,
-                    self.attr.list_end.column,
-                );
+                let close = self
+                    .source
+                    .offset(self.attr.list_end.line, self.attr.list_end.column);
                 let change = list::insert(
                     self.text,
                     &self.elements,

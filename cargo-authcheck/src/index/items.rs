@@ -227,4 +227,7 @@ pub struct FileSummary {
     /// axum-extra `#[typed_path("/users/{id}")]` structs: (file-local module, struct, path).
     pub typed_paths: Vec<(usize, String, String)>,
     pub lines: usize,
+    /// Whether the text holds an inline allow comment (`authcheck: allow(`): only such files are
+    /// read again by the rule that applies them.
+    pub mentions_inline_allow: bool,
 }

@@ -8,7 +8,7 @@ pub mod nameres;
 pub mod propagation;
 pub mod utoipa;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 pub use items::*;
 
@@ -138,6 +138,8 @@ pub struct Index {
     local: FxHashMap<(FnId, String), FnId>,
     /// Resolved names of every module (built once every file is linked).
     pub defmap: nameres::DefMap,
+    /// The files whose text holds an inline allow comment.
+    pub inline_allow_files: FxHashSet<FileId>,
     /// Content hash of every file read, by file id (0 for files not read).
     content_hashes: Vec<crate::cache::Hash>,
 }

@@ -199,6 +199,9 @@ pub fn index_workspace(ws: &Workspace, exclude: &Exclude, cache: &mut Cache) -> 
                     // needs it (few files do).
                     Ok((_text, summary)) => {
                         index.lines += summary.lines;
+                        if summary.mentions_inline_allow {
+                            index.inline_allow_files.insert(job.file);
+                        }
                         next.extend(link(&mut index, &job, summary, ws, exclude, &mut loaded));
                     }
                     Err((text, mut problem)) => {
@@ -431,6 +434,7 @@ fn parse_bytes(bytes: Vec<u8>, cx: &FileContext, limits: Limits) -> Parsed {
     match result {
         Ok(mut summary) => {
             summary.lines = text.lines().count();
+            summary.mentions_inline_allow = text.contains(crate::rules::inline_allow::MARKER);
             Ok((text, summary))
         }
         Err((line, column, message)) => Err((text, problem(line, column, message))),

@@ -5,7 +5,7 @@ use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
 use super::Summary;
 use crate::diagnostic::{Diagnostic, Label, Severity};
-use crate::source::{byte_offset, FileId, SourceMap};
+use crate::source::{FileId, SourceFile, SourceMap};
 
 /// Renders diagnostics and the summary line.
 pub fn render(
@@ -64,23 +64,24 @@ fn group<'a>(d: &'a Diagnostic, sources: &'a SourceMap) -> Group<'a> {
     let mut group = Group::with_title(level.primary_title(d.message.as_str()).id(d.code));
     for file in files {
         let src = sources.get(file);
-        let mut snippet = Snippet::source(src.text())
-            .line_start(1)
+        let labels: Vec<(AnnotationKind, &Label)> =
+            std::iter::once((AnnotationKind::Primary, &d.primary))
+                .chain(d.secondary.iter().map(|l| (AnnotationKind::Context, l)))
+                .filter(|(_, l)| l.loc.file == file)
+                .collect();
+        // The snippet holds the lines from the first label to the last, not the whole file:
+        // the renderer reads every line it is given, once per diagnostic.
+        let first = labels.iter().map(|(_, l)| l.loc.line).min().unwrap_or(1);
+        let last = labels.iter().map(|(_, l)| l.loc.line).max().unwrap_or(1);
+        let window = src.line_range(first).start..src.line_range(last).end;
+        let mut snippet = Snippet::source(&src.text()[window.clone()])
+            .line_start(first)
             .path(src.display.as_str())
             .fold(true);
-        if file == d.primary.loc.file {
-            snippet = snippet.annotation(
-                AnnotationKind::Primary
-                    .span(byte_range(src.text(), &d.primary))
-                    .label(d.primary.text.as_str()),
-            );
-        }
-        for l in d.secondary.iter().filter(|l| l.loc.file == file) {
-            snippet = snippet.annotation(
-                AnnotationKind::Context
-                    .span(byte_range(src.text(), l))
-                    .label(l.text.as_str()),
-            );
+        for (kind, label) in labels {
+            let span = label_range(src, label);
+            let span = span.start - window.start..span.end - window.start;
+            snippet = snippet.annotation(kind.span(span).label(label.text.as_str()));
         }
         group = group.element(snippet);
     }
@@ -93,16 +94,15 @@ fn group<'a>(d: &'a Diagnostic, sources: &'a SourceMap) -> Group<'a> {
     group
 }
 
-/// The byte range of a label's location in `text` (an empty file gets an empty range).
-fn byte_range(text: &str, label: &Label) -> std::ops::Range<usize> {
+/// The byte range of a label's location in its file, cut at the end of its first line: multi-line
+/// spans (a whole attribute) would print every line.
+fn label_range(src: &SourceFile, label: &Label) -> std::ops::Range<usize> {
     let loc = label.loc;
-    let start = byte_offset(text, loc.line, loc.column);
+    let start = src.offset(loc.line, loc.column);
     let end = if (loc.end_line, loc.end_column) > (loc.line, loc.column) {
-        byte_offset(text, loc.end_line, loc.end_column)
+        src.offset(loc.end_line, loc.end_column)
     } else {
         start
     };
-    // Keep the span on its first line: multi-line spans (a whole attribute) would print every line.
-    let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-    start..end.min(line_end).max(start)
+    start..end.min(src.line_range(loc.line).end).max(start)
 }

@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::analysis::Analysis;
 use crate::diagnostic::{Diagnostic, Edit, Severity};
 use crate::discover::CargoTarget;
-use crate::source::{byte_range, line_col, FileId, Loc, SourceMap};
+use crate::source::{FileId, Loc, SourceMap};
 
 #[derive(Serialize)]
 struct CompilerMessage<'a> {
@@ -149,8 +149,7 @@ fn child(level: &'static str, message: String, spans: Vec<Span>) -> RustcDiagnos
 }
 
 fn span(sources: &SourceMap, loc: Loc, is_primary: bool, label: &str) -> Span {
-    let text = sources.get(loc.file).text();
-    let range = byte_range(text, loc);
+    let range = sources.get(loc.file).range(loc);
     Span {
         label: (!label.is_empty()).then(|| label.to_string()),
         ..located(sources, loc.file, range.start, range.end, is_primary)
@@ -169,15 +168,16 @@ fn edit_span(sources: &SourceMap, e: &Edit, applicability: &'static str) -> Span
 fn located(sources: &SourceMap, file: FileId, start: usize, end: usize, is_primary: bool) -> Span {
     let source = sources.get(file);
     let text = source.text();
-    let (line_start, column_start) = line_col(text, start);
-    let (line_end, column_end) = line_col(text, end);
-    let lines = text
-        .lines()
-        .enumerate()
-        .skip(line_start - 1)
-        .take(line_end + 1 - line_start)
-        .map(|(i, line)| {
-            let n = i + 1;
+    let (line_start, column_start) = source.line_col(start);
+    let (line_end, column_end) = source.line_col(end);
+    // The lines `str::lines` would give: none past the text's end, no `\r` before a `\n`.
+    let lines = (line_start..=line_end)
+        .map(|n| source.line_range(n))
+        .take_while(|range| range.start < text.len())
+        .zip(line_start..)
+        .map(|(range, n)| {
+            let line = &text[range];
+            let line = line.strip_suffix('\r').unwrap_or(line);
             let width = line.chars().count() + 1;
             SpanLine {
                 text: line.to_string(),

@@ -6,7 +6,8 @@ use crate::analysis::Analysis;
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, Loc};
 
-const MARKER: &str = "authcheck: allow(";
+/// What starts an inline allow comment (the parser notes which files hold one).
+pub const MARKER: &str = "authcheck: allow(";
 
 /// One inline allow comment.
 struct InlineAllow {
@@ -19,7 +20,9 @@ struct InlineAllow {
 
 /// Removes suppressed findings and reports inline allows that suppressed nothing.
 pub fn apply(analysis: &Analysis, found: Vec<Diagnostic>) -> Vec<Diagnostic> {
-    let sources = &analysis.index.sources;
+    let index = &analysis.index;
+    let sources = &index.sources;
+    // Where a suppressed finding or a route can be (files nothing points into are not read).
     let mut files: Vec<FileId> = found.iter().map(|d| d.primary.loc.file).collect();
     files.extend(
         analysis
@@ -29,6 +32,9 @@ pub fn apply(analysis: &Analysis, found: Vec<Diagnostic>) -> Vec<Diagnostic> {
     );
     files.sort();
     files.dedup();
+    // Only files the parser saw the marker in: a file it could not read (a parse error) may hold one too.
+    let unparsed: Vec<FileId> = index.problems.iter().map(|p| p.loc.file).collect();
+    files.retain(|f| index.inline_allow_files.contains(f) || unparsed.contains(f));
     let mut allows: Vec<InlineAllow> = files
         .iter()
         .flat_map(|&f| scan(f, sources.get(f).text()))

@@ -10,7 +10,7 @@ mod doc_path_mismatch;
 mod doc_scheme_mismatch;
 mod doc_unlisted;
 mod doc_unrouted;
-mod inline_allow;
+pub(crate) mod inline_allow;
 mod parse_error;
 mod protected_without_auth;
 mod public_with_auth;
