@@ -1,5 +1,6 @@
 //! Phase timings on stderr when `AUTHCHECK_TIMINGS=1` (for profiling and `docs/performance.md`):
-//! `let _t = timings::phase("parse");` prints how long the phase took when it ends.
+//! `let _t = timings::phase("parse");` prints how long the phase took when it ends, and the
+//! process's peak resident memory so far (where the system tells it).
 
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -37,10 +38,18 @@ impl Drop for Phase {
     fn drop(&mut self) {
         if let Some(start) = self.start {
             eprintln!(
-                "authcheck timing: {:>10} {:8.1} ms",
+                "authcheck timing: {:>10} {:8.1} ms{}",
                 self.name,
-                start.elapsed().as_secs_f64() * 1e3
+                start.elapsed().as_secs_f64() * 1e3,
+                peak_memory().map_or(String::new(), |kb| format!(" (peak {} MB)", kb / 1024))
             );
         }
     }
+}
+
+/// The peak resident memory of the process in KiB (`VmHWM` of `/proc/self/status`).
+fn peak_memory() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }

@@ -650,3 +650,51 @@ pub fn app() -> Router {
         "{findings:?}"
     );
 }
+
+/// A router file over the evaluator's large-file size is read a window of lines at a time: routers
+/// that call each other across windows (and local fns, impls and a nested module) are all followed,
+/// exactly as in a small file.
+#[test]
+fn a_large_router_file_is_followed_across_windows() {
+    let mut lib = String::from(
+        "use axum::{routing::get, Router};\n\
+         pub async fn open() {}\n\
+         pub async fn closed(_a: RequireAuth) {}\n\
+         pub fn app() -> Router { Router::new().nest(\"/a\", part_0()).merge(inner::part_b()).merge(Parts::part_c()) }\n",
+    );
+    let parts = 40;
+    // Lines of filler code after each router.
+    const FILLER: usize = 80;
+    for i in 0..parts {
+        let next = if i + 1 < parts {
+            format!(".merge(part_{}())", i + 1)
+        } else {
+            String::new()
+        };
+        lib.push_str(&format!(
+            "pub fn part_{i}() -> Router {{\n    fn local() -> Router {{ Router::new().route(\"/local{i}\", get(closed)) }}\n    Router::new().route(\"/r{i}\", get(open)).merge(local()){next}\n}}\n"
+        ));
+        // Filler between the routers: many lines of ordinary code with bodies to blank.
+        for k in 0..FILLER {
+            lib.push_str(&format!(
+                "pub fn filler_{i}_{k}(x: u64) -> u64 {{\n    let y = x.wrapping_mul({k});\n    y ^ (x >> 3) ^ 0x5bd1_e995_5bd1_e995\n}}\n"
+            ));
+        }
+    }
+    lib.push_str("pub mod inner { use super::*; pub fn part_b() -> Router { Router::new().route(\"/b\", get(closed)) } }\n");
+    lib.push_str("pub struct Parts;\nimpl Parts { pub fn part_c() -> Router { Router::new().route(\"/c\", get(open)) } }\n");
+    lib.push_str("#[tokio::main]\nasync fn main() { let l = tokio::net::TcpListener::bind(\"\").await.unwrap(); axum::serve(l, app()).await.unwrap(); }\n");
+    assert!(lib.len() > 300 << 10, "{} bytes: not large", lib.len());
+    let (rows, code, unanalyzable) = table(&lib, None, None);
+    assert_eq!(code, 0, "{unanalyzable}");
+    assert_eq!(unanalyzable, "[]");
+    let mut expected = vec![row("GET", "/b", "extractor"), row("GET", "/c", "none")];
+    for i in 0..parts {
+        expected.push(row("GET", &format!("/a/r{i}"), "none"));
+        expected.push(row("GET", &format!("/a/local{i}"), "extractor"));
+    }
+    let mut rows = rows;
+    rows.sort();
+    expected.sort();
+    assert_eq!(rows, expected);
+}

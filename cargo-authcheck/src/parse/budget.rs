@@ -71,6 +71,9 @@ struct Level {
     opened: usize,
     angles: usize,
     prefix: usize,
+    /// Prefix operators opened before a `<` still open (`&Vec<u8, &..>`, `fn() -> HashMap<K, ..>`):
+    /// the `,`s between generic arguments do not end them.
+    held: usize,
     chain: usize,
     /// Between the `|`s of a closure's parameters (whose commas end nothing).
     closure_params: bool,
@@ -78,14 +81,37 @@ struct Level {
 
 impl Level {
     fn cost(&self) -> usize {
-        self.opened + self.angles * GENERIC + self.prefix * PREFIX + self.chain * CHAIN
+        self.opened
+            + self.angles * GENERIC
+            + (self.prefix + self.held) * PREFIX
+            + self.chain * CHAIN
     }
 
-    /// A `,` ends the operands at this level (not its generic arguments: `HashMap<K, V>`).
+    /// A `,` ends the operands at this level (within generic arguments, only the argument).
     fn end_operand(&mut self) {
         if !self.closure_params {
             self.prefix = 0;
             self.chain = 0;
+            if self.angles == 0 {
+                self.held = 0;
+            }
+        }
+    }
+
+    /// A `<` opens generic arguments: the operators open so far stay open inside them.
+    fn open_angle(&mut self) {
+        self.angles += 1;
+        self.held += self.prefix;
+        self.prefix = 0;
+    }
+
+    /// The last open `<` closed (or turned out to be a comparison): the operators it held are
+    /// open again in the operand around it.
+    fn close_angles(&mut self, closed: usize) {
+        self.angles -= closed;
+        if self.angles == 0 {
+            self.prefix += self.held;
+            self.held = 0;
         }
     }
 
@@ -135,7 +161,7 @@ pub fn too_deep(text: &str, limits: Limits) -> Option<(usize, String)> {
             Tok::Open(c) => {
                 if c == b'{' {
                     // `impl<T> X<T> {`, `if a < b {`: what was open ends here.
-                    top.angles = 0;
+                    top.close_angles(top.angles);
                 }
                 outer += top.cost();
                 let opened = if c == b'{' { BRACE } else { PAREN };
@@ -187,7 +213,7 @@ pub fn too_deep(text: &str, limits: Limits) -> Option<(usize, String)> {
                         top.chain += 1;
                         i += 1;
                     }
-                    b'<' => top.angles += 1,
+                    b'<' => top.open_angle(),
                     // `->` and `=>` were counted at their first character.
                     b'>' if before == b'-' || before == b'=' => {}
                     b'>' if after == b'=' => {
@@ -195,7 +221,7 @@ pub fn too_deep(text: &str, limits: Limits) -> Option<(usize, String)> {
                         i += 1;
                     }
                     b'>' if top.angles > 0 => {
-                        top.angles -= 1;
+                        top.close_angles(1);
                         next_prev = Prev::Operand;
                     }
                     b'>' => top.chain += 1,

@@ -17,6 +17,15 @@ use super::lexer::{Bad, Lexer, Tok};
 
 /// Every body of an impl whose header contains one of these is kept.
 const KEEP_IMPL: &[&str] = &["FromRequest", "Modify"];
+/// Which bodies a mask keeps.
+#[derive(Clone, Copy)]
+enum Keep {
+    /// Those the index reads (see the module documentation).
+    IndexRelevant,
+    /// Only fns whose item overlaps these 1-based lines (and what their bodies hold).
+    FnsIn(usize, usize),
+}
+
 pub struct Masked {
     /// The blanked text (empty when nothing was blanked).
     pub text: String,
@@ -26,11 +35,29 @@ pub struct Masked {
 /// The file with irrelevant fn bodies (and `#[cfg(test)] mod` contents) blanked; `None`
 /// when the lexer cannot follow the file.
 pub fn mask_bodies(text: &str) -> Option<Masked> {
+    mask(text, Keep::IndexRelevant)
+}
+
+/// The file with every fn body blanked except those of the fns whose items overlap the 1-based
+/// lines `lines` (the router evaluator reads a large file a few thousand lines at a time: a tree
+/// of the whole file would take many times its size). `None` when the lexer cannot follow it.
+pub fn keep_only_fns_in(text: &str, lines: std::ops::RangeInclusive<usize>) -> Option<String> {
+    let m = mask(text, Keep::FnsIn(*lines.start(), *lines.end()))?;
+    Some(if m.masked_any {
+        m.text
+    } else {
+        text.to_string()
+    })
+}
+
+fn mask(text: &str, keep: Keep) -> Option<Masked> {
     let mut m = Masker {
         lx: Lexer { b: text.as_bytes() },
         text,
         out: String::new(),
         copied: 0,
+        keep,
+        line: (0, 1),
     };
     let mut i = 0;
     m.items(&mut i, false, false).ok()?;
@@ -53,9 +80,21 @@ struct Masker<'a> {
     out: String,
     /// Bytes of `text` already copied to `out`.
     copied: usize,
+    keep: Keep,
+    /// A byte offset of `text` and its 1-based line (positions are asked for in order).
+    line: (usize, usize),
 }
 
 impl Masker<'_> {
+    /// The 1-based line of byte `at` (never before the last position asked for).
+    fn line_of(&mut self, at: usize) -> usize {
+        let (from, line) = self.line;
+        let at = at.max(from);
+        let newlines = self.lx.b[from..at].iter().filter(|&&c| c == b'\n').count();
+        self.line = (at, line + newlines);
+        line + newlines
+    }
+
     /// Replaces `text[start..end]` (the inside of a brace group) by its line breaks and
     /// as many spaces as its last line has characters.
     fn blank(&mut self, start: usize, end: usize) {
@@ -128,6 +167,7 @@ impl Masker<'_> {
             return Ok(());
         };
         let keep_all = keep_all || &self.lx.b[name_start..name_end] == b"main";
+        let name_line = self.line_of(name_start);
         let mut angle = 0i32;
         let mut prev = Tok::End;
         loop {
@@ -136,7 +176,11 @@ impl Masker<'_> {
                 Tok::Open(b'{') if angle <= 0 => {
                     let start = *i;
                     let facts = self.lx.skip_body(i)?;
-                    if !keep_all && !facts.declares_items && !facts.may_serve {
+                    let keep = match self.keep {
+                        Keep::IndexRelevant => keep_all || facts.declares_items || facts.may_serve,
+                        Keep::FnsIn(first, last) => name_line <= last && self.line_of(*i) >= first,
+                    };
+                    if !keep {
                         self.blank(start, *i - 1);
                     }
                     return Ok(());
@@ -174,8 +218,10 @@ impl Masker<'_> {
                         self.blank(start, *i - 1);
                         return Ok(());
                     }
-                    let keep =
-                        keep_all || (is_impl && KEEP_IMPL.iter().any(|w| header.contains(w)));
+                    let keep = keep_all
+                        || (matches!(self.keep, Keep::IndexRelevant)
+                            && is_impl
+                            && KEEP_IMPL.iter().any(|w| header.contains(w)));
                     return self.items(i, true, keep);
                 }
                 Tok::Open(c) => self.lx.skip_group(i, c)?,

@@ -17,7 +17,18 @@ impl Evaluator<'_> {
         };
         let args: Vec<Value> = call.args.iter().map(|a| self.eval(a, scope)).collect();
         let at = self.loc(scope, call);
-        let resolved = self.resolve(&func.path, scope, Ns::Value);
+        // A fn declared in an enclosing body (`fn api() -> Router { fn v1() -> Router {..} .. }`).
+        let declared_here =
+            func.path
+                .get_ident()
+                .and_then(|name| match scope.vars.get(&name.to_string()) {
+                    Some(Value::Handler {
+                        target: Target::Fn(f),
+                        ..
+                    }) => Some(Resolved::Fn(*f)),
+                    _ => None,
+                });
+        let resolved = declared_here.or_else(|| self.resolve(&func.path, scope, Ns::Value));
         if let Some(Resolved::Fn(f)) = resolved {
             self.called.insert(f);
             if self.is_router_fn(f) || args.iter().any(is_router_value) {

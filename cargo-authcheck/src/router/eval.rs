@@ -20,9 +20,15 @@ pub(super) const METHOD_FNS: &[&str] = &[
     "get", "post", "put", "patch", "delete", "head", "options", "trace", "connect", "any",
 ];
 const MAX_CALL_DEPTH: usize = 48;
-/// Syntax trees kept at once: a tree takes many times its source's size, and router code spans
-/// many files; a file used again after it was dropped is parsed again.
-const MAX_PARSED_FILES: usize = 32;
+/// Source bytes whose syntax trees are kept at once: a tree takes about a hundred times its
+/// source's size, and router code spans many files; a file used again after it was dropped is
+/// parsed again.
+const MAX_PARSED_BYTES: usize = 1 << 20;
+/// A file larger than this is parsed [`WINDOW_LINES`] lines at a time, with the bodies of the fns
+/// outside them blanked (a generated router file of a few MB would otherwise take hundreds of MB
+/// as a tree).
+const LARGE_FILE_BYTES: usize = 256 << 10;
+const WINDOW_LINES: usize = 2048;
 /// The most work one analysis spends evaluating router code, counted as expressions evaluated
 /// plus routes copied (when a variable is read, a scope is forked for a branch): far above what real router code needs (tens per
 /// route), and reached only by code whose evaluation would otherwise explode (helpers that call
@@ -67,11 +73,21 @@ pub(super) struct Scope {
     pub(super) returns: Vec<(Value, String)>,
 }
 
+/// A file parsed again by the evaluator.
+struct Parsed {
+    file: FileId,
+    /// The window of lines whose fns' bodies were kept, in a large file.
+    window: Option<usize>,
+    /// The size of the text parsed.
+    bytes: usize,
+    ast: Rc<syn::File>,
+}
+
 /// The evaluator: owns re-parsed files (their spans belong to this thread) and what it found.
 pub struct Evaluator<'a> {
     pub(super) index: &'a Index,
-    /// Re-parsed files, least recently used first (at most [`MAX_PARSED_FILES`]).
-    pub(super) asts: VecDeque<(FileId, Rc<syn::File>)>,
+    /// Re-parsed files, least recently used first (at most [`MAX_PARSED_BYTES`] of source).
+    asts: VecDeque<Parsed>,
     /// Files that do not parse after all (syntax errors in bodies the indexer skipped).
     pub parse_problems: Vec<ParseProblem>,
     /// Files whose text the evaluation parsed, and the lines of the fns it read in them (for the
@@ -161,18 +177,29 @@ impl<'a> Evaluator<'a> {
         value
     }
 
-    /// The syntax tree of a file, parsed again from its text (the index keeps none). The most
-    /// recently used few stay parsed; a file that does not parse is a `parse-error` (a syntax
-    /// error inside a fn body the indexer skipped shows here).
-    fn ast(&mut self, file: FileId) -> Option<Rc<syn::File>> {
-        if let Some(at) = self.asts.iter().position(|(f, _)| *f == file) {
+    /// The syntax tree of the file holding the fn named on `line`, parsed again from its text
+    /// (the index keeps none); in a large file only the fn bodies near it are kept. The most recently
+    /// used trees stay parsed; a file that does not parse is a `parse-error` (a syntax error
+    /// inside a fn body the indexer skipped shows here).
+    fn ast(&mut self, file: FileId, line: usize) -> Option<Rc<syn::File>> {
+        let text = self.index.sources.get(file).text();
+        let window = (text.len() > LARGE_FILE_BYTES).then_some(line / WINDOW_LINES);
+        if let Some(at) = self
+            .asts
+            .iter()
+            .position(|p| p.file == file && p.window == window)
+        {
             let entry = self.asts.remove(at).expect("a position in range");
-            let ast = entry.1.clone();
+            let ast = entry.ast.clone();
             self.asts.push_back(entry);
             return Some(ast);
         }
         self.files_read.insert(file);
-        let ast = match syn::parse_file(self.index.sources.get(file).text()) {
+        let masked = window.and_then(|w| {
+            crate::parse::keep_only_fns_in(text, w * WINDOW_LINES..=(w + 1) * WINDOW_LINES - 1)
+        });
+        let source = masked.as_deref().unwrap_or(text);
+        let ast = match syn::parse_file(source) {
             Ok(ast) => Rc::new(ast),
             Err(e) => {
                 let start = e.span().start();
@@ -193,10 +220,20 @@ impl<'a> Evaluator<'a> {
                 return None;
             }
         };
-        if self.asts.len() >= MAX_PARSED_FILES {
-            self.asts.pop_front();
+        let bytes = source.len();
+        let mut kept: usize = self.asts.iter().map(|p| p.bytes).sum();
+        while kept + bytes > MAX_PARSED_BYTES {
+            let Some(dropped) = self.asts.pop_front() else {
+                break;
+            };
+            kept -= dropped.bytes;
         }
-        self.asts.push_back((file, ast.clone()));
+        self.asts.push_back(Parsed {
+            file,
+            window,
+            bytes,
+            ast: ast.clone(),
+        });
         Some(ast)
     }
 
@@ -224,7 +261,7 @@ impl<'a> Evaluator<'a> {
         }
         let item = &self.index.fns[f.0];
         // The file parsed when it was indexed; failing now means it changed meanwhile.
-        let ast = self.ast(item.file);
+        let ast = self.ast(item.file, item.name_loc.line);
         let Some((sig, block)) = ast.as_deref().and_then(|ast| find_fn(ast, &item.locator)) else {
             let (at, name) = (item.name_loc, item.name.clone());
             let why = if ast.is_none() {
