@@ -67,6 +67,9 @@ pub enum Value {
 #[derive(Clone)]
 pub(super) struct Scope {
     pub(super) vars: FxHashMap<String, Value>,
+    /// A variable whose next read moves its value out instead of copying it (see
+    /// [`moved_receiver`]).
+    pub(super) moving: Option<String>,
     pub(super) module: ModuleId,
     pub(super) self_type: Option<String>,
     pub(super) file: FileId,
@@ -280,6 +283,7 @@ impl<'a> Evaluator<'a> {
         self.lines_read.insert((item.file, lines.0, lines.1));
         let mut scope = Scope {
             vars: FxHashMap::default(),
+            moving: None,
             module: ModuleId(item.module),
             self_type: item.self_type.clone(),
             file: item.file,
@@ -333,10 +337,15 @@ impl<'a> Evaluator<'a> {
         for stmt in &block.stmts {
             last = match stmt {
                 syn::Stmt::Local(local) => {
-                    let value = local
-                        .init
-                        .as_ref()
-                        .map_or(Value::Opaque, |init| self.eval(&init.expr, scope));
+                    let shadowed = match &local.pat {
+                        syn::Pat::Ident(p) => Some(&p.ident),
+                        _ => None,
+                    };
+                    let value = match (&local.init, shadowed) {
+                        (Some(init), Some(name)) => self.eval_reassigning(name, &init.expr, scope),
+                        (Some(init), None) => self.eval(&init.expr, scope),
+                        (None, _) => Value::Opaque,
+                    };
                     bind(scope, &local.pat, value);
                     Value::Opaque
                 }
@@ -356,6 +365,22 @@ impl<'a> Evaluator<'a> {
             };
         }
         last
+    }
+
+    /// The value of `expr`, about to be stored in `name` (`x = expr` or `let x = expr`): when
+    /// `expr` grows the old value of `name` ([`moved_receiver`]), that value is moved into it.
+    fn eval_reassigning(
+        &mut self,
+        name: &syn::Ident,
+        expr: &syn::Expr,
+        scope: &mut Scope,
+    ) -> Value {
+        if moved_receiver(expr).is_some_and(|r| r == name) {
+            scope.moving = Some(name.to_string());
+        }
+        let value = self.eval(expr, scope);
+        scope.moving = None;
+        value
     }
 
     /// A copy of `scope` for a branch, a closure or a loop turn; the routes it copies count as
@@ -424,11 +449,16 @@ impl<'a> Evaluator<'a> {
             syn::Expr::MethodCall(m) => self.eval_method(m, scope),
             syn::Expr::Macro(m) => self.eval_macro(&m.mac, scope),
             syn::Expr::Assign(a) => {
-                let value = self.eval(&a.right, scope);
-                if let syn::Expr::Path(p) = &*a.left {
-                    if let Some(name) = p.path.get_ident() {
-                        scope.vars.insert(name.to_string(), value);
-                    }
+                let target = match &*a.left {
+                    syn::Expr::Path(p) => p.path.get_ident(),
+                    _ => None,
+                };
+                let value = match target {
+                    Some(name) => self.eval_reassigning(name, &a.right, scope),
+                    None => self.eval(&a.right, scope),
+                };
+                if let Some(name) = target {
+                    scope.vars.insert(name.to_string(), value);
                 }
                 Value::Opaque
             }
@@ -454,6 +484,12 @@ impl<'a> Evaluator<'a> {
 
     pub(super) fn eval_path(&mut self, path: &syn::Path, scope: &mut Scope) -> Value {
         if let Some(ident) = path.get_ident() {
+            if scope.moving.as_ref().is_some_and(|m| ident == m) {
+                scope.moving = None;
+                if let Some(v) = scope.vars.remove(&ident.to_string()) {
+                    return v;
+                }
+            }
             if let Some(v) = scope.vars.get(&ident.to_string()) {
                 let v = v.clone();
                 self.steps += weight(&v);
@@ -668,4 +704,29 @@ pub(super) fn join_scopes(scope: &mut Scope, branches: Vec<(Scope, String)>) {
             }
         }
     }
+}
+
+/// The variable a method chain starts from and grows (`x.nest(..).layer(..)`), when none of the
+/// chain's arguments names it: its old value can be moved into the chain instead of copied (a
+/// router grown by `app = app.route(..)` step after step would be copied whole at every step).
+fn moved_receiver(expr: &syn::Expr) -> Option<&syn::Ident> {
+    let mut e = expr;
+    let mut args = Vec::new();
+    while let syn::Expr::MethodCall(m) = e {
+        args.extend(m.args.iter());
+        e = &m.receiver;
+    }
+    let syn::Expr::Path(p) = e else { return None };
+    let name = p.path.get_ident()?;
+    let named_again = args.iter().any(|a| names(a.to_token_stream(), name));
+    (!args.is_empty() && !named_again).then_some(name)
+}
+
+/// Whether `tokens` hold the identifier `name` anywhere (in groups too).
+fn names(tokens: proc_macro2::TokenStream, name: &syn::Ident) -> bool {
+    tokens.into_iter().any(|t| match t {
+        proc_macro2::TokenTree::Ident(i) => i == *name,
+        proc_macro2::TokenTree::Group(g) => names(g.stream(), name),
+        _ => false,
+    })
 }
