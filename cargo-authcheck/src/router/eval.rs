@@ -28,11 +28,12 @@ const MAX_PARSED_BYTES: usize = 1 << 20;
 /// outside them blanked (a generated router file of a few MB would otherwise take hundreds of MB
 /// as a tree).
 const LARGE_FILE_BYTES: usize = 256 << 10;
+/// The lines of a large file whose fn bodies one parse keeps.
 const WINDOW_LINES: usize = 2048;
 /// The most work one analysis spends evaluating router code, counted as expressions evaluated
-/// plus routes copied (when a variable is read, a scope is forked for a branch): far above what real router code needs (tens per
-/// route), and reached only by code whose evaluation would otherwise explode (helpers that call
-/// helpers twice, each with routers, many levels deep).
+/// plus routes copied (when a variable is read, a scope is forked for a branch): far above what
+/// real router code needs (tens per route), and reached only by code whose evaluation would
+/// otherwise explode (helpers that call helpers twice, each with routers, many levels deep).
 pub const MAX_EVAL_STEPS: usize = 10_000_000;
 
 /// A value flowing through router-building code.
@@ -181,9 +182,9 @@ impl<'a> Evaluator<'a> {
     }
 
     /// The syntax tree of the file holding the fn named on `line`, parsed again from its text
-    /// (the index keeps none); in a large file only the fn bodies near it are kept. The most recently
-    /// used trees stay parsed; a file that does not parse is a `parse-error` (a syntax error
-    /// inside a fn body the indexer skipped shows here).
+    /// (the index keeps none); in a large file only the fn bodies near it are kept. The most
+    /// recently used trees stay parsed; a file that does not parse is a `parse-error` (a syntax
+    /// error inside a fn body the indexer skipped shows here).
     fn ast(&mut self, file: FileId, line: usize) -> Option<Rc<syn::File>> {
         let text = self.index.sources.get(file).text();
         let window = (text.len() > LARGE_FILE_BYTES).then_some(line / WINDOW_LINES);
