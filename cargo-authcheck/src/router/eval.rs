@@ -20,10 +20,10 @@ pub(super) const METHOD_FNS: &[&str] = &[
     "get", "post", "put", "patch", "delete", "head", "options", "trace", "connect", "any",
 ];
 const MAX_CALL_DEPTH: usize = 48;
-/// Source bytes whose syntax trees are kept at once: a tree takes about a hundred times its
-/// source's size, and router code spans many files; a file used again after it was dropped is
-/// parsed again.
-const MAX_PARSED_BYTES: usize = 1 << 20;
+/// Source bytes (not counting whitespace) whose syntax trees are kept at once: a tree takes
+/// about a hundred times its source's size, and router code spans many files; a file used again
+/// after it was dropped is parsed again.
+const MAX_PARSED_BYTES: usize = 512 << 10;
 /// A file larger than this is parsed [`WINDOW_LINES`] lines at a time, with the bodies of the fns
 /// outside them blanked (a generated router file of a few MB would otherwise take hundreds of MB
 /// as a tree).
@@ -82,7 +82,7 @@ struct Parsed {
     file: FileId,
     /// The window of lines whose fns' bodies were kept, in a large file.
     window: Option<usize>,
-    /// The size of the text parsed.
+    /// The size of the text parsed, whitespace aside.
     bytes: usize,
     ast: Rc<syn::File>,
 }
@@ -224,7 +224,8 @@ impl<'a> Evaluator<'a> {
                 return None;
             }
         };
-        let bytes = source.len();
+        // What the tree's size follows: a blanked body leaves only whitespace.
+        let bytes = source.bytes().filter(|b| !b.is_ascii_whitespace()).count();
         let mut kept: usize = self.asts.iter().map(|p| p.bytes).sum();
         while kept + bytes > MAX_PARSED_BYTES {
             let Some(dropped) = self.asts.pop_front() else {
