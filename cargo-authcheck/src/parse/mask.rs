@@ -22,7 +22,8 @@ const KEEP_IMPL: &[&str] = &["FromRequest", "Modify"];
 enum Keep {
     /// Those the index reads (see the module documentation).
     IndexRelevant,
-    /// Only fns whose item overlaps these 1-based lines (and what their bodies hold).
+    /// Only fns whose item overlaps these 1-based lines (and what their bodies hold); the file
+    /// ends with the last top-level item that starts before the last of these lines.
     FnsIn(usize, usize),
 }
 
@@ -58,9 +59,19 @@ fn mask(text: &str, keep: Keep) -> Option<Masked> {
         copied: 0,
         keep,
         line: (0, 1),
+        cut: None,
     };
     let mut i = 0;
     m.items(&mut i, false, false).ok()?;
+    if let Some(end) = m.cut {
+        if end >= m.copied {
+            m.out.push_str(&text[m.copied..end]);
+        }
+        return Some(Masked {
+            text: m.out,
+            masked_any: true,
+        });
+    }
     if m.copied == 0 {
         return Some(Masked {
             text: String::new(),
@@ -83,6 +94,8 @@ struct Masker<'a> {
     keep: Keep,
     /// A byte offset of `text` and its 1-based line (positions are asked for in order).
     line: (usize, usize),
+    /// Where the text is cut ([`Keep::FnsIn`]): the end of a top-level item.
+    cut: Option<usize>,
 }
 
 impl Masker<'_> {
@@ -111,8 +124,17 @@ impl Masker<'_> {
     /// The items of a file (or of a `mod`/`impl`/`trait` body when `inside`).
     fn items(&mut self, i: &mut usize, inside: bool, keep_all: bool) -> Result<(), Bad> {
         let mut cfg_test = false;
+        // The end of the last complete top-level item (fn, impl, trait, mod, or one ending in `;`).
+        let mut item_end = *i;
         loop {
-            match self.lx.next(i)? {
+            let tok = self.lx.next(i)?;
+            if let (Keep::FnsIn(_, last), false) = (self.keep, inside) {
+                if tok != Tok::End && self.line_of(*i) > last {
+                    self.cut = Some(item_end);
+                    return Ok(());
+                }
+            }
+            match tok {
                 Tok::End if !inside => return Ok(()),
                 Tok::Close(b'}') if inside => return Ok(()),
                 Tok::End | Tok::Close(_) => return Err(Bad),
@@ -133,10 +155,15 @@ impl Masker<'_> {
                         _ => *i = save,
                     }
                 }
-                Tok::Punct(b';') => cfg_test = false,
+                Tok::Punct(b';') => {
+                    cfg_test = false;
+                    item_end = *i;
+                }
                 Tok::Ident(s, e) => match &self.lx.b[s..e] {
                     b"fn" => {
-                        self.fn_item(i, keep_all)?;
+                        if self.fn_item(i, keep_all)? {
+                            item_end = *i;
+                        }
                         cfg_test = false;
                     }
                     kw @ (b"impl" | b"trait" | b"mod") => {
@@ -144,6 +171,7 @@ impl Masker<'_> {
                         let blank_all = kw == b"mod" && cfg_test;
                         self.container(i, is_impl, blank_all, keep_all)?;
                         cfg_test = false;
+                        item_end = *i;
                     }
                     _ => {}
                 },
@@ -158,13 +186,14 @@ impl Masker<'_> {
         }
     }
 
-    /// After `fn`: the signature, then the body (blanked unless it may matter).
-    fn fn_item(&mut self, i: &mut usize, keep_all: bool) -> Result<(), Bad> {
+    /// After `fn`: the signature, then the body (blanked unless it may matter). Whether it was
+    /// a fn item (not a fn pointer type).
+    fn fn_item(&mut self, i: &mut usize, keep_all: bool) -> Result<bool, Bad> {
         let save = *i;
         let Tok::Ident(name_start, name_end) = self.lx.next(i)? else {
             // `fn(u8) -> u8`: a fn pointer type, not an item.
             *i = save;
-            return Ok(());
+            return Ok(false);
         };
         let keep_all = keep_all || &self.lx.b[name_start..name_end] == b"main";
         let name_line = self.line_of(name_start);
@@ -183,12 +212,12 @@ impl Masker<'_> {
                     if !keep {
                         self.blank(start, *i - 1);
                     }
-                    return Ok(());
+                    return Ok(true);
                 }
                 Tok::Open(c) => self.lx.skip_group(i, c)?,
                 Tok::Punct(b'<') => angle += 1,
                 Tok::Punct(b'>') if !matches!(prev, Tok::Punct(b'-' | b'=')) => angle -= 1,
-                Tok::Punct(b';') => return Ok(()),
+                Tok::Punct(b';') => return Ok(true),
                 Tok::Close(_) | Tok::End => return Err(Bad),
                 _ => {}
             }
@@ -264,6 +293,29 @@ mod tests {
                 out.push(path);
             }
         }
+    }
+
+    /// A window keeps the bodies of the fns it overlaps, blanks the others, and ends with the
+    /// last top-level item starting in it: what is left parses, and every line keeps its number.
+    #[test]
+    fn a_window_keeps_its_fns_and_ends_at_an_item() {
+        let text = "use a::b;\nfn one() { 1 }\nstatic F: fn() -> u8 = {\n    g\n};\nimpl S {\n    fn two() { 2 }\n}\nfn three() { 3 }\nfn four() { 4 }\n";
+        let window = keep_only_fns_in(text, 6..=9).expect("lexable");
+        let lines: Vec<&str> = window.lines().collect();
+        assert_eq!(lines[1].trim_end(), "fn one() {   }", "{window}");
+        assert_eq!(lines[6], "    fn two() { 2 }", "{window}");
+        assert_eq!(lines[8], "fn three() { 3 }", "{window}");
+        assert_eq!(
+            lines.len(),
+            9,
+            "fn four() starts after the window: {window}"
+        );
+        syn::parse_file(&window).expect("the window parses");
+        // A window ending inside `static F: fn() -> u8 = {..};` ends before that item, not
+        // after its `fn` (a fn pointer type, not an item).
+        let window = keep_only_fns_in(text, 1..=3).expect("lexable");
+        syn::parse_file(&window).expect("the window parses");
+        assert_eq!(window.lines().count(), 2, "{window}");
     }
 
     /// Blanking bodies never changes a summary: every fixture and server file, and this crate.

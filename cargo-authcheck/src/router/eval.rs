@@ -202,8 +202,13 @@ impl<'a> Evaluator<'a> {
         let masked = window.and_then(|w| {
             crate::parse::keep_only_fns_in(text, w * WINDOW_LINES..=(w + 1) * WINDOW_LINES - 1)
         });
-        let source = masked.as_deref().unwrap_or(text);
-        let ast = match syn::parse_file(source) {
+        // A window that does not parse (the cut or the blanking misread the file) falls back to
+        // the whole text, whose error, if any, is the one reported.
+        let (source, parsed) = match masked.as_deref().map(|m| (m, syn::parse_file(m))) {
+            Some((m, Ok(ast))) => (m, Ok(ast)),
+            _ => (text, syn::parse_file(text)),
+        };
+        let ast = match parsed {
             Ok(ast) => Rc::new(ast),
             Err(e) => {
                 let start = e.span().start();
