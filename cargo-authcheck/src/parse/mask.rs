@@ -19,12 +19,14 @@ use super::lexer::{Bad, Lexer, Tok};
 const KEEP_IMPL: &[&str] = &["FromRequest", "Modify"];
 /// Which bodies a mask keeps.
 #[derive(Clone, Copy)]
-enum Keep {
+enum Keep<'k> {
     /// Those the index reads (see the module documentation).
     IndexRelevant,
     /// Only fns whose item overlaps these 1-based lines (and what their bodies hold); the file
     /// ends with the last top-level item that starts before the last of these lines.
     FnsIn(usize, usize),
+    /// Only fns whose item spans one of these 1-based lines (sorted).
+    FnsAt(&'k [usize]),
 }
 
 pub struct Masked {
@@ -44,6 +46,18 @@ pub fn mask_bodies(text: &str) -> Option<Masked> {
 /// of the whole file would take many times its size). `None` when the lexer cannot follow it.
 pub fn keep_only_fns_in(text: &str, lines: std::ops::RangeInclusive<usize>) -> Option<String> {
     let m = mask(text, Keep::FnsIn(*lines.start(), *lines.end()))?;
+    Some(if m.masked_any {
+        m.text
+    } else {
+        text.to_string()
+    })
+}
+
+/// The file with every fn body blanked except those of the fns whose items span one of the
+/// 1-based `lines` (sorted): the router evaluator reads router fns, not the handlers beside them.
+/// `None` when the lexer cannot follow the file.
+pub fn keep_only_fns_at(text: &str, lines: &[usize]) -> Option<String> {
+    let m = mask(text, Keep::FnsAt(lines))?;
     Some(if m.masked_any {
         m.text
     } else {
@@ -85,20 +99,20 @@ fn mask(text: &str, keep: Keep) -> Option<Masked> {
     })
 }
 
-struct Masker<'a> {
+struct Masker<'a, 'k> {
     lx: Lexer<'a>,
     text: &'a str,
     out: String,
     /// Bytes of `text` already copied to `out`.
     copied: usize,
-    keep: Keep,
+    keep: Keep<'k>,
     /// A byte offset of `text` and its 1-based line (positions are asked for in order).
     line: (usize, usize),
     /// Where the text is cut ([`Keep::FnsIn`]): the end of a top-level item.
     cut: Option<usize>,
 }
 
-impl Masker<'_> {
+impl Masker<'_, '_> {
     /// The 1-based line of byte `at` (never before the last position asked for).
     fn line_of(&mut self, at: usize) -> usize {
         let (from, line) = self.line;
@@ -208,6 +222,10 @@ impl Masker<'_> {
                     let keep = match self.keep {
                         Keep::IndexRelevant => keep_all || facts.declares_items || facts.may_serve,
                         Keep::FnsIn(first, last) => name_line <= last && self.line_of(*i) >= first,
+                        Keep::FnsAt(lines) => {
+                            let next = lines.partition_point(|&l| l < name_line);
+                            lines.get(next).is_some_and(|&l| l <= self.line_of(*i))
+                        }
                     };
                     if !keep {
                         self.blank(start, *i - 1);
@@ -316,6 +334,24 @@ mod tests {
         let window = keep_only_fns_in(text, 1..=3).expect("lexable");
         syn::parse_file(&window).expect("the window parses");
         assert_eq!(window.lines().count(), 2, "{window}");
+    }
+
+    /// Keeping fns by line keeps those whose item spans one of the lines (a fn declared in a
+    /// body keeps the body around it) and blanks the others, lines and columns unchanged.
+    #[test]
+    fn fns_kept_by_line_and_the_bodies_around_them() {
+        let text = "fn handler() { work() }\nfn api() -> R {\n    fn local() -> R { r() }\n    local()\n}\nfn other() { x() }\n";
+        let kept = keep_only_fns_at(text, &[3]).expect("lexable");
+        let lines: Vec<&str> = kept.lines().collect();
+        assert_eq!(lines[0], "fn handler() {        }", "{kept}");
+        assert_eq!(lines[2], "    fn local() -> R { r() }", "{kept}");
+        assert_eq!(lines[5], "fn other() {     }", "{kept}");
+        assert_eq!(kept.len(), text.len(), "{kept}");
+        let kept = keep_only_fns_at(text, &[1, 6]).expect("lexable");
+        assert!(
+            kept.contains("work()") && kept.contains("x()") && !kept.contains("{ r() }"),
+            "{kept}"
+        );
     }
 
     /// Blanking bodies never changes a summary: every fixture and server file, and this crate.

@@ -82,6 +82,8 @@ struct Parsed {
     file: FileId,
     /// The window of lines whose fns' bodies were kept, in a large file.
     window: Option<usize>,
+    /// Otherwise the lines of the fns whose bodies were kept (sorted; `None`: every body).
+    kept: Option<Vec<usize>>,
     /// The size of the text parsed, whitespace aside.
     bytes: usize,
     ast: Rc<syn::File>,
@@ -107,6 +109,8 @@ pub struct Evaluator<'a> {
     /// Fns whose result some evaluated code used.
     pub called: BTreeSet<FnId>,
     pub(super) memo: FxHashMap<FnId, Value>,
+    /// The fns of every file (built on first use), to know which bodies a parse must keep.
+    fns_by_file: Option<FxHashMap<FileId, Vec<FnId>>>,
     /// Router-building methods of the workspace's own types, by name (built on first use).
     pub(super) methods: Option<FxHashMap<String, Vec<FnId>>>,
     /// Work spent so far (bounded by [`MAX_EVAL_STEPS`]).
@@ -133,6 +137,7 @@ impl<'a> Evaluator<'a> {
             served: Vec::new(),
             called: BTreeSet::new(),
             memo: FxHashMap::default(),
+            fns_by_file: None,
             methods: None,
             steps: 0,
             exhausted: false,
@@ -188,25 +193,44 @@ impl<'a> Evaluator<'a> {
     fn ast(&mut self, file: FileId, line: usize) -> Option<Rc<syn::File>> {
         let text = self.index.sources.get(file).text();
         let window = (text.len() > LARGE_FILE_BYTES).then_some(line / WINDOW_LINES);
-        if let Some(at) = self
-            .asts
-            .iter()
-            .position(|p| p.file == file && p.window == window)
-        {
+        if let Some(at) = self.asts.iter().position(|p| {
+            p.file == file
+                && p.window == window
+                && p.kept
+                    .as_ref()
+                    .is_none_or(|k| k.binary_search(&line).is_ok())
+        }) {
             let entry = self.asts.remove(at).expect("a position in range");
             let ast = entry.ast.clone();
             self.asts.push_back(entry);
             return Some(ast);
         }
         self.files_read.insert(file);
-        let masked = window.and_then(|w| {
-            crate::parse::keep_only_fns_in(text, w * WINDOW_LINES..=(w + 1) * WINDOW_LINES - 1)
-        });
+        // A small file keeps the bodies of its router fns and of this fn; the handlers beside
+        // them are not read.
+        let mut kept = None;
+        let masked = match window {
+            Some(w) => {
+                crate::parse::keep_only_fns_in(text, w * WINDOW_LINES..=(w + 1) * WINDOW_LINES - 1)
+            }
+            None => {
+                let mut lines = self.router_fn_lines(file);
+                if let Err(at) = lines.binary_search(&line) {
+                    lines.insert(at, line);
+                }
+                let masked = crate::parse::keep_only_fns_at(text, &lines);
+                kept = masked.is_some().then_some(lines);
+                masked
+            }
+        };
         // A window that does not parse (the cut or the blanking misread the file) falls back to
         // the whole text, whose error, if any, is the one reported.
         let (source, parsed) = match masked.as_deref().map(|m| (m, syn::parse_file(m))) {
             Some((m, Ok(ast))) => (m, Ok(ast)),
-            _ => (text, syn::parse_file(text)),
+            _ => {
+                kept = None;
+                (text, syn::parse_file(text))
+            }
         };
         let ast = match parsed {
             Ok(ast) => Rc::new(ast),
@@ -231,20 +255,42 @@ impl<'a> Evaluator<'a> {
         };
         // What the tree's size follows: a blanked body leaves only whitespace.
         let bytes = source.bytes().filter(|b| !b.is_ascii_whitespace()).count();
-        let mut kept: usize = self.asts.iter().map(|p| p.bytes).sum();
-        while kept + bytes > MAX_PARSED_BYTES {
+        let mut held: usize = self.asts.iter().map(|p| p.bytes).sum();
+        while held + bytes > MAX_PARSED_BYTES {
             let Some(dropped) = self.asts.pop_front() else {
                 break;
             };
-            kept -= dropped.bytes;
+            held -= dropped.bytes;
         }
         self.asts.push_back(Parsed {
             file,
             window,
+            kept,
             bytes,
             ast: ast.clone(),
         });
         Some(ast)
+    }
+
+    /// The lines of the names of a file's router fns (sorted).
+    fn router_fn_lines(&mut self, file: FileId) -> Vec<usize> {
+        let index = self.index;
+        let by_file = self.fns_by_file.get_or_insert_with(|| {
+            let mut map: FxHashMap<FileId, Vec<FnId>> = FxHashMap::default();
+            for (i, f) in index.fns.iter().enumerate() {
+                map.entry(f.file).or_default().push(FnId(i));
+            }
+            map
+        });
+        let fns = by_file.get(&file).cloned().unwrap_or_default();
+        let mut lines: Vec<usize> = fns
+            .into_iter()
+            .filter(|&f| self.is_router_fn(f))
+            .map(|f| index.fns[f.0].name_loc.line)
+            .collect();
+        lines.sort_unstable();
+        lines.dedup();
+        lines
     }
 
     pub(super) fn call_fn(&mut self, f: FnId, args: Vec<Value>, receiver: Option<Value>) -> Value {
