@@ -10,10 +10,10 @@
 //!
 //! Layout: a data section holding the encoded summaries and the route table (decoded only when
 //! used, copied as they are into the next cache), a directory (postcard) saying where each lies,
-//! and a footer (magic, the tool's version, both lengths, a checksum of both). The next cache is
+//! and a footer (magic, the tool's build, both lengths, a checksum of both). The next cache is
 //! streamed to a temporary file as new summaries are made, so it is never held in memory, and
-//! renamed over the old one at the end. A cache written by another version, truncated or corrupt
-//! is ignored and rebuilt, never trusted. Nothing a user sees depends on whether the cache was
+//! renamed over the old one at the end (or, after a small edit, appended to the loaded file). A
+//! cache written by another build, truncated or corrupt is ignored and rebuilt, never trusted. Nothing a user sees depends on whether the cache was
 //! used (the tests compare both).
 
 use std::io::Write as _;

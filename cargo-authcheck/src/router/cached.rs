@@ -139,9 +139,6 @@ pub fn keep(
     ev: &Evaluator,
     table: &RouteTable,
 ) {
-    if !cache.enabled() {
-        return;
-    }
     let routes = CachedRoutes {
         fingerprint,
         files_read: ev

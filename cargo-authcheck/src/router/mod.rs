@@ -47,13 +47,16 @@ pub fn build(
         })?;
         root_fns.push(f);
     }
-    let fingerprint = cached::fingerprint(index, roots);
-    if let Some(table) = cached::reuse(index, cache, fingerprint) {
+    // Without a cache the fingerprint would serve nothing.
+    let fingerprint = cache.enabled().then(|| cached::fingerprint(index, roots));
+    if let Some(table) = fingerprint.and_then(|f| cached::reuse(index, cache, f)) {
         return Ok(table);
     }
     let mut ev = Evaluator::new(index);
     let table = evaluate(index, &root_fns, &mut ev);
-    cached::keep(index, cache, fingerprint, &ev, &table);
+    if let Some(fingerprint) = fingerprint {
+        cached::keep(index, cache, fingerprint, &ev, &table);
+    }
     Ok(table)
 }
 
