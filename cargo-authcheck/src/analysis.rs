@@ -32,6 +32,21 @@ pub struct Options {
     pub no_cache: bool,
 }
 
+impl Options {
+    /// The package or workspace of `manifest`, with the configuration found beside it and no
+    /// cache (for tests and tools that drive the library on a tree they do not own).
+    pub fn uncached(manifest: PathBuf) -> Options {
+        Options {
+            selection: Selection {
+                manifest_path: Some(manifest),
+                ..Selection::default()
+            },
+            config: None,
+            no_cache: true,
+        }
+    }
+}
+
 /// One served route with everything known about it.
 #[derive(Clone, Debug)]
 pub struct Route {

@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::index::{FileSummary, FnId};
 use crate::router::RouteTable;
-use crate::source::FileId;
+use crate::source::{FileId, SourceFile};
 
 /// The first bytes of a cache file.
 const MAGIC: &[u8; 8] = b"authchk\x02";
@@ -39,19 +39,13 @@ pub fn hash(bytes: &[u8]) -> Hash {
     xxhash_rust::xxh3::xxh3_128(bytes)
 }
 
-/// The hash of lines `first..=last` (1-based) of a text.
-pub fn lines_hash(text: &str, first: usize, last: usize) -> Hash {
-    let mut h = xxhash_rust::xxh3::Xxh3::new();
+/// The hash of lines `first..=last` (1-based) of a file (found through its line table: a file
+/// with many fns read is not scanned from the top for each).
+pub fn lines_hash(source: &SourceFile, first: usize, last: usize) -> Hash {
     let first = first.max(1);
-    for line in text
-        .lines()
-        .skip(first - 1)
-        .take((last + 1).saturating_sub(first))
-    {
-        h.update(line.as_bytes());
-        h.update(b"\n");
-    }
-    h.digest128()
+    let start = source.line_range(first).start;
+    let end = source.line_range(last.max(first)).end;
+    hash(&source.text().as_bytes()[start..end.max(start)])
 }
 
 /// How a file looked on disk when it was read.
@@ -498,6 +492,11 @@ mod tests {
 
     #[test]
     fn lines_are_hashed_by_number() {
+        let mut sources = crate::source::SourceMap::default();
+        let mut lines_hash = |text: &str, first, last| {
+            let id = sources.add("a.rs".into(), Path::new(""), text.to_string());
+            super::lines_hash(sources.get(id), first, last)
+        };
         let text = "a\nb\nc\nd\n";
         assert_eq!(lines_hash(text, 2, 3), lines_hash("x\nb\nc\ny\n", 2, 3));
         assert_ne!(lines_hash(text, 2, 3), lines_hash("b\nc\n", 2, 3));

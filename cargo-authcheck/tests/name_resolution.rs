@@ -4,7 +4,6 @@
 use std::path::Path;
 
 use cargo_authcheck::analysis::{analyze, Analysis, Options};
-use cargo_authcheck::discover::Selection;
 
 /// A scratch crate from `(path, contents)` pairs.
 fn scratch(files: &[(String, String)]) -> tempfile::TempDir {
@@ -27,14 +26,7 @@ fn write(root: &Path, rel: &str, contents: &str) {
 }
 
 fn analysis(dir: &Path) -> Analysis {
-    let options = Options {
-        selection: Selection {
-            manifest_path: Some(dir.join("Cargo.toml")),
-            ..Selection::default()
-        },
-        config: None,
-        no_cache: true,
-    };
+    let options = Options::uncached(dir.join("Cargo.toml"));
     analyze(&options, &cargo_authcheck::rules::codes()).expect("the analysis runs")
 }
 

@@ -3,13 +3,9 @@
 
 use std::process::Command;
 
-/// Writes a scratch crate (`src/lib.rs`, optional `src/main.rs` and `authcheck.toml`) and returns
-/// `(method, path, auth)` for every route, plus the exit status.
-fn table(
-    lib: &str,
-    main: Option<&str>,
-    config: Option<&str>,
-) -> (Vec<(String, String, String)>, i32, String) {
+/// A scratch crate: `src/lib.rs` (after a `RequireAuth` struct), optional `src/main.rs` and
+/// `authcheck.toml`.
+fn scratch_crate(lib: &str, main: Option<&str>, config: Option<&str>) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path();
     std::fs::create_dir_all(p.join("src")).unwrap();
@@ -29,6 +25,18 @@ fn table(
     if let Some(config) = config {
         std::fs::write(p.join("authcheck.toml"), config).unwrap();
     }
+    dir
+}
+
+/// `routes --format json` on a scratch crate: `(method, path, auth)` for every route, the exit
+/// status, and the unanalyzable places (or stderr when it failed).
+fn table(
+    lib: &str,
+    main: Option<&str>,
+    config: Option<&str>,
+) -> (Vec<(String, String, String)>, i32, String) {
+    let dir = scratch_crate(lib, main, config);
+    let p = dir.path();
     let out = Command::new(env!("CARGO_BIN_EXE_cargo-authcheck"))
         .args(["routes", "--format", "json", "--manifest-path"])
         .arg(p.join("Cargo.toml"))
@@ -330,25 +338,8 @@ pub fn app() -> Router { Router::new().merge(crud("/a", true)).merge(crud("/b", 
 
 /// `check --format json` on a scratch crate: exit status and `(code, message)` of each finding.
 fn check(lib: &str, main: Option<&str>, config: Option<&str>) -> (i32, Vec<(String, String)>) {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = scratch_crate(lib, main, config);
     let p = dir.path();
-    std::fs::create_dir_all(p.join("src")).unwrap();
-    std::fs::write(
-        p.join("Cargo.toml"),
-        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
-    )
-    .unwrap();
-    std::fs::write(
-        p.join("src/lib.rs"),
-        format!("pub struct RequireAuth;\n{lib}"),
-    )
-    .unwrap();
-    if let Some(main) = main {
-        std::fs::write(p.join("src/main.rs"), main).unwrap();
-    }
-    if let Some(config) = config {
-        std::fs::write(p.join("authcheck.toml"), config).unwrap();
-    }
     let out = Command::new(env!("CARGO_BIN_EXE_cargo-authcheck"))
         .args(["check", "--format", "json", "--manifest-path"])
         .arg(p.join("Cargo.toml"))

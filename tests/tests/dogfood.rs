@@ -4,19 +4,11 @@
 use std::path::Path;
 
 use cargo_authcheck::analysis::{analyze, Options};
-use cargo_authcheck::discover::Selection;
 use cargo_authcheck::rules::{self, LevelOverrides};
 
 fn server_analysis() -> cargo_authcheck::analysis::Analysis {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/Cargo.toml");
-    let options = Options {
-        selection: Selection {
-            manifest_path: Some(manifest),
-            ..Default::default()
-        },
-        config: None,
-        no_cache: true,
-    };
+    let options = Options::uncached(manifest);
     analyze(&options, &rules::codes()).expect("the server can be analysed")
 }
 

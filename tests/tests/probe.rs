@@ -25,7 +25,6 @@ use axum::middleware::{from_fn_with_state, Next};
 use axum::response::Response;
 use axum::Router;
 use cargo_authcheck::analysis::{analyze, Analysis, Options};
-use cargo_authcheck::discover::Selection;
 use cargo_authcheck::probe::judge::{Finding, Kind};
 use cargo_authcheck::probe::plan::{Choices, Skip, SAFE_METHODS};
 use cargo_authcheck::probe::render::{render, Format};
@@ -35,14 +34,7 @@ use common::{TestApp, TEST_SECRET};
 
 fn analysis(manifest: &str) -> Analysis {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join(manifest);
-    let options = Options {
-        selection: Selection {
-            manifest_path: Some(manifest),
-            ..Default::default()
-        },
-        config: None,
-        no_cache: true,
-    };
+    let options = Options::uncached(manifest);
     analyze(&options, &cargo_authcheck::rules::codes()).expect("the crate can be analysed")
 }
 

@@ -12,19 +12,11 @@ use std::path::Path;
 
 use axum::http::StatusCode;
 use cargo_authcheck::analysis::{analyze, Options};
-use cargo_authcheck::discover::Selection;
 use common::{alg_none, concrete, forge, TestApp, TEST_SECRET};
 
 fn routes() -> Vec<cargo_authcheck::analysis::Route> {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/Cargo.toml");
-    let options = Options {
-        selection: Selection {
-            manifest_path: Some(manifest),
-            ..Default::default()
-        },
-        config: None,
-        no_cache: true,
-    };
+    let options = Options::uncached(manifest);
     analyze(&options, &cargo_authcheck::rules::codes())
         .expect("the server can be analysed")
         .routes

@@ -113,10 +113,10 @@ pub fn reuse(index: &Index, cache: &mut Cache, fingerprint: Hash) -> Option<Rout
     let cached = cache.routes(fingerprint)?;
     let files_unchanged = cached.files_read.iter().all(|read| {
         index.content_hash(read.file) == read.content || {
-            let text = index.sources.get(read.file).text();
+            let source = index.sources.get(read.file);
             read.lines
                 .iter()
-                .all(|&(first, last, hash)| lines_hash(text, first, last) == hash)
+                .all(|&(first, last, hash)| lines_hash(source, first, last) == hash)
         }
     });
     let params_unchanged = cached
@@ -145,11 +145,11 @@ pub fn keep(
             .files_read
             .iter()
             .map(|&file| {
-                let text = index.sources.get(file).text();
+                let source = index.sources.get(file);
                 let lines = ev
                     .lines_read
                     .range((file, 0, 0)..=(file, usize::MAX, usize::MAX))
-                    .map(|&(_, first, last)| (first, last, lines_hash(text, first, last)))
+                    .map(|&(_, first, last)| (first, last, lines_hash(source, first, last)))
                     .collect();
                 FileRead {
                     file,

@@ -262,17 +262,8 @@ impl Evaluator<'_> {
             self.handler_target(expr, value)
         };
         Entry {
-            method: method.to_ascii_uppercase(),
-            path: String::new(),
-            target,
-            handler_at: at,
-            registered_at: at,
             layers,
-            partial_layers: Vec::new(),
-            earlier_layers: Vec::new(),
-            fallback: false,
-            router_fallback: false,
-            collected: None,
+            ..Entry::new(method.to_ascii_uppercase(), String::new(), target, at, at)
         }
     }
 

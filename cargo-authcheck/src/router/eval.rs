@@ -275,17 +275,18 @@ impl<'a> Evaluator<'a> {
     /// The lines of the names of a file's router fns (sorted).
     fn router_fn_lines(&mut self, file: FileId) -> Vec<usize> {
         let index = self.index;
-        let by_file = self.fns_by_file.get_or_insert_with(|| {
+        self.fns_by_file.get_or_insert_with(|| {
             let mut map: FxHashMap<FileId, Vec<FnId>> = FxHashMap::default();
             for (i, f) in index.fns.iter().enumerate() {
                 map.entry(f.file).or_default().push(FnId(i));
             }
             map
         });
-        let fns = by_file.get(&file).cloned().unwrap_or_default();
+        let fns = self.fns_by_file.as_ref().and_then(|m| m.get(&file));
         let mut lines: Vec<usize> = fns
             .into_iter()
-            .filter(|&f| self.is_router_fn(f))
+            .flatten()
+            .filter(|&&f| self.is_router_fn(f))
             .map(|f| index.fns[f.0].name_loc.line)
             .collect();
         lines.sort_unstable();
@@ -678,19 +679,13 @@ pub(super) fn resolved_path(resolved: Option<Resolved>, written: &[String]) -> V
 }
 
 pub(super) fn service_entry(method: &str, path: &str, at: Loc, text: &str) -> Entry {
-    Entry {
-        method: method.into(),
-        path: path.into(),
-        target: Target::Service { text: text.into() },
-        handler_at: at,
-        registered_at: at,
-        layers: Vec::new(),
-        partial_layers: Vec::new(),
-        earlier_layers: Vec::new(),
-        fallback: false,
-        router_fallback: false,
-        collected: None,
-    }
+    Entry::new(
+        method.into(),
+        path.into(),
+        Target::Service { text: text.into() },
+        at,
+        at,
+    )
 }
 
 /// `get` -> `("get", false)`, `on_service` -> `("on", true)`; `None` for other names.

@@ -93,6 +93,29 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// A route with no layer on it yet, as `.route(..)` registers it.
+    pub fn new(
+        method: String,
+        path: String,
+        target: Target,
+        handler_at: Loc,
+        registered_at: Loc,
+    ) -> Entry {
+        Entry {
+            method,
+            path,
+            target,
+            handler_at,
+            registered_at,
+            layers: Vec::new(),
+            partial_layers: Vec::new(),
+            earlier_layers: Vec::new(),
+            fallback: false,
+            router_fallback: false,
+            collected: None,
+        }
+    }
+
     /// The identity of a route across branches and roots: the same method, path and handler is
     /// the same route, wherever each branch registered it.
     pub fn key(&self) -> (&str, &str, bool, &Target) {

@@ -156,17 +156,10 @@ impl Evaluator<'_> {
                 router.entries.retain(|e| !is_root_fallback(e));
                 let handler_at = self.loc(scope, &m.args[0]);
                 router.entries.push(Entry {
-                    method: "ANY".into(),
-                    path: "/{*fallback}".into(),
-                    target,
-                    handler_at,
-                    registered_at: at,
                     layers,
-                    partial_layers: Vec::new(),
-                    earlier_layers: Vec::new(),
                     fallback: true,
                     router_fallback: true,
-                    collected: None,
+                    ..Entry::new("ANY".into(), "/{*fallback}".into(), target, handler_at, at)
                 });
             }
             "routes" => match args.next() {
@@ -191,17 +184,14 @@ impl Evaluator<'_> {
                         for (f, handler_at, doc) in &documented {
                             for method in &doc.methods {
                                 router.entries.push(Entry {
-                                    method: method.clone(),
-                                    path: path.clone(),
-                                    target: Target::Fn(*f),
-                                    handler_at: *handler_at,
-                                    registered_at: at,
-                                    layers: Vec::new(),
-                                    partial_layers: Vec::new(),
-                                    earlier_layers: Vec::new(),
-                                    fallback: false,
-                                    router_fallback: false,
                                     collected: Some(path.clone()),
+                                    ..Entry::new(
+                                        method.clone(),
+                                        path.clone(),
+                                        Target::Fn(*f),
+                                        *handler_at,
+                                        at,
+                                    )
                                 });
                             }
                         }
@@ -375,17 +365,15 @@ impl Evaluator<'_> {
             return;
         };
         router.entries.push(Entry {
-            method: method.to_ascii_uppercase(),
-            path: paths::normalize(&path),
-            target,
-            handler_at,
-            registered_at: at,
             layers,
-            partial_layers: Vec::new(),
             earlier_layers: router.applied.clone(),
-            fallback: false,
-            router_fallback: false,
-            collected: None,
+            ..Entry::new(
+                method.to_ascii_uppercase(),
+                paths::normalize(&path),
+                target,
+                handler_at,
+                at,
+            )
         });
     }
 }
