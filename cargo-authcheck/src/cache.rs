@@ -418,7 +418,10 @@ fn footer(directory: usize, data: usize, checksum: Hash) -> Vec<u8> {
 fn decode(bytes: Vec<u8>) -> Option<(Directory, Vec<u8>)> {
     let footer_len = *bytes.last()? as usize;
     let footer_start = bytes.len().checked_sub(footer_len)?;
-    let rest = bytes[footer_start..bytes.len() - 1].strip_prefix(MAGIC)?;
+    // A length byte of 0 (a truncated file can end anywhere) makes this range empty-reversed.
+    let rest = bytes
+        .get(footer_start..bytes.len() - 1)?
+        .strip_prefix(MAGIC)?;
     let rest = rest.strip_prefix(tool_identity())?;
     if rest.len() != 8 + 8 + 16 {
         return None;

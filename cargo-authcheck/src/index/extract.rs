@@ -30,7 +30,7 @@ pub fn summarize(ast: &syn::File, cx: &FileContext) -> FileSummary {
     });
     let mut walker = Walker { cx, out: &mut out };
     walker.out.modules[0].import_slot = Some(walker.import_slot(&ast.items, &ast.attrs, None));
-    walker.items(&ast.items, 0, cx.child_dir, &mut Vec::new());
+    walker.items(&ast.items, 0, cx.child_dir);
     out
 }
 
@@ -73,33 +73,25 @@ impl Walker<'_, '_> {
         self.out.modules[module].entries.push((name, entry));
     }
 
-    fn items(
-        &mut self,
-        items: &[syn::Item],
-        module: usize,
-        child_dir: &Path,
-        locator: &mut Locator,
-    ) {
-        for (index, item) in items.iter().enumerate() {
+    fn items(&mut self, items: &[syn::Item], module: usize, child_dir: &Path) {
+        for item in items {
             if is_cfg_test(item_attrs(item)) {
                 continue;
             }
-            locator.push(index);
-            self.item(item, module, child_dir, locator);
-            locator.pop();
+            self.item(item, module, child_dir);
         }
     }
 
-    fn item(&mut self, item: &syn::Item, module: usize, child_dir: &Path, locator: &mut Locator) {
+    fn item(&mut self, item: &syn::Item, module: usize, child_dir: &Path) {
         match item {
             syn::Item::Fn(f) => {
-                let fn_item = self.fn_item(&f.sig, &f.attrs, module, None, Some(&f.block), locator);
+                let fn_item = self.fn_item(&f.sig, &f.attrs, module, None, Some(&f.block));
                 let id = self.out.fns.len();
                 self.out.fns.push(fn_item);
                 self.add(module, f.sig.ident.to_string(), Entry::Fn(id));
-                self.local_fns(&f.block, module, id, locator);
+                self.local_fns(&f.block, module, id);
             }
-            syn::Item::Mod(m) => self.module(m, module, child_dir, locator),
+            syn::Item::Mod(m) => self.module(m, module, child_dir),
             syn::Item::Use(u) => {
                 let mut prefix = Vec::new();
                 if u.leading_colon.is_some() {
@@ -132,28 +124,25 @@ impl Walker<'_, '_> {
             syn::Item::Union(u) => self.add(module, u.ident.to_string(), Entry::Type),
             syn::Item::Trait(t) => {
                 self.add(module, t.ident.to_string(), Entry::Type);
-                for (index, trait_item) in t.items.iter().enumerate() {
+                for trait_item in &t.items {
                     if let syn::TraitItem::Fn(f) = trait_item {
-                        locator.push(index);
                         let fn_item = self.fn_item(
                             &f.sig,
                             &f.attrs,
                             module,
                             Some(t.ident.to_string()),
                             f.default.as_ref(),
-                            locator,
                         );
-                        locator.pop();
                         self.out.fns.push(fn_item);
                     }
                 }
             }
-            syn::Item::Impl(i) => self.impl_block(i, module, locator),
+            syn::Item::Impl(i) => self.impl_block(i, module),
             _ => {}
         }
     }
 
-    fn module(&mut self, m: &syn::ItemMod, parent: usize, child_dir: &Path, locator: &mut Locator) {
+    fn module(&mut self, m: &syn::ItemMod, parent: usize, child_dir: &Path) {
         let name = m.ident.to_string();
         let id = self.out.modules.len();
         self.out.modules.push(ModuleItems {
@@ -171,7 +160,7 @@ impl Walker<'_, '_> {
                     Some(p) => child_dir.join(p),
                     None => child_dir.join(&name),
                 };
-                self.items(items, id, &dir, locator);
+                self.items(items, id, &dir);
             }
             None => {
                 let (candidates, child_dirs) = match path_attr {
@@ -244,14 +233,8 @@ impl Walker<'_, '_> {
 
     /// Items declared inside a fn body: fns (`fn root() -> Router { async fn handler() {..} .. }`),
     /// `#[derive(OpenApi)]` documents and `Modify` impls (often written inside `main`).
-    fn local_fns(
-        &mut self,
-        block: &syn::Block,
-        module: usize,
-        parent: usize,
-        locator: &mut Locator,
-    ) {
-        for (index, stmt) in block.stmts.iter().enumerate() {
+    fn local_fns(&mut self, block: &syn::Block, module: usize, parent: usize) {
+        for stmt in &block.stmts {
             let f = match stmt {
                 syn::Stmt::Item(syn::Item::Fn(f)) => f,
                 syn::Stmt::Item(syn::Item::Struct(s)) => {
@@ -271,17 +254,15 @@ impl Walker<'_, '_> {
                 }
                 _ => continue,
             };
-            locator.push(index);
-            let mut fn_item = self.fn_item(&f.sig, &f.attrs, module, None, Some(&f.block), locator);
+            let mut fn_item = self.fn_item(&f.sig, &f.attrs, module, None, Some(&f.block));
             let id = self.out.fns.len();
             fn_item.local_to = Some(id - parent);
             self.out.fns.push(fn_item);
-            self.local_fns(&f.block, module, id, locator);
-            locator.pop();
+            self.local_fns(&f.block, module, id);
         }
     }
 
-    fn impl_block(&mut self, i: &syn::ItemImpl, module: usize, locator: &mut Locator) {
+    fn impl_block(&mut self, i: &syn::ItemImpl, module: usize) {
         let Some(self_name) = type_ref(&i.self_ty).last_name().map(str::to_string) else {
             return;
         };
@@ -290,23 +271,20 @@ impl Walker<'_, '_> {
             .as_ref()
             .and_then(|(_, path, _)| path.segments.last())
             .map(|s| s.ident.to_string());
-        for (index, impl_item) in i.items.iter().enumerate() {
+        for impl_item in &i.items {
             let syn::ImplItem::Fn(f) = impl_item else {
                 continue;
             };
-            locator.push(index);
             let fn_item = self.fn_item(
                 &f.sig,
                 &f.attrs,
                 module,
                 Some(self_name.clone()),
                 Some(&f.block),
-                locator,
             );
             let id = self.out.fns.len();
             self.out.fns.push(fn_item);
-            self.local_fns(&f.block, module, id, locator);
-            locator.pop();
+            self.local_fns(&f.block, module, id);
             if let Some(trait_name) = &trait_name {
                 let is_extraction = matches!(
                     (trait_name.as_str(), f.sig.ident.to_string().as_str()),
@@ -366,7 +344,6 @@ impl Walker<'_, '_> {
         module: usize,
         self_type: Option<String>,
         body: Option<&syn::Block>,
-        locator: &Locator,
     ) -> FnItem {
         // Exact capacities (here and in `type_ref`): the index holds every fn of the workspace,
         // and `filter_map(..).collect()` would reserve room for four.
@@ -397,7 +374,6 @@ impl Walker<'_, '_> {
             name_loc: self.loc(&sig.ident),
             params_end: Loc::from_span(self.cx.file, sig.paren_token.span.close()),
             file: self.cx.file,
-            locator: locator.clone(),
             intent_attrs: intent_attrs(attrs, self.cx.file),
             utoipa: utoipa::path_attr(attrs, self.cx.file).map(Box::new),
             serves,

@@ -103,11 +103,6 @@ pub struct OpenApiDoc {
     pub loc: Loc,
 }
 
-/// Where a function's `syn` item sits in its file: item indices from the file's top, through
-/// inline modules and impl blocks (and statement indices into a fn body for a fn declared
-/// inside another), so the evaluator can find it again after re-parsing.
-pub type Locator = Vec<usize>;
-
 /// A function: free, or associated to a type in an impl block.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct FnItem {
@@ -124,7 +119,6 @@ pub struct FnItem {
     /// The closing parenthesis of the parameter list (where a new parameter goes).
     pub params_end: Loc,
     pub file: FileId,
-    pub locator: Locator,
     /// `None` without either attribute (most fns: a million-line workspace has many); read it
     /// with [`FnItem::intent`].
     pub intent_attrs: Option<Box<IntentAttrs>>,

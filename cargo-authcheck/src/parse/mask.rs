@@ -74,6 +74,7 @@ fn mask(text: &str, keep: Keep) -> Option<Masked> {
         keep,
         line: (0, 1),
         cut: None,
+        kept: 0,
     };
     let mut i = 0;
     m.items(&mut i, false, false).ok()?;
@@ -110,6 +111,19 @@ struct Masker<'a, 'k> {
     line: (usize, usize),
     /// Where the text is cut ([`Keep::FnsIn`]): the end of a top-level item.
     cut: Option<usize>,
+    /// Fn bodies kept so far ([`Keep::FnsIn`], [`Keep::FnsAt`]): an item that keeps none is
+    /// blanked whole.
+    kept: usize,
+}
+
+/// Where an item starts, and what the output held then (to blank the item whole once it turns
+/// out to keep no fn body).
+#[derive(Clone, Copy)]
+struct ItemStart {
+    at: usize,
+    out_len: usize,
+    copied: usize,
+    kept: usize,
 }
 
 impl Masker<'_, '_> {
@@ -135,15 +149,42 @@ impl Masker<'_, '_> {
         self.copied = end;
     }
 
+    fn item_start(&self, at: usize) -> ItemStart {
+        ItemStart {
+            at,
+            out_len: self.out.len(),
+            copied: self.copied,
+            kept: self.kept,
+        }
+    }
+
+    /// An item ends at `end`: for the router evaluator ([`Keep::FnsIn`], [`Keep::FnsAt`]), an
+    /// item that kept no fn body is blanked whole (its bodies were blanked already; its
+    /// signatures, fields and attributes need not be parsed either). Returns where the next
+    /// item starts.
+    fn end_item(&mut self, start: ItemStart, end: usize) -> ItemStart {
+        if !matches!(self.keep, Keep::IndexRelevant) && self.kept == start.kept && end > start.at {
+            self.out.truncate(start.out_len);
+            self.copied = start.copied;
+            self.blank(start.at, end);
+        }
+        self.item_start(end)
+    }
+
     /// The items of a file (or of a `mod`/`impl`/`trait` body when `inside`).
     fn items(&mut self, i: &mut usize, inside: bool, keep_all: bool) -> Result<(), Bad> {
         let mut cfg_test = false;
         // The end of the last complete top-level item (fn, impl, trait, mod, or one ending in `;`).
         let mut item_end = *i;
+        let mut item = self.item_start(*i);
+        // The output as it was at `item_end` (a cut drops what came after).
+        let mut at_item_end = item;
         loop {
             let tok = self.lx.next(i)?;
             if let (Keep::FnsIn(_, last), false) = (self.keep, inside) {
                 if tok != Tok::End && self.line_of(*i) > last {
+                    self.out.truncate(at_item_end.out_len);
+                    self.copied = at_item_end.copied;
                     self.cut = Some(item_end);
                     return Ok(());
                 }
@@ -172,11 +213,15 @@ impl Masker<'_, '_> {
                 Tok::Punct(b';') => {
                     cfg_test = false;
                     item_end = *i;
+                    item = self.end_item(item, *i);
+                    at_item_end = item;
                 }
                 Tok::Ident(s, e) => match &self.lx.b[s..e] {
                     b"fn" => {
                         if self.fn_item(i, keep_all)? {
                             item_end = *i;
+                            item = self.end_item(item, *i);
+                            at_item_end = item;
                         }
                         cfg_test = false;
                     }
@@ -186,6 +231,8 @@ impl Masker<'_, '_> {
                         self.container(i, is_impl, blank_all, keep_all)?;
                         cfg_test = false;
                         item_end = *i;
+                        item = self.end_item(item, *i);
+                        at_item_end = item;
                     }
                     _ => {}
                 },
@@ -193,6 +240,10 @@ impl Masker<'_, '_> {
                     self.lx.skip_group(i, c)?;
                     if c == b'{' {
                         cfg_test = false;
+                        // A struct, an enum, a macro call, an `extern` block.. (or a block
+                        // inside a longer item such as `const C: u8 = { 1 };`: cutting that item
+                        // in two pieces blanks the same bytes).
+                        item = self.end_item(item, *i);
                     }
                 }
                 _ => {}
@@ -227,7 +278,9 @@ impl Masker<'_, '_> {
                             lines.get(next).is_some_and(|&l| l <= self.line_of(*i))
                         }
                     };
-                    if !keep {
+                    if keep {
+                        self.kept += 1;
+                    } else {
                         self.blank(start, *i - 1);
                     }
                     return Ok(true);
@@ -313,19 +366,23 @@ mod tests {
         }
     }
 
-    /// A window keeps the bodies of the fns it overlaps, blanks the others, and ends with the
-    /// last top-level item starting in it: what is left parses, and every line keeps its number.
+    /// A window keeps the fns it overlaps, blanks every other item whole (the containers of kept
+    /// fns aside), and ends with the last top-level item starting in it: what is left parses,
+    /// and every line keeps its number.
     #[test]
     fn a_window_keeps_its_fns_and_ends_at_an_item() {
-        let text = "use a::b;\nfn one() { 1 }\nstatic F: fn() -> u8 = {\n    g\n};\nimpl S {\n    fn two() { 2 }\n}\nfn three() { 3 }\nfn four() { 4 }\n";
-        let window = keep_only_fns_in(text, 6..=9).expect("lexable");
+        let text = "use a::b;\nfn one() { 1 }\nstatic F: fn() -> u8 = {\n    g\n};\nimpl S {\n    fn zero() { 0 }\n    fn two() { 2 }\n}\nfn three() { 3 }\nfn four() { 4 }\n";
+        let window = keep_only_fns_in(text, 8..=10).expect("lexable");
         let lines: Vec<&str> = window.lines().collect();
-        assert_eq!(lines[1].trim_end(), "fn one() {   }", "{window}");
-        assert_eq!(lines[6], "    fn two() { 2 }", "{window}");
-        assert_eq!(lines[8], "fn three() { 3 }", "{window}");
+        for blank in [0, 1, 2, 3, 4, 6] {
+            assert_eq!(lines[blank].trim(), "", "line {}: {window}", blank + 1);
+        }
+        assert_eq!(lines[5], "impl S {", "{window}");
+        assert_eq!(lines[7], "    fn two() { 2 }", "{window}");
+        assert_eq!(lines[9], "fn three() { 3 }", "{window}");
         assert_eq!(
             lines.len(),
-            9,
+            10,
             "fn four() starts after the window: {window}"
         );
         syn::parse_file(&window).expect("the window parses");
@@ -334,22 +391,26 @@ mod tests {
         let window = keep_only_fns_in(text, 1..=3).expect("lexable");
         syn::parse_file(&window).expect("the window parses");
         assert_eq!(window.lines().count(), 2, "{window}");
+        assert_eq!(window.lines().nth(1), Some("fn one() { 1 }"), "{window}");
     }
 
     /// Keeping fns by line keeps those whose item spans one of the lines (a fn declared in a
-    /// body keeps the body around it) and blanks the others, lines and columns unchanged.
+    /// body keeps the body around it) and blanks the other items whole, lines and columns
+    /// unchanged.
     #[test]
     fn fns_kept_by_line_and_the_bodies_around_them() {
-        let text = "fn handler() { work() }\nfn api() -> R {\n    fn local() -> R { r() }\n    local()\n}\nfn other() { x() }\n";
+        let text = "fn handler() { work() }\nfn api() -> R {\n    fn local() -> R { r() }\n    local()\n}\nstruct S { a: u8 }\nfn other() { x() }\n";
         let kept = keep_only_fns_at(text, &[3]).expect("lexable");
         let lines: Vec<&str> = kept.lines().collect();
-        assert_eq!(lines[0], "fn handler() {        }", "{kept}");
+        assert_eq!(lines[0].trim(), "", "{kept}");
         assert_eq!(lines[2], "    fn local() -> R { r() }", "{kept}");
-        assert_eq!(lines[5], "fn other() {     }", "{kept}");
+        assert_eq!(lines[5].trim(), "", "{kept}");
+        assert_eq!(lines[6].trim(), "", "{kept}");
         assert_eq!(kept.len(), text.len(), "{kept}");
-        let kept = keep_only_fns_at(text, &[1, 6]).expect("lexable");
+        syn::parse_file(&kept).expect("what is kept parses");
+        let kept = keep_only_fns_at(text, &[1, 7]).expect("lexable");
         assert!(
-            kept.contains("work()") && kept.contains("x()") && !kept.contains("{ r() }"),
+            kept.contains("work()") && kept.contains("x()") && !kept.contains("fn api"),
             "{kept}"
         );
     }

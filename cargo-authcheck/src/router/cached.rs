@@ -80,7 +80,6 @@ pub fn fingerprint(index: &Index, roots: &[Located<String>]) -> Hash {
         h.str(f.self_type.as_deref().unwrap_or(""));
         h.str(&f.returns);
         h.num(f.file.0);
-        f.locator.iter().for_each(|&i| h.num(i));
         h.num(usize::from(f.serves) * 2 + usize::from(f.has_body));
         h.num(f.local_to.unwrap_or(usize::MAX));
         if let Some(u) = &f.utoipa {

@@ -77,6 +77,16 @@ pub(super) struct Scope {
     pub(super) returns: Vec<(Value, String)>,
 }
 
+/// What a parse of the evaluator leaves out of a file.
+#[derive(Clone, Copy)]
+enum Leave {
+    /// The items it does not read: every item but the fns asked for (a window of a large file,
+    /// or the file's router fns and the fn asked for).
+    Unread,
+    /// Nothing (the fallback when a fn is not found in a parse that left items out).
+    Nothing,
+}
+
 /// A file parsed again by the evaluator.
 struct Parsed {
     file: FileId,
@@ -121,6 +131,18 @@ pub struct Evaluator<'a> {
     pub serve_sites: Vec<Loc>,
     /// Where a router was built (`Router::new()` and the like), first seen.
     pub built_at: Option<Loc>,
+    /// What [`Evaluator::is_router_fn`] found of each fn so far.
+    router_fns: Vec<std::cell::Cell<RouterFn>>,
+    /// Whether the workspace declares a type alias of a router type (worked out on first use).
+    router_alias: std::cell::OnceCell<bool>,
+}
+
+/// Whether a fn returns a router (or a layer, a service builder..), once worked out.
+#[derive(Clone, Copy)]
+enum RouterFn {
+    Unknown,
+    Yes,
+    No,
 }
 
 impl<'a> Evaluator<'a> {
@@ -143,35 +165,65 @@ impl<'a> Evaluator<'a> {
             exhausted: false,
             serve_sites: Vec::new(),
             built_at: None,
+            router_fns: vec![std::cell::Cell::new(RouterFn::Unknown); index.fns.len()],
+            router_alias: std::cell::OnceCell::new(),
         }
     }
 
-    /// Whether a fn's return type makes it worth evaluating.
+    /// Whether a fn's return type makes it worth evaluating (worked out once per fn: the
+    /// evaluator asks it of every fn of the files and types it reads).
     pub fn is_router_fn(&self, f: FnId) -> bool {
+        let known = &self.router_fns[f.0];
+        match known.get() {
+            RouterFn::Yes => return true,
+            RouterFn::No => return false,
+            RouterFn::Unknown => {}
+        }
+        let answer = self.returns_router(f);
+        known.set(if answer { RouterFn::Yes } else { RouterFn::No });
+        answer
+    }
+
+    fn returns_router(&self, f: FnId) -> bool {
         let item = &self.index.fns[f.0];
         // `fn with_admin(self) -> Self` in `impl AdminRoutes for AppRouter`
-        let returns = match &item.self_type {
-            Some(ty)
-                if item
-                    .returns
-                    .split(|c: char| !c.is_alphanumeric())
-                    .any(|w| w == "Self") =>
-            {
-                item.returns.replace("Self", ty)
-            }
-            _ => item.returns.clone(),
-        };
-        ["Router", "Layer", "ServiceBuilder", "Routes", "Stack"]
-            .iter()
-            .any(|k| returns.contains(k))
-            || returns
+        let self_type = item.self_type.as_deref();
+        let words = || {
+            item.returns
                 .split(|c: char| !c.is_alphanumeric() && c != '_')
-                .any(|word| {
-                    matches!(
-                        self.index.resolve(self.index.module_of(f), &[word.to_string()], Ns::Type),
-                        Some(Resolved::Alias { ty, .. }) if ty.display().contains("Router")
-                    )
+                .map(move |w| match self_type {
+                    Some(ty) if w == "Self" => ty,
+                    _ => w,
                 })
+        };
+        let named = |w: &str| {
+            ["Router", "Layer", "ServiceBuilder", "Routes", "Stack"]
+                .iter()
+                .any(|k| w.contains(k))
+        };
+        if words().any(named) {
+            return true;
+        }
+        // `-> ApiRouter` with `type ApiRouter = Router<AppState>;` (only worth resolving when
+        // the workspace has such an alias at all).
+        self.has_router_alias()
+            && words().any(|word| {
+                matches!(
+                    self.index.resolve(self.index.module_of(f), &[word.to_string()], Ns::Type),
+                    Some(Resolved::Alias { ty, .. }) if ty.display().contains("Router")
+                )
+            })
+    }
+
+    /// Whether any module of the index declares a type alias of a router type.
+    fn has_router_alias(&self) -> bool {
+        *self.router_alias.get_or_init(|| {
+            self.index.modules.iter().any(|m| {
+                m.entries.values().flatten().any(|e| {
+                    matches!(e, crate::index::LinkedEntry::Alias(ty) if ty.display().contains("Router"))
+                })
+            })
+        })
     }
 
     /// Evaluates a fn with unknown arguments (a root or a candidate root). Afterwards nothing
@@ -190,15 +242,20 @@ impl<'a> Evaluator<'a> {
     /// (the index keeps none); in a large file only the fn bodies near it are kept. The most
     /// recently used trees stay parsed; a file that does not parse is a `parse-error` (a syntax
     /// error inside a fn body the indexer skipped shows here).
-    fn ast(&mut self, file: FileId, line: usize) -> Option<Rc<syn::File>> {
+    fn ast(&mut self, file: FileId, line: usize, leave: Leave) -> Option<Rc<syn::File>> {
         let text = self.index.sources.get(file).text();
-        let window = (text.len() > LARGE_FILE_BYTES).then_some(line / WINDOW_LINES);
+        let window = match leave {
+            Leave::Unread => (text.len() > LARGE_FILE_BYTES).then_some(line / WINDOW_LINES),
+            Leave::Nothing => None,
+        };
         if let Some(at) = self.asts.iter().position(|p| {
             p.file == file
                 && p.window == window
-                && p.kept
-                    .as_ref()
-                    .is_none_or(|k| k.binary_search(&line).is_ok())
+                && match (&p.kept, leave) {
+                    (None, _) => true,
+                    (Some(kept), Leave::Unread) => kept.binary_search(&line).is_ok(),
+                    (Some(_), Leave::Nothing) => false,
+                }
         }) {
             let entry = self.asts.remove(at).expect("a position in range");
             let ast = entry.ast.clone();
@@ -209,11 +266,12 @@ impl<'a> Evaluator<'a> {
         // A small file keeps the bodies of its router fns and of this fn; the handlers beside
         // them are not read.
         let mut kept = None;
-        let masked = match window {
-            Some(w) => {
+        let masked = match (window, leave) {
+            (_, Leave::Nothing) => None,
+            (Some(w), _) => {
                 crate::parse::keep_only_fns_in(text, w * WINDOW_LINES..=(w + 1) * WINDOW_LINES - 1)
             }
-            None => {
+            (None, Leave::Unread) => {
                 let mut lines = self.router_fn_lines(file);
                 if let Err(at) = lines.binary_search(&line) {
                     lines.insert(at, line);
@@ -317,9 +375,17 @@ impl<'a> Evaluator<'a> {
             return Value::Opaque;
         }
         let item = &self.index.fns[f.0];
-        // The file parsed when it was indexed; failing now means it changed meanwhile.
-        let ast = self.ast(item.file, item.name_loc.line);
-        let Some((sig, block)) = ast.as_deref().and_then(|ast| find_fn(ast, &item.locator)) else {
+        let (line, column) = (item.name_loc.line, item.name_loc.column);
+        // The file parsed when it was indexed; failing now means it changed meanwhile. A fn
+        // missing from a parse that left items out is looked for again in the whole file.
+        let mut ast = self.ast(item.file, line, Leave::Unread);
+        if ast
+            .as_deref()
+            .is_some_and(|ast| find_fn(ast, line, column).is_none())
+        {
+            ast = self.ast(item.file, line, Leave::Nothing);
+        }
+        let Some((sig, block)) = ast.as_deref().and_then(|ast| find_fn(ast, line, column)) else {
             let (at, name) = (item.name_loc, item.name.clone());
             let why = if ast.is_none() {
                 "its file does not parse"

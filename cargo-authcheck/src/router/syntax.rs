@@ -3,55 +3,51 @@
 
 use quote::ToTokens;
 
-/// Finds a fn item again in a re-parsed file by its [`crate::index::Locator`].
-pub fn find_fn<'f>(
-    file: &'f syn::File,
-    locator: &[usize],
-) -> Option<(&'f syn::Signature, &'f syn::Block)> {
-    let mut items = &file.items;
-    let mut i = 0;
-    loop {
-        let item = items.get(*locator.get(i)?)?;
-        let (sig, block, rest) = match item {
-            syn::Item::Fn(f) => (&f.sig, &*f.block, &locator[i + 1..]),
-            syn::Item::Mod(m) => {
-                items = &m.content.as_ref()?.1;
-                i += 1;
-                continue;
-            }
-            syn::Item::Impl(imp) => {
-                let syn::ImplItem::Fn(f) = imp.items.get(*locator.get(i + 1)?)? else {
-                    return None;
-                };
-                (&f.sig, &f.block, &locator[i + 2..])
-            }
-            syn::Item::Trait(t) => {
-                let syn::TraitItem::Fn(f) = t.items.get(*locator.get(i + 1)?)? else {
-                    return None;
-                };
-                (&f.sig, f.default.as_ref()?, &locator[i + 2..])
-            }
-            _ => return None,
-        };
-        return local_fn(sig, block, rest);
-    }
+/// Finds a fn item again in a re-parsed file: the fn whose name starts at `line` and
+/// (1-based) `column`. Positions, not item indices, identify it: the evaluator's parses leave
+/// out the items it does not read.
+pub fn find_fn(
+    file: &syn::File,
+    line: usize,
+    column: usize,
+) -> Option<(&syn::Signature, &syn::Block)> {
+    in_items(&file.items, (line, column))
 }
 
-/// Descends into fn bodies by statement index (fns declared inside fns).
-fn local_fn<'f>(
+fn in_items(items: &[syn::Item], at: (usize, usize)) -> Option<(&syn::Signature, &syn::Block)> {
+    items.iter().find_map(|item| match item {
+        syn::Item::Fn(f) => in_fn(&f.sig, &f.block, at),
+        syn::Item::Mod(m) => in_items(&m.content.as_ref()?.1, at),
+        syn::Item::Impl(imp) => imp.items.iter().find_map(|i| match i {
+            syn::ImplItem::Fn(f) => in_fn(&f.sig, &f.block, at),
+            _ => None,
+        }),
+        syn::Item::Trait(t) => t.items.iter().find_map(|i| match i {
+            syn::TraitItem::Fn(f) => in_fn(&f.sig, f.default.as_ref()?, at),
+            _ => None,
+        }),
+        _ => None,
+    })
+}
+
+/// The fn itself, or a fn declared in its body (fns declared inside fns).
+fn in_fn<'f>(
     sig: &'f syn::Signature,
     block: &'f syn::Block,
-    rest: &[usize],
+    at: (usize, usize),
 ) -> Option<(&'f syn::Signature, &'f syn::Block)> {
-    match rest.split_first() {
-        None => Some((sig, block)),
-        Some((stmt, rest)) => {
-            let syn::Stmt::Item(syn::Item::Fn(f)) = block.stmts.get(*stmt)? else {
-                return None;
-            };
-            local_fn(&f.sig, &f.block, rest)
-        }
+    let name = sig.ident.span().start();
+    if (name.line, name.column + 1) == at {
+        return Some((sig, block));
     }
+    let (first, last) = (name.line, block.brace_token.span.close().end().line);
+    if !(first..=last).contains(&at.0) {
+        return None;
+    }
+    block.stmts.iter().find_map(|stmt| match stmt {
+        syn::Stmt::Item(syn::Item::Fn(f)) => in_fn(&f.sig, &f.block, at),
+        _ => None,
+    })
 }
 
 /// Compact source text of a syntax node, for messages.
