@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use rayon::prelude::*;
+
 use crate::auth::{Classifier, Verdict};
 use crate::cache::Cache;
 use crate::config::{self, Config, ConfigError};
@@ -70,6 +72,7 @@ pub struct Analysis {
     pub workspace: Workspace,
     pub index: Index,
     pub config: Config,
+    /// The route table, its entries aside: they moved into `routes`.
     pub table: RouteTable,
     pub routes: Vec<Route>,
     /// The configuration file in the source map, when there is one.
@@ -98,7 +101,7 @@ pub fn analyze(options: &Options, known_lints: &[&str]) -> Result<Analysis, Anal
         let _t = crate::timings::phase("index");
         crate::parse::index_workspace(&workspace, &config.exclude, &mut cache)
     };
-    let table = {
+    let mut table = {
         let _t = crate::timings::phase("routers");
         router::build(&index, &config.roots, &mut cache)?
     };
@@ -108,7 +111,8 @@ pub fn analyze(options: &Options, known_lints: &[&str]) -> Result<Analysis, Anal
     }
     let routes = {
         let _t = crate::timings::phase("auth");
-        describe_routes(&index, &config, &table)
+        let entries = std::mem::take(&mut table.entries);
+        describe_routes(&index, &config, entries, &table.docs)
     };
     let config_file = config.source.clone().map(|path| {
         index
@@ -140,52 +144,91 @@ fn cache_key(workspace: &discover::Workspace) -> String {
     key
 }
 
-fn describe_routes(index: &Index, config: &Config, table: &RouteTable) -> Vec<Route> {
-    let classifier = Classifier::new(index, config);
+/// Classifies every route (in parallel: a large table has tens of thousands) and lists them
+/// in order.
+fn describe_routes(
+    index: &Index,
+    config: &Config,
+    entries: Vec<Entry>,
+    docs: &[Vec<String>],
+) -> Vec<Route> {
     let documents = Documents::new(index);
-    let mut routes: Vec<Route> = table
-        .entries
-        .iter()
-        .map(|entry| {
-            let verdict = classifier.classify(entry);
-            let (kind, handler, handler_fn, defined_at) = match &entry.target {
-                Target::Fn(f) => (
-                    "handler",
-                    index.fn_display(*f),
-                    Some(*f),
-                    index.fns[f.0].name_loc,
-                ),
-                Target::Closure { .. } => {
-                    ("closure", "<closure>".to_string(), None, entry.handler_at)
-                }
-                Target::Redirect { .. } => (
-                    "handler",
-                    "axum_extra::routing::add_tsr_redirect_route::redirect_handler".to_string(),
-                    None,
-                    entry.handler_at,
-                ),
-                Target::Service { .. } => {
-                    ("service", "<service>".to_string(), None, entry.handler_at)
-                }
-                Target::Unresolved { text } => ("handler", text.clone(), None, entry.handler_at),
-            };
-            let kind = if entry.fallback { "fallback" } else { kind };
-            let documented = handler_fn.and_then(|f| documents.documented(f, entry, &table.docs));
-            let listed = documented.as_ref().is_some_and(|d| d.is_listed());
-            Route {
-                entry: entry.clone(),
-                verdict,
-                kind,
-                handler,
-                handler_fn,
-                defined_at,
-                documented,
-                listed,
-            }
+    // Types are followed as deep as the parse allowed: threads with the analysis thread's
+    // stack (without them, the work stays on this thread).
+    let pool = (entries.len() > ROUTES_PER_TASK)
+        .then(|| {
+            rayon::ThreadPoolBuilder::new()
+                .stack_size(crate::parse::budget::ANALYSIS_STACK)
+                .thread_name(|i| format!("authcheck-classify-{i}"))
+                .build()
+                .ok()
         })
-        .collect();
+        .flatten();
+    let mut routes: Vec<Route> = match pool {
+        Some(pool) => pool.install(|| {
+            entries
+                .into_par_iter()
+                .with_min_len(ROUTES_PER_TASK)
+                .map_init(
+                    // The classifier remembers what it found of each type: one per thread.
+                    || Classifier::new(index, config),
+                    |classifier, entry| describe_route(index, classifier, &documents, entry, docs),
+                )
+                .collect()
+        }),
+        None => {
+            let mut classifier = Classifier::new(index, config);
+            entries
+                .into_iter()
+                .map(|entry| describe_route(index, &mut classifier, &documents, entry, docs))
+                .collect()
+        }
+    };
     routes.sort_by(|a, b| sort_key(index, a).cmp(&sort_key(index, b)));
     routes
+}
+
+/// Routes classified by one task: a small table is classified on one thread.
+const ROUTES_PER_TASK: usize = 512;
+
+fn describe_route(
+    index: &Index,
+    classifier: &mut Classifier,
+    documents: &Documents,
+    entry: Entry,
+    docs: &[Vec<String>],
+) -> Route {
+    let verdict = classifier.classify(&entry);
+    let (kind, handler, handler_fn, defined_at) = match &entry.target {
+        Target::Fn(f) => (
+            "handler",
+            index.fn_display(*f),
+            Some(*f),
+            index.fns[f.0].name_loc,
+        ),
+        Target::Closure { .. } => ("closure", "<closure>".to_string(), None, entry.handler_at),
+        Target::Redirect { .. } => (
+            "handler",
+            "axum_extra::routing::add_tsr_redirect_route::redirect_handler".to_string(),
+            None,
+            entry.handler_at,
+        ),
+        Target::Service { .. } => ("service", "<service>".to_string(), None, entry.handler_at),
+        Target::Unresolved { text } => ("handler", text.clone(), None, entry.handler_at),
+    };
+    let kind = if entry.fallback { "fallback" } else { kind };
+    let documented = handler_fn.and_then(|f| documents.documented(f, &entry, docs));
+    let listed = documented.as_ref().is_some_and(|d| d.is_listed());
+    Route {
+        entry,
+        verdict,
+        kind,
+        handler,
+        handler_fn,
+        defined_at,
+        documented,
+        listed,
+    }
 }
 
 /// Routes are listed by path, method, then where their handler is defined.

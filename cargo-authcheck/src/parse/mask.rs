@@ -41,15 +41,61 @@ pub fn mask_bodies(text: &str) -> Option<Masked> {
     mask(text, Keep::IndexRelevant)
 }
 
-/// The file with every fn body blanked except those of the fns whose items overlap the 1-based
-/// lines `lines` (the router evaluator reads a large file a few thousand lines at a time: a tree
-/// of the whole file would take many times its size). `None` when the lexer cannot follow it.
-pub fn keep_only_fns_in(text: &str, lines: std::ops::RangeInclusive<usize>) -> Option<String> {
-    let m = mask(text, Keep::FnsIn(*lines.start(), *lines.end()))?;
-    Some(if m.masked_any {
-        m.text
-    } else {
-        text.to_string()
+/// A top-level item boundary of a file: a byte offset where an item ends, and its 1-based line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Boundary {
+    pub offset: usize,
+    pub line: usize,
+}
+
+impl Boundary {
+    pub const START: Boundary = Boundary { offset: 0, line: 1 };
+}
+
+/// A window of a large file, as [`keep_only_fns_in`] leaves it.
+pub struct Window {
+    pub text: String,
+    /// Where the text was cut (a boundary before every later window's first line).
+    pub cut: Option<Boundary>,
+}
+
+/// The file with every item blanked except the fns whose items overlap the 1-based lines
+/// `lines` (and what their bodies hold), ending with the last top-level item that starts in
+/// them (the router evaluator reads a large file a few thousand lines at a time: a tree of the
+/// whole file would take many times its size). Everything before `from` (a boundary before
+/// `lines`, such as an earlier window's cut) is blanked without being read again. `None` when
+/// the lexer cannot follow the file.
+pub fn keep_only_fns_in(
+    text: &str,
+    lines: std::ops::RangeInclusive<usize>,
+    from: Boundary,
+) -> Option<Window> {
+    let mut m = Masker::new(text, Keep::FnsIn(*lines.start(), *lines.end()));
+    let mut i = from.offset;
+    if from.offset > 0 {
+        m.blank(0, from.offset);
+        m.line = (from.offset, from.line);
+    }
+    m.items(&mut i, false, false).ok()?;
+    let cut = m.cut.map(|offset| {
+        let (at, line) = m.line;
+        let newlines = text.as_bytes()[offset..at.max(offset)]
+            .iter()
+            .filter(|&&c| c == b'\n')
+            .count();
+        Boundary {
+            offset,
+            line: line - newlines,
+        }
+    });
+    let m = m.finish();
+    Some(Window {
+        text: if m.masked_any {
+            m.text
+        } else {
+            text.to_string()
+        },
+        cut,
     })
 }
 
@@ -66,38 +112,10 @@ pub fn keep_only_fns_at(text: &str, lines: &[usize]) -> Option<String> {
 }
 
 fn mask(text: &str, keep: Keep) -> Option<Masked> {
-    let mut m = Masker {
-        lx: Lexer { b: text.as_bytes() },
-        text,
-        out: String::new(),
-        copied: 0,
-        keep,
-        line: (0, 1),
-        cut: None,
-        kept: 0,
-    };
+    let mut m = Masker::new(text, keep);
     let mut i = 0;
     m.items(&mut i, false, false).ok()?;
-    if let Some(end) = m.cut {
-        if end >= m.copied {
-            m.out.push_str(&text[m.copied..end]);
-        }
-        return Some(Masked {
-            text: m.out,
-            masked_any: true,
-        });
-    }
-    if m.copied == 0 {
-        return Some(Masked {
-            text: String::new(),
-            masked_any: false,
-        });
-    }
-    m.out.push_str(&text[m.copied..]);
-    Some(Masked {
-        text: m.out,
-        masked_any: true,
-    })
+    Some(m.finish())
 }
 
 struct Masker<'a, 'k> {
@@ -126,7 +144,44 @@ struct ItemStart {
     kept: usize,
 }
 
-impl Masker<'_, '_> {
+impl<'a, 'k> Masker<'a, 'k> {
+    fn new(text: &'a str, keep: Keep<'k>) -> Self {
+        Masker {
+            lx: Lexer { b: text.as_bytes() },
+            text,
+            out: String::new(),
+            copied: 0,
+            keep,
+            line: (0, 1),
+            cut: None,
+            kept: 0,
+        }
+    }
+
+    /// The text once every item is read: cut where a window ends, the rest copied.
+    fn finish(mut self) -> Masked {
+        if let Some(end) = self.cut {
+            if end >= self.copied {
+                self.out.push_str(&self.text[self.copied..end]);
+            }
+            return Masked {
+                text: self.out,
+                masked_any: true,
+            };
+        }
+        if self.copied == 0 {
+            return Masked {
+                text: String::new(),
+                masked_any: false,
+            };
+        }
+        self.out.push_str(&self.text[self.copied..]);
+        Masked {
+            text: self.out,
+            masked_any: true,
+        }
+    }
+
     /// The 1-based line of byte `at` (never before the last position asked for).
     fn line_of(&mut self, at: usize) -> usize {
         let (from, line) = self.line;
@@ -372,7 +427,9 @@ mod tests {
     #[test]
     fn a_window_keeps_its_fns_and_ends_at_an_item() {
         let text = "use a::b;\nfn one() { 1 }\nstatic F: fn() -> u8 = {\n    g\n};\nimpl S {\n    fn zero() { 0 }\n    fn two() { 2 }\n}\nfn three() { 3 }\nfn four() { 4 }\n";
-        let window = keep_only_fns_in(text, 8..=10).expect("lexable");
+        let window = keep_only_fns_in(text, 8..=10, Boundary::START)
+            .expect("lexable")
+            .text;
         let lines: Vec<&str> = window.lines().collect();
         for blank in [0, 1, 2, 3, 4, 6] {
             assert_eq!(lines[blank].trim(), "", "line {}: {window}", blank + 1);
@@ -388,10 +445,30 @@ mod tests {
         syn::parse_file(&window).expect("the window parses");
         // A window ending inside `static F: fn() -> u8 = {..};` ends before that item, not
         // after its `fn` (a fn pointer type, not an item).
-        let window = keep_only_fns_in(text, 1..=3).expect("lexable");
+        let window = keep_only_fns_in(text, 1..=3, Boundary::START).expect("lexable");
+        assert_eq!(
+            window.cut,
+            Some(Boundary {
+                offset: 24,
+                line: 2
+            })
+        );
+        let window = window.text;
         syn::parse_file(&window).expect("the window parses");
         assert_eq!(window.lines().count(), 2, "{window}");
         assert_eq!(window.lines().nth(1), Some("fn one() { 1 }"), "{window}");
+        // A later window lexed from that cut is the window lexed from the top, line for line.
+        let cut = Boundary {
+            offset: 24,
+            line: 2,
+        };
+        let from_cut = keep_only_fns_in(text, 8..=10, cut).expect("lexable");
+        let from_top = keep_only_fns_in(text, 8..=10, Boundary::START).expect("lexable");
+        fn trimmed(w: &Window) -> Vec<&str> {
+            w.text.lines().map(str::trim_end).collect()
+        }
+        assert_eq!(trimmed(&from_cut), trimmed(&from_top), "{}", from_cut.text);
+        assert_eq!(from_cut.cut, from_top.cut);
     }
 
     /// Keeping fns by line keeps those whose item spans one of the lines (a fn declared in a

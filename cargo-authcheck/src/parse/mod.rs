@@ -24,7 +24,7 @@ use crate::index::{
 };
 use crate::source::{FileId, Loc};
 pub use budget::Limits;
-pub use mask::{keep_only_fns_at, keep_only_fns_in};
+pub use mask::{keep_only_fns_at, keep_only_fns_in, Boundary};
 
 /// Files larger than this are reported instead of parsed (the largest hand-written or generated
 /// sources in the crates.io registry are a few MiB; parsing stays well under a second below it).

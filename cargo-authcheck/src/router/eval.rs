@@ -2,7 +2,7 @@
 //! values through `let`, reassignment, blocks, calls (with routers passed as arguments), method
 //! chains and `if`/`match` joins, and applies axum 0.8's `route`/`nest`/`merge`/`layer` rules.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use rustc_hash::FxHashMap;
 use std::rc::Rc;
@@ -14,6 +14,7 @@ use super::model::*;
 use super::syntax::{find_fn, text_of};
 use crate::index::extract::{str_lit, type_ref};
 use crate::index::{FnId, Index, ModuleId, Ns, Param, ParseProblem, Resolved};
+use crate::parse::Boundary;
 use crate::source::{FileId, Loc};
 
 pub(super) const METHOD_FNS: &[&str] = &[
@@ -119,6 +120,9 @@ pub struct Evaluator<'a> {
     /// Fns whose result some evaluated code used.
     pub called: BTreeSet<FnId>,
     pub(super) memo: FxHashMap<FnId, Value>,
+    /// Where each window of a large file was cut, by window (a later window's lexing starts
+    /// there).
+    window_cuts: FxHashMap<FileId, BTreeMap<usize, Boundary>>,
     /// The fns of every file (built on first use), to know which bodies a parse must keep.
     fns_by_file: Option<FxHashMap<FileId, Vec<FnId>>>,
     /// Router-building methods of the workspace's own types, by name (built on first use).
@@ -159,6 +163,7 @@ impl<'a> Evaluator<'a> {
             served: Vec::new(),
             called: BTreeSet::new(),
             memo: FxHashMap::default(),
+            window_cuts: FxHashMap::default(),
             fns_by_file: None,
             methods: None,
             steps: 0,
@@ -269,7 +274,19 @@ impl<'a> Evaluator<'a> {
         let masked = match (window, leave) {
             (_, Leave::Nothing) => None,
             (Some(w), _) => {
-                crate::parse::keep_only_fns_in(text, w * WINDOW_LINES..=(w + 1) * WINDOW_LINES - 1)
+                // Lexing starts where an earlier window was cut (they are read in order, mostly).
+                let cuts = self.window_cuts.entry(file).or_default();
+                let from = cuts
+                    .range(..w)
+                    .next_back()
+                    .map_or(Boundary::START, |(_, &cut)| cut);
+                let lines = w * WINDOW_LINES..=(w + 1) * WINDOW_LINES - 1;
+                crate::parse::keep_only_fns_in(text, lines, from).map(|window| {
+                    if let Some(cut) = window.cut {
+                        cuts.insert(w, cut);
+                    }
+                    window.text
+                })
             }
             (None, Leave::Unread) => {
                 let mut lines = self.router_fn_lines(file);
@@ -375,17 +392,20 @@ impl<'a> Evaluator<'a> {
             return Value::Opaque;
         }
         let item = &self.index.fns[f.0];
-        let (line, column) = (item.name_loc.line, item.name_loc.column);
+        let (name, line, column) = (&item.name, item.name_loc.line, item.name_loc.column);
         // The file parsed when it was indexed; failing now means it changed meanwhile. A fn
         // missing from a parse that left items out is looked for again in the whole file.
         let mut ast = self.ast(item.file, line, Leave::Unread);
         if ast
             .as_deref()
-            .is_some_and(|ast| find_fn(ast, line, column).is_none())
+            .is_some_and(|ast| find_fn(ast, name, line, column).is_none())
         {
             ast = self.ast(item.file, line, Leave::Nothing);
         }
-        let Some((sig, block)) = ast.as_deref().and_then(|ast| find_fn(ast, line, column)) else {
+        let Some((sig, block)) = ast
+            .as_deref()
+            .and_then(|ast| find_fn(ast, name, line, column))
+        else {
             let (at, name) = (item.name_loc, item.name.clone());
             let why = if ast.is_none() {
                 "its file does not parse"

@@ -3,18 +3,29 @@
 
 use quote::ToTokens;
 
-/// Finds a fn item again in a re-parsed file: the fn whose name starts at `line` and
+/// Finds a fn item again in a re-parsed file: the fn `name` whose name starts at `line` and
 /// (1-based) `column`. Positions, not item indices, identify it: the evaluator's parses leave
 /// out the items it does not read.
-pub fn find_fn(
-    file: &syn::File,
+pub fn find_fn<'f>(
+    file: &'f syn::File,
+    name: &str,
     line: usize,
     column: usize,
-) -> Option<(&syn::Signature, &syn::Block)> {
-    in_items(&file.items, (line, column))
+) -> Option<(&'f syn::Signature, &'f syn::Block)> {
+    in_items(&file.items, &Wanted { name, line, column })
 }
 
-fn in_items(items: &[syn::Item], at: (usize, usize)) -> Option<(&syn::Signature, &syn::Block)> {
+/// The fn [`find_fn`] looks for.
+struct Wanted<'a> {
+    name: &'a str,
+    line: usize,
+    column: usize,
+}
+
+fn in_items<'f>(
+    items: &'f [syn::Item],
+    at: &Wanted,
+) -> Option<(&'f syn::Signature, &'f syn::Block)> {
     items.iter().find_map(|item| match item {
         syn::Item::Fn(f) => in_fn(&f.sig, &f.block, at),
         syn::Item::Mod(m) => in_items(&m.content.as_ref()?.1, at),
@@ -30,24 +41,36 @@ fn in_items(items: &[syn::Item], at: (usize, usize)) -> Option<(&syn::Signature,
     })
 }
 
-/// The fn itself, or a fn declared in its body (fns declared inside fns).
+/// The fn itself, or a fn declared in its body (fns declared inside fns). Names are compared
+/// before positions: a span's position is looked up in proc-macro2's table of the file's lines.
 fn in_fn<'f>(
     sig: &'f syn::Signature,
     block: &'f syn::Block,
-    at: (usize, usize),
+    at: &Wanted,
 ) -> Option<(&'f syn::Signature, &'f syn::Block)> {
-    let name = sig.ident.span().start();
-    if (name.line, name.column + 1) == at {
-        return Some((sig, block));
+    if sig.ident == at.name {
+        let name = sig.ident.span().start();
+        if (name.line, name.column + 1) == (at.line, at.column) {
+            return Some((sig, block));
+        }
     }
-    let (first, last) = (name.line, block.brace_token.span.close().end().line);
-    if !(first..=last).contains(&at.0) {
+    let mut local_fns = block
+        .stmts
+        .iter()
+        .filter_map(|stmt| match stmt {
+            syn::Stmt::Item(syn::Item::Fn(f)) => Some(f),
+            _ => None,
+        })
+        .peekable();
+    local_fns.peek()?;
+    let (first, last) = (
+        sig.fn_token.span.start().line,
+        block.brace_token.span.close().end().line,
+    );
+    if !(first..=last).contains(&at.line) {
         return None;
     }
-    block.stmts.iter().find_map(|stmt| match stmt {
-        syn::Stmt::Item(syn::Item::Fn(f)) => in_fn(&f.sig, &f.block, at),
-        _ => None,
-    })
+    local_fns.find_map(|f| in_fn(&f.sig, &f.block, at))
 }
 
 /// Compact source text of a syntax node, for messages.
