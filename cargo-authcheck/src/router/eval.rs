@@ -24,7 +24,7 @@ const MAX_CALL_DEPTH: usize = 48;
 /// Source bytes (not counting whitespace) whose syntax trees are kept at once: a tree takes
 /// about a hundred times its source's size, and router code spans many files; a file used again
 /// after it was dropped is parsed again.
-const MAX_PARSED_BYTES: usize = 512 << 10;
+const MAX_PARSED_BYTES: usize = 256 << 10;
 /// A file larger than this is parsed [`WINDOW_LINES`] lines at a time, with the bodies of the fns
 /// outside them blanked (a generated router file of a few MB would otherwise take hundreds of MB
 /// as a tree).
@@ -119,7 +119,9 @@ pub struct Evaluator<'a> {
     pub served: Vec<RouterValue>,
     /// Fns whose result some evaluated code used.
     pub called: BTreeSet<FnId>,
-    pub(super) memo: FxHashMap<FnId, Value>,
+    /// The results of fns called without known arguments: `None` once called, the result
+    /// once called twice (a fn is evaluated at most twice, however many times it is called).
+    pub(super) memo: FxHashMap<FnId, Option<Value>>,
     /// Where each window of a large file was cut, by window (a later window's lexing starts
     /// there).
     window_cuts: FxHashMap<FileId, BTreeMap<usize, Boundary>>,
@@ -377,7 +379,7 @@ impl<'a> Evaluator<'a> {
                 .iter()
                 .all(|a| matches!(a, Value::Opaque | Value::Param));
         if plain_call {
-            if let Some(v) = self.memo.get(&f) {
+            if let Some(Some(v)) = self.memo.get(&f) {
                 let v = v.clone();
                 self.steps += weight(&v);
                 return v;
@@ -449,7 +451,14 @@ impl<'a> Evaluator<'a> {
         results.push((tail, "on the fall-through path".into()));
         let value = join_all(results);
         if plain_call {
-            self.memo.insert(f, value.clone());
+            // Kept from the second call on: most router fns are called once, and a copy of
+            // every result would double what the evaluation holds.
+            match self.memo.get_mut(&f) {
+                Some(kept) => *kept = Some(value.clone()),
+                None => {
+                    self.memo.insert(f, None);
+                }
+            }
         }
         value
     }
