@@ -97,13 +97,20 @@ pub fn analyze(options: &Options, known_lints: &[&str]) -> Result<Analysis, Anal
         let _t = crate::timings::phase("cache");
         Cache::open(&workspace.target_dir, &cache_key(&workspace))
     };
+    let threads = analysis_threads();
     let mut index = {
         let _t = crate::timings::phase("index");
-        crate::parse::index_workspace(&workspace, &config.exclude, &mut cache)
+        crate::parse::index_workspace(&workspace, &config.exclude, &mut cache, threads.as_ref())
     };
     let mut table = {
         let _t = crate::timings::phase("routers");
-        router::build(&index, &config.roots, &mut cache)?
+        let mut build = || router::build(&index, &config.roots, &mut cache);
+        // On a parse thread: its memory arena holds what the parse's trees freed, which the
+        // evaluator's trees reuse (on the analysis thread they would add to the peak).
+        match &threads {
+            Some(threads) => threads.install(build)?,
+            None => build()?,
+        }
     };
     {
         let _t = crate::timings::phase("save");
@@ -112,7 +119,7 @@ pub fn analyze(options: &Options, known_lints: &[&str]) -> Result<Analysis, Anal
     let routes = {
         let _t = crate::timings::phase("auth");
         let entries = std::mem::take(&mut table.entries);
-        describe_routes(&index, &config, entries, &table.docs)
+        describe_routes(&index, &config, entries, &table.docs, threads.as_ref())
     };
     let config_file = config.source.clone().map(|path| {
         index
@@ -144,28 +151,18 @@ fn cache_key(workspace: &discover::Workspace) -> String {
     key
 }
 
-/// Classifies every route (in parallel: a large table has tens of thousands) and lists them
-/// in order.
+/// Classifies every route (in parallel on `threads`: a large table has tens of thousands) and
+/// lists them in order.
 fn describe_routes(
     index: &Index,
     config: &Config,
     entries: Vec<Entry>,
     docs: &[Vec<String>],
+    threads: Option<&rayon::ThreadPool>,
 ) -> Vec<Route> {
     let documents = Documents::new(index);
-    // Types are followed as deep as the parse allowed: threads with the analysis thread's
-    // stack (without them, the work stays on this thread).
-    let pool = (entries.len() > ROUTES_PER_TASK)
-        .then(|| {
-            rayon::ThreadPoolBuilder::new()
-                .stack_size(crate::parse::budget::ANALYSIS_STACK)
-                .thread_name(|i| format!("authcheck-classify-{i}"))
-                .build()
-                .ok()
-        })
-        .flatten();
-    let mut routes: Vec<Route> = match pool {
-        Some(pool) => pool.install(|| {
+    let mut routes: Vec<Route> = match threads {
+        Some(threads) if entries.len() > ROUTES_PER_TASK => threads.install(|| {
             entries
                 .into_par_iter()
                 .with_min_len(ROUTES_PER_TASK)
@@ -176,7 +173,7 @@ fn describe_routes(
                 )
                 .collect()
         }),
-        None => {
+        _ => {
             let mut classifier = Classifier::new(index, config);
             entries
                 .into_iter()
@@ -186,6 +183,16 @@ fn describe_routes(
     };
     routes.sort_by(|a, b| sort_key(index, a).cmp(&sort_key(index, b)));
     routes
+}
+
+/// The threads the analysis parses, evaluates and classifies on, with the analysis thread's
+/// stack (deeply nested files recurse deeply); `None` when no thread can be started.
+fn analysis_threads() -> Option<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .stack_size(crate::parse::budget::ANALYSIS_STACK)
+        .thread_name(|i| format!("authcheck-{i}"))
+        .build()
+        .ok()
 }
 
 /// Routes classified by one task: a small table is classified on one thread.

@@ -73,8 +73,14 @@ fn find_file(path: &Path) -> Option<(FileIdentity, Option<cache::Stamp>)> {
 type Parsed = Result<(String, FileSummary), (String, ParseProblem)>;
 
 /// Builds the index of every crate in the workspace; files unchanged since `cache` was written
-/// are not parsed again.
-pub fn index_workspace(ws: &Workspace, exclude: &Exclude, cache: &mut Cache) -> Index {
+/// are not parsed again. Files are parsed on `threads` (their stacks at least
+/// [`budget::PARSE_STACK`]), or on the calling thread without them.
+pub fn index_workspace(
+    ws: &Workspace,
+    exclude: &Exclude,
+    cache: &mut Cache,
+    threads: Option<&rayon::ThreadPool>,
+) -> Index {
     let mut index = Index::default();
     let mut jobs = Vec::new();
     // A file is one module per crate (a package's lib and bin may both declare `mod config;`).
@@ -121,11 +127,6 @@ pub fn index_workspace(ws: &Workspace, exclude: &Exclude, cache: &mut Cache) -> 
         });
     }
 
-    // Deeply nested files recurse deeply: parse on threads whose stack the budget is made for.
-    let pool = rayon::ThreadPoolBuilder::new()
-        .stack_size(budget::PARSE_STACK)
-        .thread_name(|i| format!("authcheck-parse-{i}"))
-        .build();
     let limits = Limits::tool();
     let (mut load_time, mut link_time) = Default::default();
     while !jobs.is_empty() {
@@ -169,12 +170,12 @@ pub fn index_workspace(ws: &Workspace, exclude: &Exclude, cache: &mut Cache) -> 
                     })
                     .collect()
             };
-            // Without a pool of its own (threads cannot be started), the parse runs where it is
-            // called: the analysis thread, whose stack is larger still.
+            // Without threads (none could be started), the parse runs where it is called: the
+            // analysis thread, whose stack is larger still.
             let started = std::time::Instant::now();
-            let outcomes = match &pool {
-                Ok(pool) => pool.install(parse_chunk),
-                Err(_) => parse_chunk(),
+            let outcomes = match threads {
+                Some(threads) => threads.install(parse_chunk),
+                None => parse_chunk(),
             };
             load_time += started.elapsed();
             let started = std::time::Instant::now();
@@ -420,7 +421,13 @@ fn parse_bytes(bytes: Vec<u8>, cx: &FileContext, limits: Limits) -> Parsed {
         _ => None,
     };
     let result = syn::parse_file(masked.as_deref().unwrap_or(&text))
-        .map(|ast| summarize(&ast, cx))
+        .map(|ast| {
+            let summary = summarize(&ast, cx);
+            drop(ast);
+            // A copy made once the tree is freed is packed where the tree was: the summary built
+            // beside the tree would pin pages of it long after the tree is gone.
+            summary.clone()
+        })
         .map_err(|e| {
             let start = e.span().start();
             (
