@@ -11,6 +11,12 @@
 //! is unsure (unbalanced brackets, an unterminated literal) nothing is blanked and the file is
 //! parsed in full, so parse errors are reported exactly as before.
 //!
+//! The router evaluator's masks ([`keep_only_fns_at`], [`keep_only_fns_in`]) go further: it reads
+//! only the bodies of the fns it asks for, so every other item is blanked whole (signatures,
+//! fields, attributes, `use` items), and the containers (`mod`, `impl`, `trait`) of kept fns keep
+//! their headers. It finds a fn again by the position of its name, which blanking leaves as it
+//! was.
+//!
 //! [`FnItem::serves`]: crate::index::FnItem::serves
 
 use super::lexer::{Bad, Lexer, Tok};
@@ -229,18 +235,17 @@ impl<'a, 'k> Masker<'a, 'k> {
     /// The items of a file (or of a `mod`/`impl`/`trait` body when `inside`).
     fn items(&mut self, i: &mut usize, inside: bool, keep_all: bool) -> Result<(), Bad> {
         let mut cfg_test = false;
-        // The end of the last complete top-level item (fn, impl, trait, mod, or one ending in `;`).
-        let mut item_end = *i;
         let mut item = self.item_start(*i);
-        // The output as it was at `item_end` (a cut drops what came after).
-        let mut at_item_end = item;
+        // The end of the last complete item (fn, impl, trait, mod, or one ending in `;`), and
+        // the output as it was there (a cut drops what came after).
+        let mut item_end = item;
         loop {
             let tok = self.lx.next(i)?;
             if let (Keep::FnsIn(_, last), false) = (self.keep, inside) {
                 if tok != Tok::End && self.line_of(*i) > last {
-                    self.out.truncate(at_item_end.out_len);
-                    self.copied = at_item_end.copied;
-                    self.cut = Some(item_end);
+                    self.out.truncate(item_end.out_len);
+                    self.copied = item_end.copied;
+                    self.cut = Some(item_end.at);
                     return Ok(());
                 }
             }
@@ -267,16 +272,14 @@ impl<'a, 'k> Masker<'a, 'k> {
                 }
                 Tok::Punct(b';') => {
                     cfg_test = false;
-                    item_end = *i;
                     item = self.end_item(item, *i);
-                    at_item_end = item;
+                    item_end = item;
                 }
                 Tok::Ident(s, e) => match &self.lx.b[s..e] {
                     b"fn" => {
                         if self.fn_item(i, keep_all)? {
-                            item_end = *i;
                             item = self.end_item(item, *i);
-                            at_item_end = item;
+                            item_end = item;
                         }
                         cfg_test = false;
                     }
@@ -285,9 +288,8 @@ impl<'a, 'k> Masker<'a, 'k> {
                         let blank_all = kw == b"mod" && cfg_test;
                         self.container(i, is_impl, blank_all, keep_all)?;
                         cfg_test = false;
-                        item_end = *i;
                         item = self.end_item(item, *i);
-                        at_item_end = item;
+                        item_end = item;
                     }
                     _ => {}
                 },

@@ -25,11 +25,11 @@ const MAX_CALL_DEPTH: usize = 48;
 /// about a hundred times its source's size, and router code spans many files; a file used again
 /// after it was dropped is parsed again.
 const MAX_PARSED_BYTES: usize = 256 << 10;
-/// A file larger than this is parsed [`WINDOW_LINES`] lines at a time, with the bodies of the fns
-/// outside them blanked (a generated router file of a few MB would otherwise take hundreds of MB
-/// as a tree).
+/// A file larger than this is parsed [`WINDOW_LINES`] lines at a time, with the items outside
+/// them blanked (a generated router file of a few MB would otherwise take hundreds of MB as a
+/// tree).
 const LARGE_FILE_BYTES: usize = 256 << 10;
-/// The lines of a large file whose fn bodies one parse keeps.
+/// The lines of a large file whose fns one parse keeps.
 const WINDOW_LINES: usize = 2048;
 /// The most work one analysis spends evaluating router code, counted as expressions evaluated
 /// plus routes copied (when a variable is read, a scope is forked for a branch): far above what
@@ -91,9 +91,9 @@ enum Leave {
 /// A file parsed again by the evaluator.
 struct Parsed {
     file: FileId,
-    /// The window of lines whose fns' bodies were kept, in a large file.
+    /// The window of lines whose fns were kept, in a large file.
     window: Option<usize>,
-    /// Otherwise the lines of the fns whose bodies were kept (sorted; `None`: every body).
+    /// Otherwise the lines of the fns that were kept (sorted; `None`: the whole file).
     kept: Option<Vec<usize>>,
     /// The size of the text parsed, whitespace aside.
     bytes: usize,
@@ -246,7 +246,8 @@ impl<'a> Evaluator<'a> {
     }
 
     /// The syntax tree of the file holding the fn named on `line`, parsed again from its text
-    /// (the index keeps none); in a large file only the fn bodies near it are kept. The most
+    /// (the index keeps none). With [`Leave::Unread`] it holds only the fns near that line in a
+    /// large file, and the file's router fns with the fn asked for in a small one. The most
     /// recently used trees stay parsed; a file that does not parse is a `parse-error` (a syntax
     /// error inside a fn body the indexer skipped shows here).
     fn ast(&mut self, file: FileId, line: usize, leave: Leave) -> Option<Rc<syn::File>> {
@@ -270,8 +271,7 @@ impl<'a> Evaluator<'a> {
             return Some(ast);
         }
         self.files_read.insert(file);
-        // A small file keeps the bodies of its router fns and of this fn; the handlers beside
-        // them are not read.
+        // A small file keeps its router fns and this fn; the handlers beside them are not read.
         let mut kept = None;
         let masked = match (window, leave) {
             (_, Leave::Nothing) => None,
