@@ -129,8 +129,11 @@ pub fn index_workspace(
 
     let limits = Limits::tool();
     let (mut load_time, mut link_time) = Default::default();
+    // The cache is only read while files are loaded; what the next one keeps is recorded after.
+    let mut kept_files = Vec::new();
+    let cached: &Cache = cache;
     while !jobs.is_empty() {
-        let contexts: Vec<_> = jobs
+        let contexts: Vec<FileContextOwned> = jobs
             .iter()
             .map(|job| {
                 let src = index.sources.get(job.file);
@@ -150,74 +153,75 @@ pub fn index_workspace(
             .collect();
         let mut next = Vec::new();
         let mut jobs_in_order = jobs.into_iter();
-        // A level is parsed in chunks, each linked before the next is parsed: the summaries of a
-        // chunk are moved into the index and freed while the next chunk is parsed, so the memory
-        // they hold is reused instead of adding up over a whole level.
-        for chunk in contexts.chunks(PARSE_CHUNK) {
-            let cached = &*cache;
-            let parse_chunk = || -> Vec<Loaded> {
-                chunk
-                    .par_iter()
-                    .map(|(path, file, child_dir, top, stamp)| {
-                        let job = FileJob {
-                            path,
-                            file: *file,
-                            child_dir,
-                            top_name: top.clone(),
-                            stamp: *stamp,
-                        };
-                        load_one(&job, limits, cached)
-                    })
-                    .collect()
-            };
-            // Without threads (none could be started), the parse runs where it is called: the
-            // analysis thread, whose stack is larger still.
-            let started = std::time::Instant::now();
-            let outcomes = match threads {
-                Some(threads) => threads.install(parse_chunk),
-                None => parse_chunk(),
-            };
-            load_time += started.elapsed();
-            let started = std::time::Instant::now();
-            let mut results = Vec::with_capacity(outcomes.len());
-            for ((path, file, ..), one) in chunk.iter().zip(outcomes) {
-                index.set_content_hash(*file, one.content);
-                if let Some(kept) = one.kept {
-                    cache.keep_file(path.clone(), kept);
-                }
-                results.push(one.parsed);
-            }
-            // Exact capacity: the fn list is the index's largest table; doubling would leave up
-            // to half of it unused at the peak.
-            let chunk_fns: usize = results
-                .iter()
-                .map(|r| r.as_ref().map_or(0, |(_, s)| s.fns.len()))
-                .sum();
-            index.fns.reserve_exact(chunk_fns);
-            for result in results {
-                let job = jobs_in_order.next().expect("one job per result");
-                match result {
-                    // The text is dropped: it is read again if a diagnostic or the router stage
-                    // needs it (few files do).
-                    Ok((_text, summary)) => {
-                        index.lines += summary.lines;
-                        if summary.mentions_inline_allow {
-                            index.inline_allow_files.insert(job.file);
-                        }
-                        next.extend(link(&mut index, &job, summary, ws, exclude, &mut loaded));
+        // A level is parsed in chunks, each linked while the next is parsed: the summaries of a
+        // chunk are moved into the index and freed, so the memory they hold is reused instead of
+        // adding up over a whole level, and the linking (on this thread) costs no parse time.
+        let chunks: Vec<&[FileContextOwned]> = contexts.chunks(PARSE_CHUNK).collect();
+        let started = std::time::Instant::now();
+        let mut parsed = Some(match threads {
+            Some(threads) => threads.install(|| load_chunk(chunks[0], limits, cached, true)),
+            None => load_chunk(chunks[0], limits, cached, false),
+        });
+        for (k, chunk) in chunks.iter().enumerate() {
+            let outcomes = parsed.take().expect("each chunk is parsed before it is linked");
+            let link_chunk = || {
+                let started = std::time::Instant::now();
+                let mut results = Vec::with_capacity(outcomes.len());
+                for ((path, file, ..), one) in chunk.iter().zip(outcomes) {
+                    index.set_content_hash(*file, one.content);
+                    if let Some(kept) = one.kept {
+                        kept_files.push((path.clone(), kept));
                     }
-                    Err((text, mut problem)) => {
-                        index.sources.set_text(job.file, text);
-                        if let (Some(at), true) = (job.declared_at, problem.loc.line == 0) {
-                            problem.loc = at;
+                    results.push(one.parsed);
+                }
+                // Exact capacity: the fn list is the index's largest table; doubling would leave
+                // up to half of it unused at the peak.
+                let chunk_fns: usize = results
+                    .iter()
+                    .map(|r| r.as_ref().map_or(0, |(_, s)| s.fns.len()))
+                    .sum();
+                index.fns.reserve_exact(chunk_fns);
+                for result in results {
+                    let job = jobs_in_order.next().expect("one job per result");
+                    match result {
+                        // The text is dropped: it is read again if a diagnostic or the router
+                        // stage needs it (few files do).
+                        Ok((_text, summary)) => {
+                            index.lines += summary.lines;
+                            if summary.mentions_inline_allow {
+                                index.inline_allow_files.insert(job.file);
+                            }
+                            next.extend(link(&mut index, &job, summary, ws, exclude, &mut loaded));
                         }
-                        index.problems.push(problem);
+                        Err((text, mut problem)) => {
+                            index.sources.set_text(job.file, text);
+                            if let (Some(at), true) = (job.declared_at, problem.loc.line == 0) {
+                                problem.loc = at;
+                            }
+                            index.problems.push(problem);
+                        }
                     }
                 }
+                link_time += started.elapsed();
+            };
+            match (threads, chunks.get(k + 1)) {
+                (Some(threads), Some(following)) => threads.in_place_scope(|scope| {
+                    let slot = &mut parsed;
+                    scope.spawn(move |_| *slot = Some(load_chunk(following, limits, cached, true)));
+                    link_chunk();
+                }),
+                (None, Some(following)) => {
+                    link_chunk();
+                    parsed = Some(load_chunk(following, limits, cached, false));
+                }
+                (_, None) => link_chunk(),
             }
-            link_time += started.elapsed();
         }
+        load_time += started.elapsed();
         jobs = next;
+    }
+    for (path, kept) in kept_files {
+        cache.keep_file(path, kept);
     }
     crate::timings::report("load", load_time);
     crate::timings::report("link", link_time);
@@ -254,6 +258,35 @@ pub fn summarize_bytes(bytes: Vec<u8>, limits: Limits) -> Result<FileSummary, Pa
     parse_bytes(bytes, &cx, limits)
         .map(|(_, s)| s)
         .map_err(|(_, p)| p)
+}
+
+/// A file to load: its path, id, the directory of its child modules, its module's name, and
+/// its stamp when it was found.
+type FileContextOwned = (PathBuf, FileId, PathBuf, String, Option<cache::Stamp>);
+
+/// Loads a chunk of files, in parallel on the current thread pool or one after the other on the
+/// calling thread (without threads, the analysis thread: its stack is larger still).
+fn load_chunk(
+    chunk: &[FileContextOwned],
+    limits: Limits,
+    cache: &Cache,
+    parallel: bool,
+) -> Vec<Loaded> {
+    let load = |(path, file, child_dir, top, stamp): &FileContextOwned| {
+        let job = FileJob {
+            path,
+            file: *file,
+            child_dir,
+            top_name: top.clone(),
+            stamp: *stamp,
+        };
+        load_one(&job, limits, cache)
+    };
+    if parallel {
+        chunk.par_iter().map(load).collect()
+    } else {
+        chunk.iter().map(load).collect()
+    }
 }
 
 /// One file to load, with where it sits.
