@@ -160,12 +160,13 @@ fn explicit(
     }
 }
 
-/// One `use` still to resolve.
-struct Import {
+/// One `use` still to resolve (borrowed from the index: there is one per `use` of the
+/// workspace, and each is tried at least once per round).
+struct Import<'a> {
     module: ModuleId,
     /// The name it binds; `None` for a glob.
-    name: Option<String>,
-    path: Vec<String>,
+    name: Option<&'a str>,
+    path: &'a [String],
 }
 
 /// The def-map under construction.
@@ -174,7 +175,7 @@ struct Builder<'a> {
     imports: Vec<FxHashMap<String, PerNs>>,
     glob_edges: Vec<Vec<ModuleId>>,
     /// Per module: names that pending named imports may still bind, with how many.
-    pending_names: Vec<FxHashMap<String, usize>>,
+    pending_names: Vec<FxHashMap<&'a str, usize>>,
     /// Per module: globs not yet resolved.
     pending_globs: Vec<usize>,
     /// Settling: indeterminate names count as absent.
@@ -205,11 +206,11 @@ pub fn build(index: &Index) -> DefMap {
         for (name, entries) in &module.entries {
             for entry in entries {
                 if let LinkedEntry::Use(path) = entry {
-                    *b.pending_names[m].entry(name.clone()).or_default() += 1;
+                    *b.pending_names[m].entry(name.as_str()).or_default() += 1;
                     pending.push(Import {
                         module: module_id,
-                        name: Some(name.clone()),
-                        path: path.clone(),
+                        name: Some(name.as_str()),
+                        path,
                     });
                 }
             }
@@ -219,12 +220,13 @@ pub fn build(index: &Index) -> DefMap {
             pending.push(Import {
                 module: module_id,
                 name: None,
-                path: glob.clone(),
+                path: glob,
             });
         }
     }
-    // Deterministic order (module entries are a hash map).
-    pending.sort_by(|a, b| (a.module, &a.name, &a.path).cmp(&(b.module, &b.name, &b.path)));
+    // Deterministic order (module entries are a hash map); imports that compare equal are the
+    // same import, so an unstable sort is as deterministic.
+    pending.sort_unstable_by(|a, b| (a.module, a.name, a.path).cmp(&(b.module, b.name, b.path)));
 
     let mut bound_hit = None;
     while !pending.is_empty() {
@@ -283,10 +285,10 @@ impl Builder<'_> {
         let m = import.module.0;
         match &import.name {
             Some(name) => {
-                if let Some(count) = self.pending_names[m].get_mut(name) {
+                if let Some(count) = self.pending_names[m].get_mut(*name) {
                     *count -= 1;
                     if *count == 0 {
-                        self.pending_names[m].remove(name);
+                        self.pending_names[m].remove(*name);
                     }
                 }
             }
@@ -307,7 +309,7 @@ impl Builder<'_> {
         let m = import.module;
         match &import.name {
             None => {
-                let target = self.resolve_path(m, &import.path)?;
+                let target = self.resolve_path(m, import.path)?;
                 if let Some(Resolved::Mod(target)) = target.types {
                     if target != m && !self.glob_edges[m.0].contains(&target) {
                         self.glob_edges[m.0].push(target);
@@ -325,15 +327,15 @@ impl Builder<'_> {
                             ..PerNs::default()
                         },
                         None => PerNs {
-                            external: Some(import.path.clone()),
+                            external: Some(import.path.to_vec()),
                             ..PerNs::default()
                         },
                     }
                 } else {
-                    self.resolve_path(m, &import.path)?
+                    self.resolve_path(m, import.path)?
                 };
                 if !bound.is_empty() {
-                    let slot = self.imports[m.0].entry(name.clone()).or_default();
+                    let slot = self.imports[m.0].entry(name.to_string()).or_default();
                     *slot = std::mem::take(slot).or(bound);
                 }
                 Ok(())

@@ -163,7 +163,9 @@ pub fn index_workspace(
             None => load_chunk(chunks[0], limits, cached, false),
         });
         for (k, chunk) in chunks.iter().enumerate() {
-            let outcomes = parsed.take().expect("each chunk is parsed before it is linked");
+            let outcomes = parsed
+                .take()
+                .expect("each chunk is parsed before it is linked");
             let link_chunk = || {
                 let started = std::time::Instant::now();
                 let mut results = Vec::with_capacity(outcomes.len());
