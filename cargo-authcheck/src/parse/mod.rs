@@ -225,6 +225,8 @@ pub fn index_workspace(
     for (path, kept) in kept_files {
         cache.keep_file(path, kept);
     }
+    // `load` is the wall time of reading, parsing and linking; `link` the part of it spent
+    // linking (while the next chunk was parsed).
     crate::timings::report("load", load_time);
     crate::timings::report("link", link_time);
     let _t = crate::timings::phase("names");
