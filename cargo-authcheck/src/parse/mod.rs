@@ -129,9 +129,6 @@ pub fn index_workspace(
 
     let limits = Limits::tool();
     let (mut load_time, mut link_time) = Default::default();
-    // The cache is only read while files are loaded; what the next one keeps is recorded after.
-    let mut kept_files = Vec::new();
-    let cached: &Cache = cache;
     while !jobs.is_empty() {
         let contexts: Vec<FileContextOwned> = jobs
             .iter()
@@ -159,13 +156,16 @@ pub fn index_workspace(
         let chunks: Vec<&[FileContextOwned]> = contexts.chunks(PARSE_CHUNK).collect();
         let started = std::time::Instant::now();
         let mut parsed = Some(match threads {
-            Some(threads) => threads.install(|| load_chunk(chunks[0], limits, cached, true)),
-            None => load_chunk(chunks[0], limits, cached, false),
+            Some(threads) => threads.install(|| load_chunk(chunks[0], limits, cache, true)),
+            None => load_chunk(chunks[0], limits, cache, false),
         });
         for (k, chunk) in chunks.iter().enumerate() {
             let outcomes = parsed
                 .take()
                 .expect("each chunk is parsed before it is linked");
+            // The cache is read while the next chunk loads: what the next cache keeps of this
+            // chunk is recorded once it has.
+            let mut kept_files = Vec::new();
             let link_chunk = || {
                 let started = std::time::Instant::now();
                 let mut results = Vec::with_capacity(outcomes.len());
@@ -206,6 +206,7 @@ pub fn index_workspace(
                 }
                 link_time += started.elapsed();
             };
+            let cached: &Cache = cache;
             match (threads, chunks.get(k + 1)) {
                 (Some(threads), Some(following)) => threads.in_place_scope(|scope| {
                     let slot = &mut parsed;
@@ -218,12 +219,13 @@ pub fn index_workspace(
                 }
                 (_, None) => link_chunk(),
             }
+            // New summaries go to the next cache file at once (not held until the end).
+            for (path, kept) in kept_files {
+                cache.keep_file(path, kept);
+            }
         }
         load_time += started.elapsed();
         jobs = next;
-    }
-    for (path, kept) in kept_files {
-        cache.keep_file(path, kept);
     }
     // `load` is the wall time of reading, parsing and linking; `link` the part of it spent
     // linking (while the next chunk was parsed).
