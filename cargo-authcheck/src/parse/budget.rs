@@ -18,10 +18,11 @@
 
 use super::lexer::{is_ident_continue, Bad, Lexer, Tok};
 
-/// The stack of the tool's parse threads.
+/// The stack the tool's nesting budget is made for: a file is parsed only if it fits in it.
 pub const PARSE_STACK: usize = 64 << 20;
-/// The stack of the thread that runs everything after parsing (router evaluation re-parses the
-/// router files accepted under [`PARSE_STACK`]'s budget and recurses over them once more).
+/// The stack of the tool's threads: the analysis thread and the pool that parses, evaluates the
+/// routers and classifies the routes (router evaluation re-parses the router files accepted
+/// under [`PARSE_STACK`]'s budget and recurses over them once more).
 pub const ANALYSIS_STACK: usize = 4 * PARSE_STACK;
 
 /// A brace: blocks 22 KiB, `mod`/`fn`/`impl` bodies 34 KiB, `if` 25 KiB.
@@ -58,7 +59,7 @@ impl Limits {
         Limits { budget: stack / 2 }
     }
 
-    /// The limits of the tool's own parse threads.
+    /// The limits the tool parses under (its threads' stacks are larger still).
     pub const fn tool() -> Limits {
         Limits::for_stack(PARSE_STACK)
     }

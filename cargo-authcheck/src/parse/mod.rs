@@ -3,8 +3,8 @@
 //! summaries into the [`Index`].
 //!
 //! Each file goes through [`budget`] (is it too deeply nested to parse safely?), [`mask`] (fn
-//! bodies that cannot matter are blanked) and `syn`, on threads whose stack the tool sets
-//! ([`budget::PARSE_STACK`]).
+//! bodies that cannot matter are blanked) and `syn`, on threads whose stack the tool sets (at
+//! least [`budget::PARSE_STACK`]).
 
 pub mod budget;
 mod lexer;
