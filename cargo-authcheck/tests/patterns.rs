@@ -96,6 +96,55 @@ async fn main() {
     );
 }
 
+/// The evaluator parses a router file with every item it does not read blanked whole and finds
+/// each fn again by the position of its name: router fns in inline modules, impls, trait
+/// defaults and fn bodies, beside items of every shape (some on the same line), are all followed.
+#[test]
+fn router_fns_among_items_of_every_shape() {
+    let lib = r#"
+use axum::{routing::get, Router};
+const PREFIX: &str = "/v1"; const N: u8 = { 1 };
+macro_rules! noop { ($e:expr) => { $e } }
+extern "C" { fn abs(x: i32) -> i32; }
+pub struct Api { pub name: String }
+pub enum Kind { A { x: u8 }, B }
+pub async fn open() {} pub async fn closed(_a: RequireAuth) {}
+pub trait Routes { fn extra(self) -> Router where Self: Sized { Router::new().route("/trait", get(open)) } }
+impl Routes for Api {}
+impl Api {
+    pub fn new() -> Self { Api { name: String::new() } }
+    pub fn routes(&self) -> Router { inner::router().route("/impl", get(closed)) }
+}
+pub mod inner {
+    use super::*;
+    pub struct Unused;
+    pub fn router() -> Router { Router::new().route("/inner", get(open)) }
+    pub async fn handler() {}
+}
+#[cfg(test)]
+mod tests { fn router() -> axum::Router { axum::Router::new().route("/test-only", axum::routing::get(|| async {})) } }
+pub fn r#loop() -> Router {
+    fn local() -> Router { Router::new().route("/local", get(closed)) }
+    local().nest(PREFIX, Router::new().route("/nested", get(open)))
+}
+pub fn app() -> Router { let api = Api { name: noop!(String::new()) }; api.routes().merge(r#loop()).merge(Api::new().extra()) }
+"#;
+    let (rows, code, problems) = table(lib, None, None);
+    assert_eq!(code, 0, "{problems}");
+    assert_eq!(
+        rows,
+        vec![
+            row("GET", "/impl", "extractor"),
+            row("GET", "/inner", "none"),
+            row("GET", "/local", "extractor"),
+            row("GET", "/trait", "none"),
+            row("GET", "/v1/nested", "none"),
+        ],
+        "{problems}"
+    );
+    assert_eq!(problems, "[]");
+}
+
 #[test]
 fn aliases_own_types_and_extension_traits() {
     let lib = r#"
