@@ -41,6 +41,17 @@ pub struct Masked {
     pub masked_any: bool,
 }
 
+impl Masked {
+    /// The blanked text, or `original` when nothing was blanked.
+    fn or_original(self, original: &str) -> String {
+        if self.masked_any {
+            self.text
+        } else {
+            original.to_string()
+        }
+    }
+}
+
 /// The file with irrelevant fn bodies (and `#[cfg(test)] mod` contents) blanked; `None`
 /// when the lexer cannot follow the file.
 pub fn mask_bodies(text: &str) -> Option<Masked> {
@@ -94,13 +105,8 @@ pub fn keep_only_fns_in(
             line: line - newlines,
         }
     });
-    let m = m.finish();
     Some(Window {
-        text: if m.masked_any {
-            m.text
-        } else {
-            text.to_string()
-        },
+        text: m.finish().or_original(text),
         cut,
     })
 }
@@ -109,12 +115,7 @@ pub fn keep_only_fns_in(
 /// 1-based `lines` (sorted): the router evaluator reads router fns, not the handlers beside them.
 /// `None` when the lexer cannot follow the file.
 pub fn keep_only_fns_at(text: &str, lines: &[usize]) -> Option<String> {
-    let m = mask(text, Keep::FnsAt(lines))?;
-    Some(if m.masked_any {
-        m.text
-    } else {
-        text.to_string()
-    })
+    Some(mask(text, Keep::FnsAt(lines))?.or_original(text))
 }
 
 fn mask(text: &str, keep: Keep) -> Option<Masked> {

@@ -130,22 +130,18 @@ pub fn index_workspace(
     let limits = Limits::tool();
     let (mut load_time, mut link_time) = Default::default();
     while !jobs.is_empty() {
-        let contexts: Vec<FileContextOwned> = jobs
+        let contexts: Vec<FileToLoad> = jobs
             .iter()
-            .map(|job| {
-                let src = index.sources.get(job.file);
-                let top = index.modules[job.module.0]
+            .map(|job| FileToLoad {
+                path: index.sources.get(job.file).path.clone(),
+                file: job.file,
+                child_dir: job.child_dir.clone(),
+                top_name: index.modules[job.module.0]
                     .path
                     .last()
                     .cloned()
-                    .unwrap_or_default();
-                (
-                    src.path.clone(),
-                    job.file,
-                    job.child_dir.clone(),
-                    top,
-                    job.stamp,
-                )
+                    .unwrap_or_default(),
+                stamp: job.stamp,
             })
             .collect();
         let mut next = Vec::new();
@@ -153,7 +149,7 @@ pub fn index_workspace(
         // A level is parsed in chunks, each linked while the next is parsed: the summaries of a
         // chunk are moved into the index and freed, so the memory they hold is reused instead of
         // adding up over a whole level, and the linking (on this thread) costs no parse time.
-        let chunks: Vec<&[FileContextOwned]> = contexts.chunks(PARSE_CHUNK).collect();
+        let chunks: Vec<&[FileToLoad]> = contexts.chunks(PARSE_CHUNK).collect();
         let started = std::time::Instant::now();
         let mut parsed = Some(match threads {
             Some(threads) => threads.install(|| load_chunk(chunks[0], limits, cache, true)),
@@ -169,10 +165,10 @@ pub fn index_workspace(
             let link_chunk = || {
                 let started = std::time::Instant::now();
                 let mut results = Vec::with_capacity(outcomes.len());
-                for ((path, file, ..), one) in chunk.iter().zip(outcomes) {
-                    index.set_content_hash(*file, one.content);
+                for (to_load, one) in chunk.iter().zip(outcomes) {
+                    index.set_content_hash(to_load.file, one.content);
                     if let Some(kept) = one.kept {
-                        kept_files.push((path.clone(), kept));
+                        kept_files.push((to_load.path.clone(), kept));
                     }
                     results.push(one.parsed);
                 }
@@ -266,28 +262,10 @@ pub fn summarize_bytes(bytes: Vec<u8>, limits: Limits) -> Result<FileSummary, Pa
         .map_err(|(_, p)| p)
 }
 
-/// A file to load: its path, id, the directory of its child modules, its module's name, and
-/// its stamp when it was found.
-type FileContextOwned = (PathBuf, FileId, PathBuf, String, Option<cache::Stamp>);
-
 /// Loads a chunk of files, in parallel on the current thread pool or one after the other on the
 /// calling thread (without threads, the analysis thread: its stack is larger still).
-fn load_chunk(
-    chunk: &[FileContextOwned],
-    limits: Limits,
-    cache: &Cache,
-    parallel: bool,
-) -> Vec<Loaded> {
-    let load = |(path, file, child_dir, top, stamp): &FileContextOwned| {
-        let job = FileJob {
-            path,
-            file: *file,
-            child_dir,
-            top_name: top.clone(),
-            stamp: *stamp,
-        };
-        load_one(&job, limits, cache)
-    };
+fn load_chunk(chunk: &[FileToLoad], limits: Limits, cache: &Cache, parallel: bool) -> Vec<Loaded> {
+    let load = |file: &FileToLoad| load_one(file, limits, cache);
     if parallel {
         chunk.par_iter().map(load).collect()
     } else {
@@ -295,11 +273,12 @@ fn load_chunk(
     }
 }
 
-/// One file to load, with where it sits.
-struct FileJob<'a> {
-    path: &'a Path,
+/// One file to load, with where it sits: its path, id, the directory of its child modules, its
+/// module's name, and its stamp when it was found.
+struct FileToLoad {
+    path: PathBuf,
     file: FileId,
-    child_dir: &'a Path,
+    child_dir: PathBuf,
     top_name: String,
     stamp: Option<cache::Stamp>,
 }
@@ -313,10 +292,10 @@ struct Loaded {
 
 /// Loads one file on a worker thread: its cached summary when the file (or its content) is
 /// unchanged, else its summary parsed afresh.
-fn load_one(job: &FileJob, limits: Limits, cache: &Cache) -> Loaded {
-    let context = cache::context_key(job.file, job.child_dir, &job.top_name, limits);
+fn load_one(job: &FileToLoad, limits: Limits, cache: &Cache) -> Loaded {
+    let context = cache::context_key(job.file, &job.child_dir, &job.top_name, limits);
     let stamp = job.stamp;
-    let cached = cache.file(job.path).filter(|c| c.context == context);
+    let cached = cache.file(&job.path).filter(|c| c.context == context);
     let reuse = |c: &cache::CachedFile, stamp: cache::Stamp| {
         cache.summary(c).map(|summary| Loaded {
             parsed: Ok((String::new(), summary)),
@@ -331,7 +310,7 @@ fn load_one(job: &FileJob, limits: Limits, cache: &Cache) -> Loaded {
             }
         }
     }
-    let bytes = match std::fs::read(job.path) {
+    let bytes = match std::fs::read(&job.path) {
         Ok(b) => b,
         Err(e) => {
             let message = format!("cannot read `{}`: {e}", job.path.display());
@@ -353,7 +332,7 @@ fn load_one(job: &FileJob, limits: Limits, cache: &Cache) -> Loaded {
     let file_dir = job.path.parent().unwrap_or(Path::new("."));
     let cx = FileContext {
         file: job.file,
-        child_dir: job.child_dir,
+        child_dir: &job.child_dir,
         file_dir,
         top_name: job.top_name.clone(),
     };

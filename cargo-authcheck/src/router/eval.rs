@@ -137,18 +137,10 @@ pub struct Evaluator<'a> {
     pub serve_sites: Vec<Loc>,
     /// Where a router was built (`Router::new()` and the like), first seen.
     pub built_at: Option<Loc>,
-    /// What [`Evaluator::is_router_fn`] found of each fn so far.
-    router_fns: Vec<std::cell::Cell<RouterFn>>,
+    /// What [`Evaluator::is_router_fn`] found of each fn so far (`None`: not asked yet).
+    router_fns: Vec<std::cell::Cell<Option<bool>>>,
     /// Whether the workspace declares a type alias of a router type (worked out on first use).
     router_alias: std::cell::OnceCell<bool>,
-}
-
-/// Whether a fn returns a router (or a layer, a service builder..), once worked out.
-#[derive(Clone, Copy)]
-enum RouterFn {
-    Unknown,
-    Yes,
-    No,
 }
 
 impl<'a> Evaluator<'a> {
@@ -172,7 +164,7 @@ impl<'a> Evaluator<'a> {
             exhausted: false,
             serve_sites: Vec::new(),
             built_at: None,
-            router_fns: vec![std::cell::Cell::new(RouterFn::Unknown); index.fns.len()],
+            router_fns: vec![std::cell::Cell::new(None); index.fns.len()],
             router_alias: std::cell::OnceCell::new(),
         }
     }
@@ -181,13 +173,11 @@ impl<'a> Evaluator<'a> {
     /// evaluator asks it of every fn of the files and types it reads).
     pub fn is_router_fn(&self, f: FnId) -> bool {
         let known = &self.router_fns[f.0];
-        match known.get() {
-            RouterFn::Yes => return true,
-            RouterFn::No => return false,
-            RouterFn::Unknown => {}
+        if let Some(answer) = known.get() {
+            return answer;
         }
         let answer = self.returns_router(f);
-        known.set(if answer { RouterFn::Yes } else { RouterFn::No });
+        known.set(Some(answer));
         answer
     }
 
@@ -453,12 +443,10 @@ impl<'a> Evaluator<'a> {
         if plain_call {
             // Kept from the second call on: most router fns are called once, and a copy of
             // every result would double what the evaluation holds.
-            match self.memo.get_mut(&f) {
-                Some(kept) => *kept = Some(value.clone()),
-                None => {
-                    self.memo.insert(f, None);
-                }
-            }
+            self.memo
+                .entry(f)
+                .and_modify(|kept| *kept = Some(value.clone()))
+                .or_insert(None);
         }
         value
     }
