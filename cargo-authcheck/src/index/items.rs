@@ -225,3 +225,76 @@ pub struct FileSummary {
     /// read again by the rule that applies them.
     pub mentions_inline_allow: bool,
 }
+
+impl FileSummary {
+    /// Adds the summary of the items that follow in the same file (a later window of it, see
+    /// `parse::windows`): its top module's names join this top module's, and its inline modules
+    /// and fns follow these, their file-local indices moved past them. The result is the
+    /// summary of both texts parsed as one.
+    pub fn append(&mut self, next: FileSummary) {
+        // Every field named: a new one has to be joined here too.
+        let FileSummary {
+            modules,
+            fns,
+            extractor_impls,
+            openapi_docs,
+            mod_decls,
+            defined_schemes,
+            typed_paths,
+            lines,
+            mentions_inline_allow,
+        } = next;
+        let module_base = self.modules.len() - 1;
+        let fn_base = self.fns.len();
+        let module = |local: usize| if local == 0 { 0 } else { module_base + local };
+        let moved = |(name, entry): (String, Entry)| {
+            let entry = match entry {
+                Entry::Fn(i) => Entry::Fn(fn_base + i),
+                Entry::Mod(i) => Entry::Mod(module(i)),
+                other => other,
+            };
+            (name, entry)
+        };
+        let mut modules = modules.into_iter();
+        if let Some(top) = modules.next() {
+            let own = &mut self.modules[0];
+            own.entries.extend(top.entries.into_iter().map(moved));
+            own.globs.extend(top.globs);
+            // A new `use` goes after the last one; without one, where the first text said.
+            if let Some(slot @ ImportSlot::AfterUse(_)) = top.import_slot {
+                own.import_slot = Some(slot);
+            }
+        }
+        for mut inline in modules {
+            inline.parent = inline.parent.map(module);
+            inline.entries = inline.entries.into_iter().map(moved).collect();
+            self.modules.push(inline);
+        }
+        self.fns.extend(fns.into_iter().map(|mut f| {
+            f.module = module(f.module);
+            f
+        }));
+        self.extractor_impls
+            .extend(extractor_impls.into_iter().map(|mut i| {
+                i.module = module(i.module);
+                i
+            }));
+        self.openapi_docs.extend(
+            openapi_docs
+                .into_iter()
+                .map(|(local, doc)| (module(local), doc)),
+        );
+        self.mod_decls.extend(mod_decls.into_iter().map(|mut d| {
+            d.module = module(d.module);
+            d
+        }));
+        self.defined_schemes.extend(defined_schemes);
+        self.typed_paths.extend(
+            typed_paths
+                .into_iter()
+                .map(|(local, name, path)| (module(local), name, path)),
+        );
+        self.lines += lines;
+        self.mentions_inline_allow |= mentions_inline_allow;
+    }
+}

@@ -39,6 +39,10 @@ pub struct Masked {
     /// The blanked text (empty when nothing was blanked).
     pub text: String,
     pub masked_any: bool,
+    /// [`mask_bodies`]: where top-level items end, as byte offsets of the text parsed (the
+    /// blanked text, or the original when nothing was blanked), ascending. A large file is
+    /// parsed a few of its items at a time, cut at these ([`super::windows`]).
+    pub item_ends: Vec<usize>,
 }
 
 impl Masked {
@@ -139,6 +143,8 @@ struct Masker<'a, 'k> {
     /// Fn bodies kept so far ([`Keep::FnsIn`], [`Keep::FnsAt`]): an item that keeps none is
     /// blanked whole.
     kept: usize,
+    /// Where top-level items end in the output ([`Keep::IndexRelevant`]; see [`Masked`]).
+    item_ends: Vec<usize>,
 }
 
 /// Where an item starts, and what the output held then (to blank the item whole once it turns
@@ -162,6 +168,7 @@ impl<'a, 'k> Masker<'a, 'k> {
             line: (0, 1),
             cut: None,
             kept: 0,
+            item_ends: Vec::new(),
         }
     }
 
@@ -174,18 +181,21 @@ impl<'a, 'k> Masker<'a, 'k> {
             return Masked {
                 text: self.out,
                 masked_any: true,
+                item_ends: self.item_ends,
             };
         }
         if self.copied == 0 {
             return Masked {
                 text: String::new(),
                 masked_any: false,
+                item_ends: self.item_ends,
             };
         }
         self.out.push_str(&self.text[self.copied..]);
         Masked {
             text: self.out,
             masked_any: true,
+            item_ends: self.item_ends,
         }
     }
 
@@ -233,6 +243,16 @@ impl<'a, 'k> Masker<'a, 'k> {
         self.item_start(end)
     }
 
+    /// A complete item ends at `end`; a top-level one is where the index may cut the file.
+    /// What is not copied yet will be copied as it is, so its output offset follows.
+    fn complete_item(&mut self, start: ItemStart, end: usize, inside: bool) -> ItemStart {
+        let item = self.end_item(start, end);
+        if !inside && matches!(self.keep, Keep::IndexRelevant) {
+            self.item_ends.push(self.out.len() + end - self.copied);
+        }
+        item
+    }
+
     /// The items of a file (or of a `mod`/`impl`/`trait` body when `inside`).
     fn items(&mut self, i: &mut usize, inside: bool, keep_all: bool) -> Result<(), Bad> {
         let mut cfg_test = false;
@@ -273,13 +293,13 @@ impl<'a, 'k> Masker<'a, 'k> {
                 }
                 Tok::Punct(b';') => {
                     cfg_test = false;
-                    item = self.end_item(item, *i);
+                    item = self.complete_item(item, *i, inside);
                     item_end = item;
                 }
                 Tok::Ident(s, e) => match &self.lx.b[s..e] {
                     b"fn" => {
                         if self.fn_item(i, keep_all)? {
-                            item = self.end_item(item, *i);
+                            item = self.complete_item(item, *i, inside);
                             item_end = item;
                         }
                         cfg_test = false;
@@ -289,7 +309,7 @@ impl<'a, 'k> Masker<'a, 'k> {
                         let blank_all = kw == b"mod" && cfg_test;
                         self.container(i, is_impl, blank_all, keep_all)?;
                         cfg_test = false;
-                        item = self.end_item(item, *i);
+                        item = self.complete_item(item, *i, inside);
                         item_end = item;
                     }
                     _ => {}

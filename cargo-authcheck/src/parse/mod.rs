@@ -9,6 +9,7 @@
 pub mod budget;
 mod lexer;
 mod mask;
+mod windows;
 
 use rustc_hash::FxHashMap;
 use std::path::{Path, PathBuf};
@@ -70,7 +71,10 @@ fn find_file(path: &Path) -> Option<(FileIdentity, Option<cache::Stamp>)> {
     Some((identity, cache::Stamp::from_metadata(&meta)))
 }
 
-type Parsed = Result<(String, FileSummary), (String, ParseProblem)>;
+/// A file's summary, or the problem that keeps it from being analysed with the file's text (for
+/// the diagnostic's snippet). A parsed file's text is dropped at once: a chunk of large files
+/// would otherwise hold every text until the chunk is linked.
+type Parsed = Result<FileSummary, (String, ParseProblem)>;
 
 /// Builds the index of every crate in the workspace; files unchanged since `cache` was written
 /// are not parsed again. Files are parsed on `threads` (their stacks at least
@@ -176,15 +180,15 @@ pub fn index_workspace(
                 // up to half of it unused at the peak.
                 let chunk_fns: usize = results
                     .iter()
-                    .map(|r| r.as_ref().map_or(0, |(_, s)| s.fns.len()))
+                    .map(|r| r.as_ref().map_or(0, |s| s.fns.len()))
                     .sum();
                 index.fns.reserve_exact(chunk_fns);
                 for result in results {
                     let job = jobs_in_order.next().expect("one job per result");
                     match result {
-                        // The text is dropped: it is read again if a diagnostic or the router
+                        // The text was dropped: it is read again if a diagnostic or the router
                         // stage needs it (few files do).
-                        Ok((_text, summary)) => {
+                        Ok(summary) => {
                             index.lines += summary.lines;
                             if summary.mentions_inline_allow {
                                 index.inline_allow_files.insert(job.file);
@@ -244,9 +248,7 @@ fn is_excluded(path: &Path, root: &Path, exclude: &Exclude) -> bool {
 /// do not call it on a thread that holds `syn` trees whose spans are still needed.
 pub fn summarize_file(path: &Path, limits: Limits) -> Result<FileSummary, ParseProblem> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    parse_one(path, FileId(0), dir, "file".into(), limits)
-        .map(|(_, s)| s)
-        .map_err(|(_, p)| p)
+    parse_one(path, FileId(0), dir, "file".into(), limits).map_err(|(_, p)| p)
 }
 
 /// [`summarize_file`] for contents already in memory (they need not be UTF-8).
@@ -257,9 +259,7 @@ pub fn summarize_bytes(bytes: Vec<u8>, limits: Limits) -> Result<FileSummary, Pa
         file_dir: Path::new("."),
         top_name: "file".into(),
     };
-    parse_bytes(bytes, &cx, limits)
-        .map(|(_, s)| s)
-        .map_err(|(_, p)| p)
+    parse_bytes(bytes, &cx, limits).map_err(|(_, p)| p)
 }
 
 /// Loads a chunk of files, in parallel on the current thread pool or one after the other on the
@@ -298,7 +298,7 @@ fn load_one(job: &FileToLoad, limits: Limits, cache: &Cache) -> Loaded {
     let cached = cache.file(&job.path).filter(|c| c.context == context);
     let reuse = |c: &cache::CachedFile, stamp: cache::Stamp| {
         cache.summary(c).map(|summary| Loaded {
-            parsed: Ok((String::new(), summary)),
+            parsed: Ok(summary),
             content: c.content,
             kept: Some(cache::Kept::Loaded(c.restamped(stamp))),
         })
@@ -338,7 +338,7 @@ fn load_one(job: &FileToLoad, limits: Limits, cache: &Cache) -> Loaded {
     };
     let parsed = parse_bytes(bytes, &cx, limits);
     let kept = match (&parsed, stamp, cache.enabled()) {
-        (Ok((_, summary)), Some(stamp), true) => Some(cache::Kept::New {
+        (Ok(summary), Some(stamp), true) => Some(cache::Kept::New {
             stamp,
             content,
             context,
@@ -353,7 +353,7 @@ fn load_one(job: &FileToLoad, limits: Limits, cache: &Cache) -> Loaded {
     }
 }
 
-/// Reads and parses one file on a worker thread; returns its text either way.
+/// Reads and parses one file on a worker thread.
 fn parse_one(
     path: &Path,
     file: FileId,
@@ -393,7 +393,7 @@ fn problem_at(file: FileId, line: usize, column: usize, message: String) -> Pars
     }
 }
 
-/// Checks and parses a file's contents into its summary; returns its text either way.
+/// Checks and parses a file's contents into its summary.
 fn parse_bytes(bytes: Vec<u8>, cx: &FileContext, limits: Limits) -> Parsed {
     let problem =
         |line: usize, column: usize, message: String| problem_at(cx.file, line, column, message);
@@ -434,11 +434,39 @@ fn parse_bytes(bytes: Vec<u8>, cx: &FileContext, limits: Limits) -> Parsed {
     // Fast path: fn bodies that cannot matter are blanked out before `syn` sees them (see
     // [`mask`]); the summary is the same as from the full text. A syntax error inside a blanked
     // body goes unseen here; the router evaluator reports it if it reads that body.
-    let masked = match mask::mask_bodies(&text) {
-        Some(m) if m.masked_any && !full_parse_forced() => Some(m.text),
-        _ => None,
+    let mask = mask::mask_bodies(&text).filter(|_| !full_parse_forced());
+    let (source, item_ends) = match &mask {
+        Some(m) if m.masked_any => (m.text.as_str(), m.item_ends.as_slice()),
+        Some(m) => (text.as_str(), m.item_ends.as_slice()),
+        None => (text.as_str(), &[][..]),
     };
-    let result = syn::parse_file(masked.as_deref().unwrap_or(&text))
+    // A large file is parsed a window of its items at a time (see [`windows`]).
+    let in_windows = if source.len() > windows::WINDOW_BYTES {
+        let cuts = windows::split(source, item_ends, windows::WINDOW_BYTES);
+        (cuts.len() > 1)
+            .then(|| windows::summarize_in_windows(source, &cuts, cx))
+            .flatten()
+    } else {
+        None
+    };
+    let result = match in_windows {
+        Some(summary) => Ok(summary),
+        None => parse_whole(source, cx),
+    };
+    drop(mask);
+    match result {
+        Ok(mut summary) => {
+            summary.lines = text.lines().count();
+            summary.mentions_inline_allow = text.contains(crate::rules::inline_allow::MARKER);
+            Ok(summary)
+        }
+        Err((line, column, message)) => Err((text, problem(line, column, message))),
+    }
+}
+
+/// The summary of a whole file's text, or where and why it does not parse.
+fn parse_whole(source: &str, cx: &FileContext) -> Result<FileSummary, (usize, usize, String)> {
+    let result = syn::parse_file(source)
         .map(|ast| {
             let summary = summarize(&ast, cx);
             drop(ast);
@@ -457,14 +485,7 @@ fn parse_bytes(bytes: Vec<u8>, cx: &FileContext, limits: Limits) -> Parsed {
     // The spans of this file are no longer needed: free proc-macro2's per-thread copy of its
     // text (otherwise every file parsed on a thread stays in memory until the end).
     proc_macro2::extra::invalidate_current_thread_spans();
-    match result {
-        Ok(mut summary) => {
-            summary.lines = text.lines().count();
-            summary.mentions_inline_allow = text.contains(crate::rules::inline_allow::MARKER);
-            Ok((text, summary))
-        }
-        Err((line, column, message)) => Err((text, problem(line, column, message))),
-    }
+    result
 }
 
 /// `AUTHCHECK_FULL_PARSE=1` turns the body-blanking fast path off (for comparisons in
