@@ -25,7 +25,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::index::{FileSummary, FnId};
-use crate::router::RouteTable;
+use crate::router::{NameRead, RouteTable};
 use crate::source::{FileId, SourceFile};
 
 /// The first bytes of a cache file.
@@ -82,6 +82,7 @@ pub struct CachedRoutes {
     pub fingerprint: Hash,
     pub files_read: Vec<FileRead>,
     pub params_read: Vec<(FnId, Hash)>,
+    pub names_read: Vec<(NameRead, Hash)>,
     pub table: RouteTable,
 }
 

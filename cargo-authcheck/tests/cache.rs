@@ -168,6 +168,42 @@ fn edits_are_seen_warm() {
 }
 
 #[test]
+fn names_router_code_resolves_are_checked_warm() {
+    let dir = scratch();
+    let target = dir.path().join("target");
+    let manifest = dir.path().join("Cargo.toml");
+    let routes = |cache| run(&["routes", "--format", "json"], &manifest, &target, cache);
+    edit(
+        dir.path(),
+        "src/lib.rs",
+        "use axum::{routing::get, Router};",
+        "use axum::{routing::get, Router};\nuse handlers::open as h;",
+    );
+    edit(dir.path(), "src/lib.rs", "get(handlers::open)", "get(h)");
+    let warm = routes(true);
+    assert_eq!(warm, routes(false));
+    assert!(warm.0.contains("\"app::handlers::open\""), "{}", warm.0);
+    // Only the `use` item changes (same lines, same fns): the cached table read what `h` named.
+    edit(
+        dir.path(),
+        "src/lib.rs",
+        "use handlers::open as h;",
+        "use handlers::closed as h;",
+    );
+    let warm = routes(true);
+    assert_eq!(warm, routes(false));
+    assert!(!warm.0.contains("\"app::handlers::open\""), "{}", warm.0);
+    // A `use` item no router code looks up leaves the table as it was.
+    edit(
+        dir.path(),
+        "src/handlers.rs",
+        "pub struct RequireAuth;",
+        "use std::fmt::Debug;\npub struct RequireAuth;",
+    );
+    assert_eq!(routes(true), routes(false));
+}
+
+#[test]
 fn the_configuration_is_not_cached() {
     let dir = scratch();
     let target = dir.path().join("target");

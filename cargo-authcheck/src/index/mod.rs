@@ -74,7 +74,7 @@ pub struct ParseProblem {
 }
 
 /// Which namespace a path is looked up in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Ns {
     /// fns, consts, statics
     Value,

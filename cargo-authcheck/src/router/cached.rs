@@ -1,21 +1,59 @@
 //! The route table from the cache when nothing its evaluation depends on changed.
 //!
-//! Evaluation reads the index's names (modules, items, imports, globs), the signatures of fns
-//! (not their parameters), utoipa paths, typed paths, the workspace's crates and the configured
-//! roots: all of that goes into one fingerprint. It also reads the lines of the fns it evaluates
-//! (in the files it parses again) and, for typed routes, the parameters of a few handlers: those
-//! are recorded with their hashes when the table is built, and checked when it is reused.
-//! Editing a handler's parameters or body changes none of it, even in a file that also holds
-//! router code, so the table is reused; auth classification, which reads them, always runs
-//! afresh.
+//! Evaluation reads the module tree, the signatures of fns (not their parameters), utoipa
+//! paths, typed paths, type aliases, the workspace's crates and the roots: all of that goes into
+//! one fingerprint. It also reads, and records with their hashes when the table is built:
+//!
+//! - the lines of the fns it evaluates (in the files it parses again);
+//! - the names it resolves, each with what it resolved to (a [`NameRead`]);
+//! - for typed routes, the parameters of a few handlers.
+//!
+//! A cached table is reused only while its fingerprint matches and every recorded read gives
+//! what it gave. Editing a handler's parameters or body, or the `use` items of a module whose
+//! names no router code looks up, changes none of it, so the table is reused; auth
+//! classification, which reads them, always runs afresh.
 
+use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_128;
 
 use super::eval::Evaluator;
 use super::model::RouteTable;
 use crate::cache::{lines_hash, Cache, CachedRoutes, FileRead, Hash};
 use crate::config::Located;
-use crate::index::{FnId, Index, LinkedEntry, TypeRef};
+use crate::index::{FnId, Index, LinkedEntry, ModuleId, Ns, Resolved, TypeRef};
+
+/// A name the evaluation looked up.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum NameRead {
+    /// A path as written in a module.
+    Path {
+        module: ModuleId,
+        path: Vec<String>,
+        ns: Ns,
+    },
+    /// A type followed through aliases.
+    Type { module: ModuleId, ty: TypeRef },
+}
+
+impl NameRead {
+    /// What it resolves to in `index` now (`None` also for a module the index does not have).
+    fn resolve(&self, index: &Index) -> Option<Resolved> {
+        match self {
+            NameRead::Path { module, .. } | NameRead::Type { module, .. }
+                if module.0 >= index.modules.len() =>
+            {
+                None
+            }
+            NameRead::Path { module, path, ns } => index.resolve(*module, path, *ns),
+            NameRead::Type { module, ty } => index.resolve_type(*module, ty),
+        }
+    }
+}
+
+/// The hash of what a name resolved to.
+pub fn found_hash(found: &Option<Resolved>) -> Hash {
+    xxh3_128(format!("{found:?}").as_bytes())
+}
 
 /// Length-prefixed fields gathered for one hash, so that adjacent fields cannot run together
 /// (gathered in a buffer and hashed once: a streaming hasher fed a few bytes at a time is slower).
@@ -38,13 +76,15 @@ impl Fingerprint {
     }
 }
 
-/// Everything in the index (and the configuration) that router evaluation depends on.
-pub fn fingerprint(index: &Index, roots: &[Located<String>]) -> Hash {
+/// What router evaluation depends on in the index (and the configuration), names aside: they
+/// are recorded as they are read.
+pub fn fingerprint(index: &Index, roots: &[Located<String>], root_fns: &[FnId]) -> Hash {
     let mut h = Fingerprint::default();
     h.str(env!("CARGO_PKG_VERSION"));
     for root in roots {
         h.str(&root.value);
     }
+    root_fns.iter().for_each(|f| h.num(f.0));
     for c in &index.crates {
         h.str(&c.name);
         h.num(c.root.0);
@@ -55,24 +95,26 @@ pub fn fingerprint(index: &Index, roots: &[Located<String>]) -> Hash {
         m.path.iter().for_each(|p| h.str(p));
         h.num(m.parent.map_or(usize::MAX, |p| p.0));
         h.num(m.file.0);
-        let mut names: Vec<&String> = m.entries.keys().collect();
-        names.sort_unstable();
-        for name in names {
+        // Whether the workspace has a router alias at all decides which names are looked up.
+        let mut aliases: Vec<(&String, &TypeRef)> = m
+            .entries
+            .iter()
+            .flat_map(|(name, entries)| {
+                entries.iter().filter_map(move |e| match e {
+                    LinkedEntry::Alias(ty) => Some((name, ty)),
+                    _ => None,
+                })
+            })
+            .collect();
+        aliases.sort_unstable_by_key(|&(name, _)| name);
+        for (name, ty) in aliases {
             h.str(name);
-            for entry in &m.entries[name] {
-                match entry {
-                    LinkedEntry::Fn(f) => h.num(f.0),
-                    LinkedEntry::Mod(m) => h.num(m.0 | 1 << 62),
-                    LinkedEntry::Type => h.str("type"),
-                    LinkedEntry::Alias(ty) => h.ty(ty),
-                    LinkedEntry::Const(v) => h.str(v.as_deref().unwrap_or("const")),
-                    LinkedEntry::Use(path) => path.iter().for_each(|s| h.str(s)),
-                }
-            }
+            h.ty(ty);
         }
-        for glob in &m.globs {
-            glob.iter().for_each(|s| h.str(s));
-        }
+    }
+    if let Some((at, message)) = &index.defmap.bound_hit {
+        h.str(&format!("{at:?}"));
+        h.str(message);
     }
     for f in &index.fns {
         h.str(&f.name);
@@ -122,7 +164,13 @@ pub fn reuse(index: &Index, cache: &mut Cache, fingerprint: Hash) -> Option<Rout
         .params_read
         .iter()
         .all(|&(f, hash)| f.0 < index.fns.len() && params_hash(index, f) == hash);
-    if !files_unchanged || !params_unchanged {
+    let names_unchanged = || {
+        cached
+            .names_read
+            .iter()
+            .all(|(read, hash)| found_hash(&read.resolve(index)) == *hash)
+    };
+    if !files_unchanged || !params_unchanged || !names_unchanged() {
         return None;
     }
     let table = cached.table.clone();
@@ -161,6 +209,11 @@ pub fn keep(
             .params_read
             .iter()
             .map(|&f| (f, params_hash(index, f)))
+            .collect(),
+        names_read: ev
+            .names_read
+            .iter()
+            .flat_map(|reads| reads.take())
             .collect(),
         table: table.clone(),
     };

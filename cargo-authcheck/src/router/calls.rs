@@ -233,7 +233,7 @@ impl Evaluator<'_> {
             .map(|s| s.ident.to_string())
             .collect();
         let owner = &segments[..segments.len().checked_sub(1)?];
-        match self.index.resolve(scope.module, owner, Ns::Type) {
+        match self.lookup(scope.module, owner, Ns::Type) {
             Some(r @ Resolved::Type { .. }) => Some(r.full_path(self.index)),
             _ => Some(owner.to_vec()),
         }

@@ -2,6 +2,7 @@
 //! values through `let`, reassignment, blocks, calls (with routers passed as arguments), method
 //! chains and `if`/`match` joins, and applies axum 0.8's `route`/`nest`/`merge`/`layer` rules.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use rustc_hash::FxHashMap;
@@ -9,11 +10,13 @@ use std::rc::Rc;
 
 use quote::ToTokens;
 
+use super::cached::{found_hash, NameRead};
 use super::join::join_all;
 use super::model::*;
 use super::syntax::{find_fn, text_of};
+use crate::cache::Hash;
 use crate::index::extract::{str_lit, type_ref};
-use crate::index::{FnId, Index, ModuleId, Ns, Param, ParseProblem, Resolved};
+use crate::index::{FnId, Index, ModuleId, Ns, Param, ParseProblem, Resolved, TypeRef};
 use crate::parse::Boundary;
 use crate::source::{FileId, Loc};
 
@@ -113,6 +116,9 @@ pub struct Evaluator<'a> {
     pub lines_read: BTreeSet<(FileId, usize, usize)>,
     /// Fns whose parameters the evaluation read (typed routes).
     pub params_read: BTreeSet<FnId>,
+    /// The names the evaluation looked up, with the hash of what each resolved to (recorded
+    /// only for the cache: `None` without one).
+    pub names_read: Option<RefCell<FxHashMap<NameRead, Hash>>>,
     pub(super) stack: Vec<FnId>,
     pub problems: Vec<Unanalyzable>,
     /// Routers handed to `serve`/`into_make_service`.
@@ -152,6 +158,7 @@ impl<'a> Evaluator<'a> {
             files_read: BTreeSet::new(),
             lines_read: BTreeSet::new(),
             params_read: BTreeSet::new(),
+            names_read: None,
             stack: Vec::new(),
             problems: Vec::new(),
             served: Vec::new(),
@@ -171,6 +178,39 @@ impl<'a> Evaluator<'a> {
 
     /// Whether a fn's return type makes it worth evaluating (worked out once per fn: the
     /// evaluator asks it of every fn of the files and types it reads).
+    /// Resolves `path` as written in `module`, recorded as read (see `router::cached`).
+    pub(super) fn lookup(&self, module: ModuleId, path: &[String], ns: Ns) -> Option<Resolved> {
+        let found = self.index.resolve(module, path, ns);
+        if let Some(reads) = &self.names_read {
+            let read = NameRead::Path {
+                module,
+                path: path.to_vec(),
+                ns,
+            };
+            reads
+                .borrow_mut()
+                .entry(read)
+                .or_insert_with(|| found_hash(&found));
+        }
+        found
+    }
+
+    /// Follows a type through aliases as [`Index::resolve_type`] does, recorded as read.
+    pub(super) fn lookup_type(&self, module: ModuleId, ty: &TypeRef) -> Option<Resolved> {
+        let found = self.index.resolve_type(module, ty);
+        if let Some(reads) = &self.names_read {
+            let read = NameRead::Type {
+                module,
+                ty: ty.clone(),
+            };
+            reads
+                .borrow_mut()
+                .entry(read)
+                .or_insert_with(|| found_hash(&found));
+        }
+        found
+    }
+
     pub fn is_router_fn(&self, f: FnId) -> bool {
         let known = &self.router_fns[f.0];
         if let Some(answer) = known.get() {
@@ -206,7 +246,7 @@ impl<'a> Evaluator<'a> {
         self.has_router_alias()
             && words().any(|word| {
                 matches!(
-                    self.index.resolve(self.index.module_of(f), &[word.to_string()], Ns::Type),
+                    self.lookup(self.index.module_of(f), &[word.to_string()], Ns::Type),
                     Some(Resolved::Alias { ty, .. }) if ty.display().contains("Router")
                 )
             })
@@ -664,7 +704,7 @@ impl<'a> Evaluator<'a> {
                 }),
             };
         }
-        self.index.resolve(scope.module, &segments, ns)
+        self.lookup(scope.module, &segments, ns)
     }
 
     pub(super) fn closure(&mut self, c: &syn::ExprClosure, scope: &Scope) -> Value {

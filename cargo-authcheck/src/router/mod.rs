@@ -21,6 +21,7 @@ mod syntax;
 use crate::cache::Cache;
 use crate::config::Located;
 use crate::index::{FnId, Index, Ns, Resolved};
+pub use cached::NameRead;
 use eval::{Evaluator, Value};
 pub use model::*;
 
@@ -48,11 +49,16 @@ pub fn build(
         root_fns.push(f);
     }
     // Without a cache the fingerprint would serve nothing.
-    let fingerprint = cache.enabled().then(|| cached::fingerprint(index, roots));
+    let fingerprint = cache
+        .enabled()
+        .then(|| cached::fingerprint(index, roots, &root_fns));
     if let Some(table) = fingerprint.and_then(|f| cached::reuse(index, cache, f)) {
         return Ok(table);
     }
     let mut ev = Evaluator::new(index);
+    if fingerprint.is_some() {
+        ev.names_read = Some(Default::default());
+    }
     let table = evaluate(index, &root_fns, &mut ev);
     if let Some(fingerprint) = fingerprint {
         cached::keep(index, cache, fingerprint, &ev, &table);

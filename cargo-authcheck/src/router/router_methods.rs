@@ -348,7 +348,7 @@ impl Evaluator<'_> {
             Target::Closure { params, module } => params.first().map(|p| (*module, p.ty.clone())),
             _ => None,
         };
-        let path = first_param.and_then(|(module, ty)| match index.resolve_type(module, &ty) {
+        let path = first_param.and_then(|(module, ty)| match self.lookup_type(module, &ty) {
             Some(crate::index::Resolved::Type { module, name }) => {
                 index.typed_paths.get(&(module, name)).cloned()
             }
