@@ -76,6 +76,33 @@ fn find_file(path: &Path) -> Option<(FileIdentity, Option<cache::Stamp>)> {
 /// would otherwise hold every text until the chunk is linked.
 type Parsed = Result<FileSummary, (String, ParseProblem)>;
 
+/// The file found for a `mod name;` declaration: which of its candidates, with its identity and
+/// stamp (looked for on the worker thread that loaded the declaring file).
+struct ModFile {
+    candidate: usize,
+    identity: FileIdentity,
+    stamp: Option<cache::Stamp>,
+}
+
+/// The file of each `mod` declaration of a summary, in order (`None` when no candidate exists).
+fn find_mod_files(summary: &FileSummary) -> Vec<Option<ModFile>> {
+    summary
+        .mod_decls
+        .iter()
+        .map(|decl| {
+            // A candidate comes with the directory of its own child modules.
+            let paths = decl.candidates.iter().zip(&decl.child_dirs);
+            paths.enumerate().find_map(|(candidate, (path, _))| {
+                find_file(path).map(|(identity, stamp)| ModFile {
+                    candidate,
+                    identity,
+                    stamp,
+                })
+            })
+        })
+        .collect()
+}
+
 /// Builds the index of every crate in the workspace; files unchanged since `cache` was written
 /// are not parsed again. Files are parsed on `threads` (their stacks at least
 /// [`budget::PARSE_STACK`]), or on the calling thread without them.
@@ -174,16 +201,16 @@ pub fn index_workspace(
                     if let Some(kept) = one.kept {
                         kept_files.push((to_load.path.clone(), kept));
                     }
-                    results.push(one.parsed);
+                    results.push((one.parsed, one.mod_files));
                 }
                 // Exact capacity: the fn list is the index's largest table; doubling would leave
                 // up to half of it unused at the peak.
                 let chunk_fns: usize = results
                     .iter()
-                    .map(|r| r.as_ref().map_or(0, |s| s.fns.len()))
+                    .map(|(r, _)| r.as_ref().map_or(0, |s| s.fns.len()))
                     .sum();
                 index.fns.reserve_exact(chunk_fns);
-                for result in results {
+                for (result, mod_files) in results {
                     let job = jobs_in_order.next().expect("one job per result");
                     match result {
                         // The text was dropped: it is read again if a diagnostic or the router
@@ -193,7 +220,15 @@ pub fn index_workspace(
                             if summary.mentions_inline_allow {
                                 index.inline_allow_files.insert(job.file);
                             }
-                            next.extend(link(&mut index, &job, summary, ws, exclude, &mut loaded));
+                            next.extend(link(
+                                &mut index,
+                                &job,
+                                summary,
+                                mod_files,
+                                ws,
+                                exclude,
+                                &mut loaded,
+                            ));
                         }
                         Err((text, mut problem)) => {
                             index.sources.set_text(job.file, text);
@@ -283,11 +318,13 @@ struct FileToLoad {
     stamp: Option<cache::Stamp>,
 }
 
-/// A file loaded from the cache or parsed, with its entry for the next cache.
+/// A file loaded from the cache or parsed, with its entry for the next cache and the files of
+/// its `mod` declarations.
 struct Loaded {
     parsed: Parsed,
     content: cache::Hash,
     kept: Option<cache::Kept>,
+    mod_files: Vec<Option<ModFile>>,
 }
 
 /// Loads one file on a worker thread: its cached summary when the file (or its content) is
@@ -298,6 +335,7 @@ fn load_one(job: &FileToLoad, limits: Limits, cache: &Cache) -> Loaded {
     let cached = cache.file(&job.path).filter(|c| c.context == context);
     let reuse = |c: &cache::CachedFile, stamp: cache::Stamp| {
         cache.summary(c).map(|summary| Loaded {
+            mod_files: find_mod_files(&summary),
             parsed: Ok(summary),
             content: c.content,
             kept: Some(cache::Kept::Loaded(c.restamped(stamp))),
@@ -318,6 +356,7 @@ fn load_one(job: &FileToLoad, limits: Limits, cache: &Cache) -> Loaded {
                 parsed: Err((String::new(), problem_at(job.file, 0, 1, message))),
                 content: 0,
                 kept: None,
+                mod_files: Vec::new(),
             };
         }
     };
@@ -347,6 +386,7 @@ fn load_one(job: &FileToLoad, limits: Limits, cache: &Cache) -> Loaded {
         _ => None,
     };
     Loaded {
+        mod_files: parsed.as_ref().map(find_mod_files).unwrap_or_default(),
         parsed,
         content,
         kept,
@@ -500,6 +540,7 @@ fn link(
     index: &mut Index,
     job: &Job,
     summary: FileSummary,
+    mod_files: Vec<Option<ModFile>>,
     ws: &Workspace,
     exclude: &Exclude,
     loaded: &mut FxHashMap<(CrateId, FileIdentity), ModuleId>,
@@ -566,14 +607,15 @@ fn link(
     }
 
     let mut jobs = Vec::new();
-    for decl in summary.mod_decls {
+    for (decl, found) in summary.mod_decls.into_iter().zip(mod_files) {
         let module = module_ids[decl.module];
-        let found = decl
-            .candidates
-            .iter()
-            .zip(&decl.child_dirs)
-            .find_map(|(c, dir)| find_file(c).map(|(identity, stamp)| (c, dir, identity, stamp)));
-        let Some((path, child_dir, identity, stamp)) = found else {
+        let Some(ModFile {
+            candidate,
+            identity,
+            stamp,
+        }) = found
+        else {
+            // No candidate exists.
             let name = index.modules[module.0]
                 .path
                 .last()
@@ -593,6 +635,7 @@ fn link(
             });
             continue;
         };
+        let (path, child_dir) = (&decl.candidates[candidate], &decl.child_dirs[candidate]);
         if is_excluded(path, &ws.root, exclude) {
             continue;
         }
