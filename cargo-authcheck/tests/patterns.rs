@@ -96,6 +96,39 @@ async fn main() {
     );
 }
 
+/// `mod r#impl;` lives in `impl.rs`, and an inline `mod r#type` has its child files in `type/`
+/// (crates.io's `trustpub` crate has a `mod r#impl;`).
+#[test]
+fn raw_identifier_modules_are_found_in_their_files() {
+    let lib = r#"
+pub mod r#impl;
+pub mod r#type { pub mod inner; }
+use axum::{routing::get, Router};
+pub fn app() -> Router {
+    Router::new().route("/a", get(r#impl::a)).route("/b", get(r#type::inner::b))
+}
+"#;
+    let dir = scratch_crate(lib, None, None);
+    let src = dir.path().join("src");
+    std::fs::write(
+        src.join("impl.rs"),
+        "pub async fn a(_a: crate::RequireAuth) {}\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(src.join("type")).unwrap();
+    std::fs::write(src.join("type/inner.rs"), "pub async fn b() {}\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_cargo-authcheck"))
+        .args(["routes", "--manifest-path"])
+        .arg(dir.path().join("Cargo.toml"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(!stdout.contains("not analysed"), "{stdout}");
+    assert!(stdout.contains("app::r#impl::a"), "{stdout}");
+    assert!(stdout.contains("2 routes: 1 protected, 1 not"), "{stdout}");
+}
+
 /// The evaluator parses a router file with every item it does not read blanked whole and finds
 /// each fn again by the position of its name: router fns in inline modules, impls, trait
 /// defaults and fn bodies, beside items of every shape (some on the same line), are all followed.

@@ -144,6 +144,8 @@ impl Walker<'_, '_> {
 
     fn module(&mut self, m: &syn::ItemMod, parent: usize, child_dir: &Path) {
         let name = m.ident.to_string();
+        // `mod r#impl;` is `impl.rs`: files and directories are named without the `r#`.
+        let file_name = syn::ext::IdentExt::unraw(&m.ident).to_string();
         let id = self.out.modules.len();
         self.out.modules.push(ModuleItems {
             name: name.clone(),
@@ -158,7 +160,7 @@ impl Walker<'_, '_> {
                     Some(self.import_slot(items, &m.attrs, Some(brace.span.open())));
                 let dir = match &path_attr {
                     Some(p) => child_dir.join(p),
-                    None => child_dir.join(&name),
+                    None => child_dir.join(&file_name),
                 };
                 self.items(items, id, &dir);
             }
@@ -177,10 +179,10 @@ impl Walker<'_, '_> {
                     }
                     None => (
                         vec![
-                            child_dir.join(format!("{name}.rs")),
-                            child_dir.join(&name).join("mod.rs"),
+                            child_dir.join(format!("{file_name}.rs")),
+                            child_dir.join(&file_name).join("mod.rs"),
                         ],
-                        vec![child_dir.join(&name), child_dir.join(&name)],
+                        vec![child_dir.join(&file_name), child_dir.join(&file_name)],
                     ),
                 };
                 let loc = self.loc(&m.ident);
