@@ -96,6 +96,37 @@ async fn main() {
     );
 }
 
+/// A method router served as a service (`nest_service`, `route_service`) dispatches by method
+/// with its route layers, as under `route` (kellnr serves its docs directory this way).
+#[test]
+fn method_routers_served_as_services() {
+    let lib = r#"
+use axum::{middleware::from_fn, routing::{get, get_service}, Router};
+async fn guard(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    next.run(req).await
+}
+pub async fn page() {}
+pub fn app() -> Router {
+    let files = get_service(tower_http::services::ServeDir::new("docs")).route_layer(from_fn(guard));
+    Router::new()
+        .nest_service("/docs", files)
+        .route_service("/open", get(page).post(page))
+        .route_service("/closed", get(page).route_layer(from_fn(guard)))
+}
+"#;
+    let (rows, code, unanalyzable) = table(lib, None, Some("[auth]\nlayers = [\"guard\"]\n"));
+    assert_eq!(code, 0, "{unanalyzable}");
+    assert_eq!(
+        rows,
+        vec![
+            row("GET", "/closed", "layer"),
+            row("GET", "/docs", "layer"),
+            row("GET", "/open", "none"),
+            row("POST", "/open", "none"),
+        ]
+    );
+}
+
 /// `mod r#impl;` lives in `impl.rs`, and an inline `mod r#type` has its child files in `type/`
 /// (crates.io's `trustpub` crate has a `mod r#impl;`).
 #[test]

@@ -77,13 +77,29 @@ impl Evaluator<'_> {
             "route_service" | "nest_service" | "route_service_with_tsr" => match args.next() {
                 Some(Value::Str(path)) => {
                     let path = paths::normalize(&path);
-                    let service = args.next().unwrap_or(Value::Opaque);
-                    let mut entry = service_entry("ANY", &path, at, &text_of(&m.args[1]));
-                    if let Value::Handler { target, layers, .. } = service {
-                        entry.target = target;
-                        entry.layers = layers;
+                    let entries = match args.next().unwrap_or(Value::Opaque) {
+                        // A method router served as a service dispatches by method as it does
+                        // under `route`, its route layers with it (`get_service(ServeDir::new(
+                        // ..)).route_layer(auth)` nested at `/docs`).
+                        Value::MethodRouter(entries) => entries,
+                        service => {
+                            let mut entry =
+                                service_entry("ANY", &path, at, &text_of(&m.args[1]));
+                            if let Value::Handler { target, layers, .. } = service {
+                                entry.target = target;
+                                entry.layers = layers;
+                            }
+                            vec![entry]
+                        }
+                    };
+                    for mut e in entries {
+                        if e.path.is_empty() {
+                            e.path = path.clone();
+                        }
+                        e.registered_at = at;
+                        e.earlier_layers = router.applied.clone();
+                        router.entries.push(e);
                     }
-                    router.entries.push(entry);
                     if name == "route_service_with_tsr" {
                         router.entries.push(tsr_redirect(&path, at));
                     }
