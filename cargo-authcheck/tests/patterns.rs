@@ -127,6 +127,51 @@ pub fn app() -> Router {
     );
 }
 
+/// Route paths named by the variants of an enum, through `AsRef<str>` or a method of its own
+/// (`match self` giving each variant's path, as kanidm's `Urls` does).
+#[test]
+fn route_paths_from_enum_variants() {
+    let lib = r#"
+use axum::{routing::get, Router};
+pub enum Urls { Login, Profile, Other(u8) }
+impl AsRef<str> for Urls {
+    fn as_ref(&self) -> &str {
+        match self {
+            Self::Login => "/ui/login",
+            Urls::Profile => "/ui/profile",
+            _ => "/ui/other",
+        }
+    }
+}
+impl Urls {
+    pub fn path(&self) -> &'static str {
+        match *self { Urls::Login => "/login", Urls::Profile => "/profile", Urls::Other(_) => "/other" }
+    }
+}
+pub async fn open() {}
+pub async fn closed(_a: RequireAuth) {}
+pub fn app() -> Router {
+    Router::new()
+        .route(Urls::Login.as_ref(), get(open))
+        .route(Urls::Profile.as_ref(), get(closed))
+        .route(Urls::Profile.path(), get(closed))
+        .route(crate::Urls::Login.path(), get(open))
+}
+"#;
+    let (rows, code, unanalyzable) = table(lib, None, None);
+    assert_eq!(code, 0, "{unanalyzable}");
+    assert_eq!(unanalyzable, "[]");
+    assert_eq!(
+        rows,
+        vec![
+            row("GET", "/login", "none"),
+            row("GET", "/profile", "extractor"),
+            row("GET", "/ui/login", "none"),
+            row("GET", "/ui/profile", "extractor"),
+        ]
+    );
+}
+
 /// `mod r#impl;` lives in `impl.rs`, and an inline `mod r#type` has its child files in `type/`
 /// (crates.io's `trustpub` crate has a `mod r#impl;`).
 #[test]

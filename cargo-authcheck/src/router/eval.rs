@@ -16,7 +16,7 @@ use super::model::*;
 use super::syntax::{find_fn, text_of};
 use crate::cache::Hash;
 use crate::index::extract::{str_lit, type_ref};
-use crate::index::{FnId, Index, ModuleId, Ns, Param, ParseProblem, Resolved, TypeRef};
+use crate::index::{CrateId, FnId, Index, ModuleId, Ns, Param, ParseProblem, Resolved, TypeRef};
 use crate::parse::Boundary;
 use crate::source::{FileId, Loc};
 
@@ -65,6 +65,13 @@ pub enum Value {
     },
     /// A parameter of a fn evaluated without a caller (its callers supply the real value).
     Param,
+    /// A variant of a workspace enum without fields (`Urls::Login`): its methods are followed
+    /// (`Urls::Login.as_ref()`, a `match self` giving each variant's path).
+    Variant {
+        krate: CrateId,
+        ty: String,
+        variant: String,
+    },
     Opaque,
 }
 
@@ -684,8 +691,27 @@ impl<'a> Evaluator<'a> {
                 path: p,
                 text: text_of(path),
             },
-            _ => Value::Opaque,
+            _ => self.variant(path, scope).unwrap_or(Value::Opaque),
         }
+    }
+
+    /// `Type::Variant` (or `Self::Variant`) of a workspace type.
+    fn variant(&self, path: &syn::Path, scope: &Scope) -> Option<Value> {
+        let owner_len = path.segments.len().checked_sub(1).filter(|&n| n > 0)?;
+        let last = path.segments.last()?;
+        let owner = syn::Path {
+            leading_colon: path.leading_colon,
+            segments: path.segments.iter().take(owner_len).cloned().collect(),
+        };
+        let (module, ty) = match self.resolve(&owner, scope, Ns::Type)? {
+            Resolved::Type { module, name } => (module, name),
+            _ => return None,
+        };
+        Some(Value::Variant {
+            krate: self.index.modules[module.0].krate,
+            ty,
+            variant: last.ident.to_string(),
+        })
     }
 
     pub(super) fn resolve(&self, path: &syn::Path, scope: &Scope, ns: Ns) -> Option<Resolved> {
@@ -759,6 +785,10 @@ impl<'a> Evaluator<'a> {
     }
 
     fn eval_match(&mut self, m: &syn::ExprMatch, scope: &mut Scope) -> Value {
+        // `match self { Self::A => "/a", .. }` on a known variant: its arm only.
+        if let Some(arm) = self.matching_arm(m, scope) {
+            return self.eval(&arm.body, scope);
+        }
         let scrutinee = text_of(&m.expr);
         let mut scopes = Vec::new();
         let mut values = Vec::new();
@@ -773,6 +803,56 @@ impl<'a> Evaluator<'a> {
         }
         join_scopes(scope, scopes);
         join_all(values)
+    }
+}
+
+impl Evaluator<'_> {
+    /// The arm a `match` on a known enum variant takes: the first whose pattern names the
+    /// variant or binds anything, without a guard (`None` when the scrutinee is not a variable
+    /// or path holding a variant, or an arm before it cannot be decided).
+    fn matching_arm<'m>(
+        &mut self,
+        m: &'m syn::ExprMatch,
+        scope: &mut Scope,
+    ) -> Option<&'m syn::Arm> {
+        let mut scrutinee = &*m.expr;
+        while let syn::Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Deref(_),
+            expr,
+            ..
+        })
+        | syn::Expr::Reference(syn::ExprReference { expr, .. })
+        | syn::Expr::Paren(syn::ExprParen { expr, .. }) = scrutinee
+        {
+            scrutinee = expr;
+        }
+        let syn::Expr::Path(p) = scrutinee else {
+            return None;
+        };
+        let Value::Variant { variant, .. } = self.eval_path(&p.path, &mut scope.clone()) else {
+            return None;
+        };
+        for arm in &m.arms {
+            if arm.guard.is_some() {
+                return None;
+            }
+            let named = match &arm.pat {
+                syn::Pat::Path(p) => Some(&p.path),
+                syn::Pat::TupleStruct(p) => Some(&p.path),
+                syn::Pat::Struct(p) => Some(&p.path),
+                syn::Pat::Wild(_) | syn::Pat::Ident(syn::PatIdent { subpat: None, .. }) => {
+                    return Some(arm)
+                }
+                _ => return None,
+            };
+            if named
+                .and_then(|p| p.segments.last())
+                .is_some_and(|s| s.ident == variant)
+            {
+                return Some(arm);
+            }
+        }
+        None
     }
 }
 

@@ -98,6 +98,11 @@ impl Evaluator<'_> {
                 Value::Opaque => Value::Param,
                 other => other,
             },
+            // `Urls::Login.as_ref()`: the enum's own method, given the variant as `self`.
+            Value::Variant { krate, ref ty, .. } => match self.index.assoc_fn(krate, ty, &name) {
+                Some(f) => self.call_fn(f, args, Some(receiver)),
+                None => Value::Opaque,
+            },
             Value::Opaque | Value::Str(_) | Value::Tuple(_) | Value::Routes(_) => {
                 self.user_method(&name, args, Value::Opaque)
             }
