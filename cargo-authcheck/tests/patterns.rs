@@ -145,7 +145,8 @@ impl AsRef<str> for Urls {
 }
 impl Urls {
     pub fn path(&self) -> &'static str {
-        match *self { Urls::Login => "/login", Urls::Profile => "/profile", Urls::Other(_) => "/other" }
+        use Urls::*;
+        match *self { Login => "/login", Profile => "/profile", other => other.as_ref() }
     }
 }
 pub async fn open() {}

@@ -837,18 +837,27 @@ impl Evaluator<'_> {
                 return None;
             }
             let named = match &arm.pat {
-                syn::Pat::Path(p) => Some(&p.path),
-                syn::Pat::TupleStruct(p) => Some(&p.path),
-                syn::Pat::Struct(p) => Some(&p.path),
-                syn::Pat::Wild(_) | syn::Pat::Ident(syn::PatIdent { subpat: None, .. }) => {
-                    return Some(arm)
+                syn::Pat::Path(p) => &p.path.segments.last()?.ident,
+                syn::Pat::TupleStruct(p) => &p.path.segments.last()?.ident,
+                syn::Pat::Struct(p) => &p.path.segments.last()?.ident,
+                syn::Pat::Wild(_) => return Some(arm),
+                // `Login =>` after `use Urls::*` names a variant; `other =>` binds anything.
+                syn::Pat::Ident(syn::PatIdent {
+                    ident,
+                    subpat: None,
+                    ..
+                }) => {
+                    let binds = ident
+                        .to_string()
+                        .starts_with(|c: char| c.is_lowercase() || c == '_');
+                    if binds {
+                        return Some(arm);
+                    }
+                    ident
                 }
                 _ => return None,
             };
-            if named
-                .and_then(|p| p.segments.last())
-                .is_some_and(|s| s.ident == variant)
-            {
+            if *named == variant {
                 return Some(arm);
             }
         }
