@@ -183,8 +183,6 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    /// Whether a fn's return type makes it worth evaluating (worked out once per fn: the
-    /// evaluator asks it of every fn of the files and types it reads).
     /// Resolves `path` as written in `module`, recorded as read (see `router::cached`).
     pub(super) fn lookup(&self, module: ModuleId, path: &[String], ns: Ns) -> Option<Resolved> {
         let found = self.index.resolve(module, path, ns);
@@ -218,6 +216,8 @@ impl<'a> Evaluator<'a> {
         found
     }
 
+    /// Whether a fn's return type makes it worth evaluating (worked out once per fn: the
+    /// evaluator asks it of every fn of the files and types it reads).
     pub fn is_router_fn(&self, f: FnId) -> bool {
         let known = &self.router_fns[f.0];
         if let Some(answer) = known.get() {
@@ -804,17 +804,11 @@ impl<'a> Evaluator<'a> {
         join_scopes(scope, scopes);
         join_all(values)
     }
-}
 
-impl Evaluator<'_> {
     /// The arm a `match` on a known enum variant takes: the first whose pattern names the
     /// variant or binds anything, without a guard (`None` when the scrutinee is not a variable
     /// or path holding a variant, or an arm before it cannot be decided).
-    fn matching_arm<'m>(
-        &mut self,
-        m: &'m syn::ExprMatch,
-        scope: &mut Scope,
-    ) -> Option<&'m syn::Arm> {
+    fn matching_arm<'m>(&self, m: &'m syn::ExprMatch, scope: &Scope) -> Option<&'m syn::Arm> {
         let mut scrutinee = &*m.expr;
         while let syn::Expr::Unary(syn::ExprUnary {
             op: syn::UnOp::Deref(_),
@@ -829,8 +823,16 @@ impl Evaluator<'_> {
         let syn::Expr::Path(p) = scrutinee else {
             return None;
         };
-        let Value::Variant { variant, .. } = self.eval_path(&p.path, &mut scope.clone()) else {
-            return None;
+        // A variable (`self`) is looked at, not copied: it may hold a whole router.
+        let variant = match p.path.get_ident() {
+            Some(var) => match scope.vars.get(&var.to_string()) {
+                Some(Value::Variant { variant, .. }) => variant.clone(),
+                _ => return None,
+            },
+            None => match self.variant(&p.path, scope) {
+                Some(Value::Variant { variant, .. }) => variant,
+                _ => return None,
+            },
         };
         for arm in &m.arms {
             if arm.guard.is_some() {

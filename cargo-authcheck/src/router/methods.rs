@@ -101,7 +101,7 @@ impl Evaluator<'_> {
             // `Urls::Login.as_ref()`: the enum's own method, given the variant as `self`.
             Value::Variant { krate, ref ty, .. } => match self.index.assoc_fn(krate, ty, &name) {
                 Some(f) => self.call_fn(f, args, Some(receiver)),
-                None => Value::Opaque,
+                None => self.user_method(&name, args, Value::Opaque),
             },
             Value::Opaque | Value::Str(_) | Value::Tuple(_) | Value::Routes(_) => {
                 self.user_method(&name, args, Value::Opaque)
