@@ -27,13 +27,14 @@ const MAX_CALL_DEPTH: usize = 48;
 /// Source bytes (not counting whitespace) whose syntax trees are kept at once: a tree takes
 /// about a hundred times its source's size, and router code spans many files; a file used again
 /// after it was dropped is parsed again.
-const MAX_PARSED_BYTES: usize = 256 << 10;
+const MAX_PARSED_BYTES: usize = 128 << 10;
 /// A file larger than this is parsed [`WINDOW_LINES`] lines at a time, with the items outside
 /// them blanked (a generated router file of a few MB would otherwise take hundreds of MB as a
 /// tree).
 const LARGE_FILE_BYTES: usize = 256 << 10;
-/// The lines of a large file whose fns one parse keeps.
-const WINDOW_LINES: usize = 2048;
+/// The lines of a large file whose fns one parse keeps: a few windows fit in
+/// [`MAX_PARSED_BYTES`] together, as router fns calling each other across a large file need.
+const WINDOW_LINES: usize = 1024;
 /// The most work one analysis spends evaluating router code, counted as expressions evaluated
 /// plus routes copied (when a variable is read, a scope is forked for a branch): far above what
 /// real router code needs (tens per route), and reached only by code whose evaluation would
