@@ -66,8 +66,9 @@ pub enum Value {
     },
     /// A parameter of a fn evaluated without a caller (its callers supply the real value).
     Param,
-    /// A variant of a workspace enum without fields (`Urls::Login`): its methods are followed
-    /// (`Urls::Login.as_ref()`, a `match self` giving each variant's path).
+    /// `Type::Name` of a workspace type where `Name` is no fn: a variant of an enum, usually
+    /// (`Urls::Login`). Its type's methods are followed (`Urls::Login.as_ref()`), and a `match`
+    /// on it takes the arm naming it.
     Variant {
         krate: CrateId,
         ty: String,
@@ -187,34 +188,38 @@ impl<'a> Evaluator<'a> {
     /// Resolves `path` as written in `module`, recorded as read (see `router::cached`).
     pub(super) fn lookup(&self, module: ModuleId, path: &[String], ns: Ns) -> Option<Resolved> {
         let found = self.index.resolve(module, path, ns);
-        if let Some(reads) = &self.names_read {
-            let read = NameRead::Path {
+        self.record_name(
+            || NameRead::Path {
                 module,
                 path: path.to_vec(),
                 ns,
-            };
-            reads
-                .borrow_mut()
-                .entry(read)
-                .or_insert_with(|| found_hash(&found));
-        }
+            },
+            &found,
+        );
         found
     }
 
     /// Follows a type through aliases as [`Index::resolve_type`] does, recorded as read.
     pub(super) fn lookup_type(&self, module: ModuleId, ty: &TypeRef) -> Option<Resolved> {
         let found = self.index.resolve_type(module, ty);
-        if let Some(reads) = &self.names_read {
-            let read = NameRead::Type {
+        self.record_name(
+            || NameRead::Type {
                 module,
                 ty: ty.clone(),
-            };
+            },
+            &found,
+        );
+        found
+    }
+
+    /// Records a name read and what it resolved to, when the cache asked for them.
+    fn record_name(&self, read: impl FnOnce() -> NameRead, found: &Option<Resolved>) {
+        if let Some(reads) = &self.names_read {
             reads
                 .borrow_mut()
-                .entry(read)
-                .or_insert_with(|| found_hash(&found));
+                .entry(read())
+                .or_insert_with(|| found_hash(found));
         }
-        found
     }
 
     /// Whether a fn's return type makes it worth evaluating (worked out once per fn: the
