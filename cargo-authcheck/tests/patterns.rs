@@ -96,6 +96,54 @@ async fn main() {
     );
 }
 
+/// A router read by the last statement of a fn is moved there, not copied, as Rust moves it;
+/// a closure or branch that reads it more than once still sees it every time.
+#[test]
+fn routers_read_by_the_last_statement() {
+    let lib = r#"
+use axum::{routing::get, Router};
+pub async fn open() {}
+pub async fn closed(_a: RequireAuth) {}
+fn versions() -> Router {
+    let api = Router::new().route("/closed", get(closed));
+    ["/a", "/b"].into_iter().fold(Router::new(), |r, p| r.nest(p, api.clone()))
+}
+fn twice() -> Router {
+    let api = Router::new().route("/open", get(open));
+    Router::new().merge(api.clone()).nest("/v2", api)
+}
+fn branches(flag: bool) -> Router {
+    let api = Router::new().route("/b", get(open));
+    if flag { Router::new().nest("/x", api) } else { Router::new().nest("/y", api) }
+}
+pub fn build() -> Router {
+    let router = Router::new().merge(versions()).merge(twice()).merge(branches(true));
+    router
+}
+"#;
+    let main = r#"
+#[tokio::main]
+async fn main() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let app = app::build();
+    axum::serve(listener, app).await.unwrap();
+}
+"#;
+    let (rows, code, unanalyzable) = table(lib, Some(main), None);
+    assert_eq!(code, 0, "{unanalyzable}");
+    assert_eq!(
+        rows,
+        vec![
+            row("GET", "/a/closed", "extractor"),
+            row("GET", "/b/closed", "extractor"),
+            row("GET", "/open", "none"),
+            row("GET", "/v2/open", "none"),
+            row("GET", "/x/b", "none"),
+            row("GET", "/y/b", "none"),
+        ]
+    );
+}
+
 /// A method router served as a service (`nest_service`, `route_service`) dispatches by method
 /// with its route layers, as under `route` (kellnr serves its docs directory this way).
 #[test]

@@ -15,7 +15,7 @@ impl Evaluator<'_> {
         let syn::Expr::Path(func) = &*call.func else {
             return Value::Opaque;
         };
-        let args: Vec<Value> = call.args.iter().map(|a| self.eval(a, scope)).collect();
+        let mut args: Vec<Value> = call.args.iter().map(|a| self.eval(a, scope)).collect();
         let at = self.loc(scope, call);
         // A fn declared in an enclosing body (`fn api() -> Router { fn v1() -> Router {..} .. }`).
         let declared_here =
@@ -82,8 +82,9 @@ impl Evaluator<'_> {
                 args.into_iter().next().unwrap_or(Value::Opaque)
             }
             (_, "serve") if args.len() >= 2 => {
-                match &args[1] {
-                    Value::Router(r) => self.serve_router(r.clone(), at),
+                // Moved out, as `serve` takes it: a copy would double the largest router.
+                match &mut args[1] {
+                    Value::Router(r) => self.serve_router(std::mem::take(r), at),
                     // `serve(listener, handler.into_make_service())`: the handler answers every path.
                     Value::Handler {
                         target,

@@ -84,6 +84,9 @@ pub(super) struct Scope {
     /// A variable whose next read moves its value out instead of copying it (see
     /// [`moved_receiver`]).
     pub(super) moving: Option<String>,
+    /// Variables whose one read moves their value out: they are named once in the last
+    /// statement of the fn's body, so nothing reads them after it (see [`Evaluator::eval_body`]).
+    pub(super) last_uses: Vec<String>,
     pub(super) module: ModuleId,
     pub(super) self_type: Option<String>,
     pub(super) file: FileId,
@@ -469,6 +472,7 @@ impl<'a> Evaluator<'a> {
         let mut scope = Scope {
             vars: FxHashMap::default(),
             moving: None,
+            last_uses: Vec::new(),
             module: ModuleId(item.module),
             self_type: item.self_type.clone(),
             file: item.file,
@@ -488,7 +492,7 @@ impl<'a> Evaluator<'a> {
             }
         }
         self.stack.push(f);
-        let tail = self.eval_block(block, &mut scope);
+        let tail = self.eval_body(block, &mut scope);
         self.stack.pop();
         let mut results = std::mem::take(&mut scope.returns);
         results.push((tail, "on the fall-through path".into()));
@@ -504,7 +508,17 @@ impl<'a> Evaluator<'a> {
         value
     }
 
+    /// A fn's body: its block, where the last statement moves the routers it alone reads
+    /// (`axum::serve(listener, app)`, a tail `router`) instead of copying them, as Rust does.
+    fn eval_body(&mut self, block: &syn::Block, scope: &mut Scope) -> Value {
+        self.eval_statements(block, scope, true)
+    }
+
     pub(super) fn eval_block(&mut self, block: &syn::Block, scope: &mut Scope) -> Value {
+        self.eval_statements(block, scope, false)
+    }
+
+    fn eval_statements(&mut self, block: &syn::Block, scope: &mut Scope, body: bool) -> Value {
         // Fns declared in the block are visible in all of it.
         if let Some(&current) = self.stack.last() {
             for stmt in &block.stmts {
@@ -524,7 +538,10 @@ impl<'a> Evaluator<'a> {
             }
         }
         let mut last = Value::Opaque;
-        for stmt in &block.stmts {
+        for (i, stmt) in block.stmts.iter().enumerate() {
+            if body && i + 1 == block.stmts.len() {
+                scope.last_uses = read_once_in(stmt, scope);
+            }
             last = match stmt {
                 syn::Stmt::Local(local) => {
                     let shadowed = match &local.pat {
@@ -577,7 +594,12 @@ impl<'a> Evaluator<'a> {
     /// work.
     pub(super) fn fork(&mut self, scope: &Scope) -> Scope {
         self.steps += scope.vars.values().map(weight).sum::<usize>();
-        scope.clone()
+        // Moves are for the fn's own scope: code evaluated on a copy (a branch, a closure call, a
+        // loop turn) may be evaluated more than once, and copies what it reads.
+        Scope {
+            last_uses: Vec::new(),
+            ..scope.clone()
+        }
     }
 
     pub(super) fn loc(&self, scope: &Scope, tokens: &impl ToTokens) -> Loc {
@@ -677,6 +699,14 @@ impl<'a> Evaluator<'a> {
             if scope.moving.as_ref().is_some_and(|m| ident == m) {
                 scope.moving = None;
                 if let Some(v) = scope.vars.remove(&ident.to_string()) {
+                    return v;
+                }
+            }
+            if let Some(i) = scope.last_uses.iter().position(|m| ident == m) {
+                scope.last_uses.swap_remove(i);
+                if let Some(v) = scope.vars.remove(&ident.to_string()) {
+                    // Counted as the copy it replaces was: the bound on work stays where it was.
+                    self.steps += weight(&v);
                     return v;
                 }
             }
@@ -992,9 +1022,31 @@ fn moved_receiver(expr: &syn::Expr) -> Option<&syn::Ident> {
 
 /// Whether `tokens` hold the identifier `name` anywhere (in groups too).
 fn names(tokens: proc_macro2::TokenStream, name: &syn::Ident) -> bool {
-    tokens.into_iter().any(|t| match t {
-        proc_macro2::TokenTree::Ident(i) => i == *name,
-        proc_macro2::TokenTree::Group(g) => names(g.stream(), name),
-        _ => false,
-    })
+    times_named(tokens, &name.to_string()) > 0
+}
+
+/// How many times `tokens` hold the identifier `name` (in groups too).
+fn times_named(tokens: proc_macro2::TokenStream, name: &str) -> usize {
+    tokens
+        .into_iter()
+        .map(|t| match t {
+            proc_macro2::TokenTree::Ident(i) => usize::from(i == name),
+            proc_macro2::TokenTree::Group(g) => times_named(g.stream(), name),
+            _ => 0,
+        })
+        .sum()
+}
+
+/// The variables holding routes that `stmt` names exactly once: read there for the last time.
+/// (Only those holding routes are looked for: the statement's tokens are walked for each.)
+fn read_once_in(stmt: &syn::Stmt, scope: &Scope) -> Vec<String> {
+    let mut holders = scope.vars.iter().filter(|(_, v)| weight(v) > 0).peekable();
+    if holders.peek().is_none() {
+        return Vec::new();
+    }
+    let tokens = stmt.to_token_stream();
+    holders
+        .filter(|(name, _)| times_named(tokens.clone(), name) == 1)
+        .map(|(name, _)| name.clone())
+        .collect()
 }
