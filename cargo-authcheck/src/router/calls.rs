@@ -2,10 +2,10 @@
 //! constructors (`from_fn`, `from_extractor`), `serve`, and calls of the workspace's own fns.
 
 use super::eval::{
-    is_router_value, method_fn, method_fn_arity, resolved_path, service_entry, Evaluator, Scope,
-    Value,
+    is_router_value, method_fn, method_fn_arity, resolved_path, service_entry, Evaluator, Value,
 };
 use super::model::*;
+use super::scope::Scope;
 use super::syntax::{filter_methods, text_of};
 use crate::index::extract::type_ref;
 use crate::index::{Ns, Resolved};

@@ -7,8 +7,9 @@ use std::collections::BTreeSet;
 
 use quote::ToTokens;
 
-use super::eval::{bind, Evaluator, Scope, Value};
+use super::eval::{Evaluator, Value};
 use super::join::join_all;
+use super::scope::{bind, Scope};
 use crate::source::Loc;
 
 impl Evaluator<'_> {

@@ -3,38 +3,27 @@
 //! chains and `if`/`match` joins, and applies axum 0.8's `route`/`nest`/`merge`/`layer` rules.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::BTreeSet;
 
 use rustc_hash::FxHashMap;
-use std::rc::Rc;
 
 use quote::ToTokens;
 
 use super::cached::{found_hash, NameRead};
 use super::join::join_all;
 use super::model::*;
+use super::scope::{bind, join_scopes, read_once_in, Scope};
 use super::syntax::{find_fn, text_of};
+use super::trees::{Leave, Trees};
 use crate::cache::Hash;
 use crate::index::extract::{str_lit, type_ref};
 use crate::index::{CrateId, FnId, Index, ModuleId, Ns, Param, ParseProblem, Resolved, TypeRef};
-use crate::parse::Boundary;
 use crate::source::{FileId, Loc};
 
 pub(super) const METHOD_FNS: &[&str] = &[
     "get", "post", "put", "patch", "delete", "head", "options", "trace", "connect", "any",
 ];
 const MAX_CALL_DEPTH: usize = 48;
-/// Source bytes (not counting whitespace) whose syntax trees are kept at once: a tree takes
-/// about a hundred times its source's size, and router code spans many files; a file used again
-/// after it was dropped is parsed again.
-const MAX_PARSED_BYTES: usize = 128 << 10;
-/// A file larger than this is parsed [`WINDOW_LINES`] lines at a time, with the items outside
-/// them blanked (a generated router file of a few MB would otherwise take hundreds of MB as a
-/// tree).
-const LARGE_FILE_BYTES: usize = 256 << 10;
-/// The lines of a large file whose fns one parse keeps: a few windows fit in
-/// [`MAX_PARSED_BYTES`] together, as router fns calling each other across a large file need.
-const WINDOW_LINES: usize = 1024;
 /// The most work one analysis spends evaluating router code, counted as expressions evaluated
 /// plus routes copied (when a variable is read, a scope is forked for a branch): far above what
 /// real router code needs (tens per route), and reached only by code whose evaluation would
@@ -77,49 +66,11 @@ pub enum Value {
     Opaque,
 }
 
-/// Local variables and the context names resolve in.
-#[derive(Clone)]
-pub(super) struct Scope {
-    pub(super) vars: FxHashMap<String, Value>,
-    /// A variable whose next read moves its value out instead of copying it (see
-    /// [`moved_receiver`]).
-    pub(super) moving: Option<String>,
-    /// Variables whose one read moves their value out: they are named once in the last
-    /// statement of the fn's body, so nothing reads them after it (see [`Evaluator::eval_body`]).
-    pub(super) last_uses: Vec<String>,
-    pub(super) module: ModuleId,
-    pub(super) self_type: Option<String>,
-    pub(super) file: FileId,
-    pub(super) returns: Vec<(Value, String)>,
-}
-
-/// What a parse of the evaluator leaves out of a file.
-#[derive(Clone, Copy)]
-enum Leave {
-    /// The items it does not read: every item but the fns asked for (a window of a large file,
-    /// or the file's router fns and the fn asked for).
-    Unread,
-    /// Nothing (the fallback when a fn is not found in a parse that left items out).
-    Nothing,
-}
-
-/// A file parsed again by the evaluator.
-struct Parsed {
-    file: FileId,
-    /// The window of lines whose fns were kept, in a large file.
-    window: Option<usize>,
-    /// Otherwise the lines of the fns that were kept (sorted; `None`: the whole file).
-    kept: Option<Vec<usize>>,
-    /// The size of the text parsed, whitespace aside.
-    bytes: usize,
-    ast: Rc<syn::File>,
-}
-
 /// The evaluator: owns re-parsed files (their spans belong to this thread) and what it found.
 pub struct Evaluator<'a> {
     pub(super) index: &'a Index,
-    /// Re-parsed files, least recently used first (at most [`MAX_PARSED_BYTES`] of source).
-    asts: VecDeque<Parsed>,
+    /// The files parsed again, and the trees held of them.
+    pub(super) trees: Trees,
     /// Files that do not parse after all (syntax errors in bodies the indexer skipped).
     pub parse_problems: Vec<ParseProblem>,
     /// Files whose text the evaluation parsed, and the lines of the fns it read in them (for the
@@ -140,11 +91,6 @@ pub struct Evaluator<'a> {
     /// The results of fns called without known arguments: `None` once called, the result
     /// once called twice (a fn is evaluated at most twice, however many times it is called).
     pub(super) memo: FxHashMap<FnId, Option<Value>>,
-    /// Where each window of a large file was cut, by window (a later window's lexing starts
-    /// there).
-    window_cuts: FxHashMap<FileId, BTreeMap<usize, Boundary>>,
-    /// The fns of every file (built on first use), to know which bodies a parse must keep.
-    fns_by_file: Option<FxHashMap<FileId, Vec<FnId>>>,
     /// Router-building methods of the workspace's own types, by name (built on first use).
     pub(super) methods: Option<FxHashMap<String, Vec<FnId>>>,
     /// Work spent so far (bounded by [`MAX_EVAL_STEPS`]).
@@ -165,7 +111,7 @@ impl<'a> Evaluator<'a> {
     pub fn new(index: &'a Index) -> Self {
         Evaluator {
             index,
-            asts: VecDeque::new(),
+            trees: Trees::default(),
             parse_problems: Vec::new(),
             files_read: BTreeSet::new(),
             lines_read: BTreeSet::new(),
@@ -176,8 +122,6 @@ impl<'a> Evaluator<'a> {
             served: Vec::new(),
             called: BTreeSet::new(),
             memo: FxHashMap::default(),
-            window_cuts: FxHashMap::default(),
-            fns_by_file: None,
             methods: None,
             steps: 0,
             exhausted: false,
@@ -285,136 +229,10 @@ impl<'a> Evaluator<'a> {
     pub fn eval_fn(&mut self, f: FnId) -> Value {
         let value = self.call_fn(f, Vec::new(), None);
         if self.stack.is_empty() {
-            self.asts.clear();
+            self.trees.clear();
             proc_macro2::extra::invalidate_current_thread_spans();
         }
         value
-    }
-
-    /// The syntax tree of the file holding the fn named on `line`, parsed again from its text
-    /// (the index keeps none). With [`Leave::Unread`] it holds only the fns near that line in a
-    /// large file, and the file's router fns with the fn asked for in a small one. The most
-    /// recently used trees stay parsed; a file that does not parse is a `parse-error` (a syntax
-    /// error inside a fn body the indexer skipped shows here).
-    fn ast(&mut self, file: FileId, line: usize, leave: Leave) -> Option<Rc<syn::File>> {
-        let text = self.index.sources.get(file).text();
-        let window = match leave {
-            Leave::Unread => (text.len() > LARGE_FILE_BYTES).then_some(line / WINDOW_LINES),
-            Leave::Nothing => None,
-        };
-        if let Some(at) = self.asts.iter().position(|p| {
-            p.file == file
-                && p.window == window
-                && match (&p.kept, leave) {
-                    (None, _) => true,
-                    (Some(kept), Leave::Unread) => kept.binary_search(&line).is_ok(),
-                    (Some(_), Leave::Nothing) => false,
-                }
-        }) {
-            let entry = self.asts.remove(at).expect("a position in range");
-            let ast = entry.ast.clone();
-            self.asts.push_back(entry);
-            return Some(ast);
-        }
-        self.files_read.insert(file);
-        // A small file keeps its router fns and this fn; the handlers beside them are not read.
-        let mut kept = None;
-        let masked = match (window, leave) {
-            (_, Leave::Nothing) => None,
-            (Some(w), _) => {
-                // Lexing starts where an earlier window was cut (they are read in order, mostly).
-                let cuts = self.window_cuts.entry(file).or_default();
-                let from = cuts
-                    .range(..w)
-                    .next_back()
-                    .map_or(Boundary::START, |(_, &cut)| cut);
-                let lines = w * WINDOW_LINES..=(w + 1) * WINDOW_LINES - 1;
-                crate::parse::keep_only_fns_in(text, lines, from).map(|window| {
-                    if let Some(cut) = window.cut {
-                        cuts.insert(w, cut);
-                    }
-                    window.text
-                })
-            }
-            (None, Leave::Unread) => {
-                let mut lines = self.router_fn_lines(file);
-                if let Err(at) = lines.binary_search(&line) {
-                    lines.insert(at, line);
-                }
-                let masked = crate::parse::keep_only_fns_at(text, &lines);
-                kept = masked.is_some().then_some(lines);
-                masked
-            }
-        };
-        // A window that does not parse (the cut or the blanking misread the file) falls back to
-        // the whole text, whose error, if any, is the one reported.
-        let (source, parsed) = match masked.as_deref().map(|m| (m, syn::parse_file(m))) {
-            Some((m, Ok(ast))) => (m, Ok(ast)),
-            _ => {
-                kept = None;
-                (text, syn::parse_file(text))
-            }
-        };
-        let ast = match parsed {
-            Ok(ast) => Rc::new(ast),
-            Err(e) => {
-                let start = e.span().start();
-                let loc = Loc {
-                    file,
-                    line: start.line.max(1),
-                    column: start.column + 1,
-                    end_line: start.line.max(1),
-                    end_column: start.column + 2,
-                };
-                let problem = ParseProblem {
-                    loc,
-                    message: format!("cannot parse: {e}"),
-                };
-                if !self.parse_problems.iter().any(|p| p.loc == problem.loc) {
-                    self.parse_problems.push(problem);
-                }
-                return None;
-            }
-        };
-        // What the tree's size follows: a blanked body leaves only whitespace.
-        let bytes = source.bytes().filter(|b| !b.is_ascii_whitespace()).count();
-        let mut held: usize = self.asts.iter().map(|p| p.bytes).sum();
-        while held + bytes > MAX_PARSED_BYTES {
-            let Some(dropped) = self.asts.pop_front() else {
-                break;
-            };
-            held -= dropped.bytes;
-        }
-        self.asts.push_back(Parsed {
-            file,
-            window,
-            kept,
-            bytes,
-            ast: ast.clone(),
-        });
-        Some(ast)
-    }
-
-    /// The lines of the names of a file's router fns (sorted).
-    fn router_fn_lines(&mut self, file: FileId) -> Vec<usize> {
-        let index = self.index;
-        self.fns_by_file.get_or_insert_with(|| {
-            let mut map: FxHashMap<FileId, Vec<FnId>> = FxHashMap::default();
-            for (i, f) in index.fns.iter().enumerate() {
-                map.entry(f.file).or_default().push(FnId(i));
-            }
-            map
-        });
-        let fns = self.fns_by_file.as_ref().and_then(|m| m.get(&file));
-        let mut lines: Vec<usize> = fns
-            .into_iter()
-            .flatten()
-            .filter(|&&f| self.is_router_fn(f))
-            .map(|f| index.fns[f.0].name_loc.line)
-            .collect();
-        lines.sort_unstable();
-        lines.dedup();
-        lines
     }
 
     pub(super) fn call_fn(&mut self, f: FnId, args: Vec<Value>, receiver: Option<Value>) -> Value {
@@ -572,34 +390,6 @@ impl<'a> Evaluator<'a> {
             };
         }
         last
-    }
-
-    /// The value of `expr`, about to be stored in `name` (`x = expr` or `let x = expr`): when
-    /// `expr` grows the old value of `name` ([`moved_receiver`]), that value is moved into it.
-    fn eval_reassigning(
-        &mut self,
-        name: &syn::Ident,
-        expr: &syn::Expr,
-        scope: &mut Scope,
-    ) -> Value {
-        if moved_receiver(expr).is_some_and(|r| r == name) {
-            scope.moving = Some(name.to_string());
-        }
-        let value = self.eval(expr, scope);
-        scope.moving = None;
-        value
-    }
-
-    /// A copy of `scope` for a branch, a closure or a loop turn; the routes it copies count as
-    /// work.
-    pub(super) fn fork(&mut self, scope: &Scope) -> Scope {
-        self.steps += scope.vars.values().map(weight).sum::<usize>();
-        // Moves are for the fn's own scope: code evaluated on a copy (a branch, a closure call, a
-        // loop turn) may be evaluated more than once, and copies what it reads.
-        Scope {
-            last_uses: Vec::new(),
-            ..scope.clone()
-        }
     }
 
     pub(super) fn loc(&self, scope: &Scope, tokens: &impl ToTokens) -> Loc {
@@ -904,7 +694,7 @@ impl<'a> Evaluator<'a> {
 }
 
 /// How many routes a value holds (the cost of copying it).
-fn weight(v: &Value) -> usize {
+pub(super) fn weight(v: &Value) -> usize {
     match v {
         Value::Router(r) => r.entries.len(),
         Value::MethodRouter(e) => e.len(),
@@ -953,100 +743,4 @@ pub(super) fn method_fn(name: &str) -> Option<(&str, bool)> {
 pub(super) fn method_fn_arity(name: &str) -> usize {
     let base = if name.starts_with("on") { 2 } else { 1 };
     base + usize::from(name.ends_with("_with"))
-}
-
-/// Binds a pattern to a value: identifiers, `mut`, typed patterns and tuples.
-pub(super) fn bind(scope: &mut Scope, pat: &syn::Pat, value: Value) {
-    match pat {
-        syn::Pat::Ident(i) => {
-            scope.vars.insert(i.ident.to_string(), value);
-        }
-        syn::Pat::Type(t) => bind(scope, &t.pat, value),
-        syn::Pat::Reference(r) => bind(scope, &r.pat, value),
-        syn::Pat::Paren(p) => bind(scope, &p.pat, value),
-        syn::Pat::Tuple(t) => {
-            let values = match value {
-                Value::Tuple(v) => v,
-                _ => Vec::new(),
-            };
-            for (i, p) in t.elems.iter().enumerate() {
-                bind(scope, p, values.get(i).cloned().unwrap_or(Value::Opaque));
-            }
-        }
-        _ => {}
-    }
-}
-
-/// Joins the variables of branch scopes back into `scope`.
-pub(super) fn join_scopes(scope: &mut Scope, branches: Vec<(Scope, String)>) {
-    let names: BTreeSet<String> = branches
-        .iter()
-        .flat_map(|(s, _)| s.vars.keys().cloned())
-        .collect();
-    for name in names {
-        let values: Vec<(Value, String)> = branches
-            .iter()
-            .map(|(s, label)| {
-                (
-                    s.vars.get(&name).cloned().unwrap_or(Value::Opaque),
-                    label.clone(),
-                )
-            })
-            .collect();
-        scope.vars.insert(name, join_all(values));
-    }
-    for (branch, _) in branches {
-        for r in branch.returns {
-            if !scope.returns.contains(&r) {
-                scope.returns.push(r);
-            }
-        }
-    }
-}
-
-/// The variable a method chain starts from and grows (`x.nest(..).layer(..)`), when none of the
-/// chain's arguments names it: its old value can be moved into the chain instead of copied (a
-/// router grown by `app = app.route(..)` step after step would be copied whole at every step).
-fn moved_receiver(expr: &syn::Expr) -> Option<&syn::Ident> {
-    let mut e = expr;
-    let mut args = Vec::new();
-    while let syn::Expr::MethodCall(m) = e {
-        args.extend(m.args.iter());
-        e = &m.receiver;
-    }
-    let syn::Expr::Path(p) = e else { return None };
-    let name = p.path.get_ident()?;
-    let named_again = args.iter().any(|a| names(a.to_token_stream(), name));
-    (!args.is_empty() && !named_again).then_some(name)
-}
-
-/// Whether `tokens` hold the identifier `name` anywhere (in groups too).
-fn names(tokens: proc_macro2::TokenStream, name: &syn::Ident) -> bool {
-    times_named(tokens, &name.to_string()) > 0
-}
-
-/// How many times `tokens` hold the identifier `name` (in groups too).
-fn times_named(tokens: proc_macro2::TokenStream, name: &str) -> usize {
-    tokens
-        .into_iter()
-        .map(|t| match t {
-            proc_macro2::TokenTree::Ident(i) => usize::from(i == name),
-            proc_macro2::TokenTree::Group(g) => times_named(g.stream(), name),
-            _ => 0,
-        })
-        .sum()
-}
-
-/// The variables holding routes that `stmt` names exactly once: read there for the last time.
-/// (Only those holding routes are looked for: the statement's tokens are walked for each.)
-fn read_once_in(stmt: &syn::Stmt, scope: &Scope) -> Vec<String> {
-    let mut holders = scope.vars.iter().filter(|(_, v)| weight(v) > 0).peekable();
-    if holders.peek().is_none() {
-        return Vec::new();
-    }
-    let tokens = stmt.to_token_stream();
-    holders
-        .filter(|(name, _)| times_named(tokens.clone(), name) == 1)
-        .map(|(name, _)| name.clone())
-        .collect()
 }

@@ -1,8 +1,9 @@
 //! Macros in router code: utoipa-axum's `routes!`, axum-login's layers, and any other macro
 //! whose arguments are evaluated for what they serve.
 
-use super::eval::{Evaluator, Scope, Value};
+use super::eval::{Evaluator, Value};
 use super::model::*;
+use super::scope::Scope;
 use super::syntax::text_of;
 use crate::index::{Ns, Resolved};
 

@@ -3,8 +3,9 @@
 
 use rustc_hash::FxHashMap;
 
-use super::eval::{Evaluator, Scope, Value, METHOD_FNS};
+use super::eval::{Evaluator, Value, METHOD_FNS};
 use super::model::*;
+use super::scope::Scope;
 use super::syntax::{filter_methods, text_of};
 use crate::index::FnId;
 use crate::source::Loc;

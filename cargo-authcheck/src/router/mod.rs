@@ -15,8 +15,10 @@ mod methods;
 pub mod model;
 pub mod paths;
 mod router_methods;
+mod scope;
 mod services;
 mod syntax;
+mod trees;
 
 use crate::cache::Cache;
 use crate::config::Located;

@@ -1,9 +1,10 @@
 //! Methods on a router value, with axum 0.8's rules: `route`, `nest`, `merge`, `layer`,
 //! `route_layer`, fallbacks, services, utoipa-axum's `routes`, utoipa's UI routers.
 
-use super::eval::{is_router_value, service_entry, Evaluator, Scope, Value};
+use super::eval::{is_router_value, service_entry, Evaluator, Value};
 use super::model::*;
 use super::paths;
+use super::scope::Scope;
 use super::syntax::text_of;
 use crate::source::Loc;
 

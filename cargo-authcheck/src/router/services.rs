@@ -8,8 +8,9 @@
 //! code outside the workspace (`service_fn(|req| app.clone().oneshot(req))`) are run for what they
 //! serve.
 
-use super::eval::{Evaluator, Scope, Value};
+use super::eval::{Evaluator, Value};
 use super::model::*;
+use super::scope::Scope;
 use super::syntax::text_of;
 use crate::source::Loc;
 
