@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use crate::config::Config;
-use crate::index::{CrateId, FnId, Index, ModuleId, Param, Resolved, TypeRef};
+use crate::index::{CrateId, FnId, Index, ModuleId, Name, Param, Resolved, TypeRef};
 use crate::router::{Entry, LayerSpec, Target};
 
 /// How a route is (or is not) protected.
@@ -56,7 +56,7 @@ pub struct Verdict {
 pub struct Classifier<'a> {
     index: &'a Index,
     config: &'a Config,
-    memo: RefCell<HashMap<(CrateId, String), Option<Extractor>>>,
+    memo: RefCell<HashMap<(CrateId, Name), Option<Extractor>>>,
 }
 
 /// An auth extractor found for a type: what to show and which configured names it reaches.
@@ -203,7 +203,7 @@ impl<'a> Classifier<'a> {
         let TypeRef::Path { segments, args } = ty else {
             return Err(None);
         };
-        let last = segments.last().map(String::as_str).unwrap_or_default();
+        let last = segments.last().map(Name::as_str).unwrap_or_default();
         let wrapped = |what: &str| {
             args.first()
                 .and_then(|inner| self.type_auth(module, inner))
@@ -302,7 +302,7 @@ impl<'a> Classifier<'a> {
                 ),
                 names: {
                     let mut names = inner.names.clone();
-                    names.push(name.clone());
+                    names.push(name.to_string());
                     names
                 },
             });

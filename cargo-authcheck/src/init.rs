@@ -65,7 +65,7 @@ pub fn detect(analysis: &Analysis) -> Detected {
     for (module, imp) in &index.extractor_impls {
         let krate = index.modules[module.0].krate.0;
         extractor_types
-            .entry((krate, imp.self_type.clone()))
+            .entry((krate, imp.self_type.to_string()))
             .or_insert_with(|| index.sources.describe(imp.loc));
     }
     let wrapper_of: BTreeSet<String> = index
@@ -79,7 +79,7 @@ pub fn detect(analysis: &Analysis) -> Detected {
                         .is_some_and(|n| extractor_types.keys().any(|(_, name)| name == n))
             })
         })
-        .map(|(_, imp)| imp.self_type.clone())
+        .map(|(_, imp)| imp.self_type.to_string())
         .collect();
     // Why each extractor type looks like authentication.
     let mut reasons: BTreeMap<String, (String, bool)> = BTreeMap::new();
@@ -175,6 +175,7 @@ fn extractor_params(
         .filter_map(|p| match index.resolve_type(module, &p.ty)? {
             Resolved::Type { module, name } => {
                 let krate = index.modules[module.0].krate.0;
+                let name = name.to_string();
                 extractor_types
                     .contains_key(&(krate, name.clone()))
                     .then_some(name)

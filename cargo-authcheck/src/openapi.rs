@@ -47,7 +47,7 @@ impl<'a> Documents<'a> {
             .openapi_docs
             .iter()
             .map(|(module, doc)| {
-                let mut path = index.modules[module.0].path.clone();
+                let mut path = index.module_path(*module);
                 path.push(doc.name.clone());
                 let handlers = doc
                     .paths

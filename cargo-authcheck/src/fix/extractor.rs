@@ -6,7 +6,7 @@
 use super::list::{self, Element};
 use crate::analysis::Analysis;
 use crate::diagnostic::{Applicability, Edit, Suggestion};
-use crate::index::{FnId, ImportSlot, Index, LinkedEntry, ModuleId, Resolved, TypeRef};
+use crate::index::{FnId, ImportSlot, Index, LinkedEntry, ModuleId, Name, Resolved, TypeRef};
 use crate::source::{FileId, Loc};
 
 /// The argument name the fix writes (the value itself is not used by the handler).
@@ -102,12 +102,12 @@ enum Scope {
 
 fn scope(index: &Index, module: ModuleId, name: &str, extractor: &str) -> Scope {
     let ty = TypeRef::Path {
-        segments: vec![name.to_string()],
+        segments: vec![Name::from(name)],
         args: Vec::new(),
     };
     match index.resolve_type(module, &ty) {
         None => Scope::Nothing,
-        Some(Resolved::External(path)) if path == [name] => Scope::Nothing,
+        Some(Resolved::External(path)) if path.len() == 1 && path[0] == name => Scope::Nothing,
         Some(resolved) => {
             let full = resolved.full_path(index);
             if full.is_empty() || is_extractor(&full, name, extractor) {
@@ -162,13 +162,18 @@ fn import_path(
                 .first()
                 .is_some_and(|first| first != "self" && first != "super");
             if absolute
-                && path.last().map(String::as_str) == Some(name)
+                && path.last().map(Name::as_str) == Some(name)
                 && matches!(
                     scope(index, ModuleId(id), name, extractor),
                     Scope::Extractor
                 )
             {
-                return Some(path.iter().filter(|s| *s != "::").cloned().collect());
+                return Some(
+                    path.iter()
+                        .filter(|s| *s != "::")
+                        .map(Name::to_string)
+                        .collect(),
+                );
             }
         }
     }
@@ -201,7 +206,7 @@ fn import_path(
     let [definition] = candidates.as_slice() else {
         return None;
     };
-    let mut path = definition.path.clone();
+    let mut path: Vec<String> = definition.path.iter().map(Name::to_string).collect();
     path.push(name.to_string());
     Some(relative_to_crate(path))
 }

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use compact_str::ToCompactString;
 use quote::ToTokens;
 use syn::visit::Visit;
 
@@ -24,7 +25,7 @@ pub struct FileContext<'a> {
 pub fn summarize(ast: &syn::File, cx: &FileContext) -> FileSummary {
     let mut out = FileSummary::default();
     out.modules.push(ModuleItems {
-        name: cx.top_name.clone(),
+        name: Name::from(cx.top_name.as_str()),
         parent: None,
         ..Default::default()
     });
@@ -69,7 +70,7 @@ impl Walker<'_, '_> {
         }
     }
 
-    fn add(&mut self, module: usize, name: String, entry: Entry) {
+    fn add(&mut self, module: usize, name: Name, entry: Entry) {
         self.out.modules[module].entries.push((name, entry));
     }
 
@@ -88,28 +89,34 @@ impl Walker<'_, '_> {
                 let fn_item = self.fn_item(&f.sig, &f.attrs, module, None, Some(&f.block));
                 let id = self.out.fns.len();
                 self.out.fns.push(fn_item);
-                self.add(module, f.sig.ident.to_string(), Entry::Fn(id));
+                self.add(module, f.sig.ident.to_compact_string(), Entry::Fn(id));
                 self.local_fns(&f.block, module, id);
             }
             syn::Item::Mod(m) => self.module(m, module, child_dir),
             syn::Item::Use(u) => {
                 let mut prefix = Vec::new();
                 if u.leading_colon.is_some() {
-                    prefix.push("::".to_string());
+                    prefix.push(Name::const_new("::"));
                 }
                 self.use_tree(&u.tree, module, &mut prefix);
             }
-            syn::Item::Type(t) => {
-                self.add(module, t.ident.to_string(), Entry::Alias(type_ref(&t.ty)))
-            }
-            syn::Item::Const(c) => {
-                self.add(module, c.ident.to_string(), Entry::Const(str_lit(&c.expr)))
-            }
-            syn::Item::Static(s) => {
-                self.add(module, s.ident.to_string(), Entry::Const(str_lit(&s.expr)))
-            }
+            syn::Item::Type(t) => self.add(
+                module,
+                t.ident.to_compact_string(),
+                Entry::Alias(type_ref(&t.ty)),
+            ),
+            syn::Item::Const(c) => self.add(
+                module,
+                c.ident.to_compact_string(),
+                Entry::Const(str_lit(&c.expr)),
+            ),
+            syn::Item::Static(s) => self.add(
+                module,
+                s.ident.to_compact_string(),
+                Entry::Const(str_lit(&s.expr)),
+            ),
             syn::Item::Struct(s) => {
-                self.add(module, s.ident.to_string(), Entry::Type);
+                self.add(module, s.ident.to_compact_string(), Entry::Type);
                 if let Some(path) = typed_path(&s.attrs) {
                     self.out
                         .typed_paths
@@ -120,17 +127,17 @@ impl Walker<'_, '_> {
                     self.out.openapi_docs.push((module, doc));
                 }
             }
-            syn::Item::Enum(e) => self.add(module, e.ident.to_string(), Entry::Type),
-            syn::Item::Union(u) => self.add(module, u.ident.to_string(), Entry::Type),
+            syn::Item::Enum(e) => self.add(module, e.ident.to_compact_string(), Entry::Type),
+            syn::Item::Union(u) => self.add(module, u.ident.to_compact_string(), Entry::Type),
             syn::Item::Trait(t) => {
-                self.add(module, t.ident.to_string(), Entry::Type);
+                self.add(module, t.ident.to_compact_string(), Entry::Type);
                 for trait_item in &t.items {
                     if let syn::TraitItem::Fn(f) = trait_item {
                         let fn_item = self.fn_item(
                             &f.sig,
                             &f.attrs,
                             module,
-                            Some(t.ident.to_string()),
+                            Some(t.ident.to_compact_string()),
                             f.default.as_ref(),
                         );
                         self.out.fns.push(fn_item);
@@ -143,7 +150,7 @@ impl Walker<'_, '_> {
     }
 
     fn module(&mut self, m: &syn::ItemMod, parent: usize, child_dir: &Path) {
-        let name = m.ident.to_string();
+        let name = m.ident.to_compact_string();
         // `mod r#impl;` is `impl.rs`: files and directories are named without the `r#`.
         let file_name = syn::ext::IdentExt::unraw(&m.ident).to_string();
         let id = self.out.modules.len();
@@ -196,15 +203,15 @@ impl Walker<'_, '_> {
         }
     }
 
-    fn use_tree(&mut self, tree: &syn::UseTree, module: usize, prefix: &mut Vec<String>) {
+    fn use_tree(&mut self, tree: &syn::UseTree, module: usize, prefix: &mut Vec<Name>) {
         match tree {
             syn::UseTree::Path(p) => {
-                prefix.push(p.ident.to_string());
+                prefix.push(p.ident.to_compact_string());
                 self.use_tree(&p.tree, module, prefix);
                 prefix.pop();
             }
             syn::UseTree::Name(n) => {
-                let name = n.ident.to_string();
+                let name = n.ident.to_compact_string();
                 if name == "self" {
                     if let Some(last) = prefix.last().cloned() {
                         self.add(module, last, Entry::Use(prefix.clone()));
@@ -218,10 +225,10 @@ impl Walker<'_, '_> {
             syn::UseTree::Rename(r) => {
                 let mut path = prefix.clone();
                 if r.ident != "self" {
-                    path.push(r.ident.to_string());
+                    path.push(r.ident.to_compact_string());
                 }
                 if r.rename != "_" {
-                    self.add(module, r.rename.to_string(), Entry::Use(path));
+                    self.add(module, r.rename.to_compact_string(), Entry::Use(path));
                 }
             }
             syn::UseTree::Glob(_) => self.out.modules[module].globs.push(prefix.clone()),
@@ -265,7 +272,7 @@ impl Walker<'_, '_> {
     }
 
     fn impl_block(&mut self, i: &syn::ItemImpl, module: usize) {
-        let Some(self_name) = type_ref(&i.self_ty).last_name().map(str::to_string) else {
+        let Some(self_name) = type_ref(&i.self_ty).last_name().map(Name::from) else {
             return;
         };
         let trait_name = i
@@ -331,7 +338,7 @@ impl Walker<'_, '_> {
             let extracts = fields.iter().map(|f| (type_ref(&f.ty), true)).collect();
             let loc = self.loc(ident);
             self.out.extractor_impls.push(ExtractorImpl {
-                self_type: ident.to_string(),
+                self_type: ident.to_compact_string(),
                 module,
                 extracts,
                 loc,
@@ -344,7 +351,7 @@ impl Walker<'_, '_> {
         sig: &syn::Signature,
         attrs: &[syn::Attribute],
         module: usize,
-        self_type: Option<String>,
+        self_type: Option<Name>,
         body: Option<&syn::Block>,
     ) -> FnItem {
         // Exact capacities (here and in `type_ref`): the index holds every fn of the workspace,
@@ -360,14 +367,14 @@ impl Walker<'_, '_> {
         }
         params.shrink_to_fit();
         let returns = match &sig.output {
-            syn::ReturnType::Default => String::new(),
-            syn::ReturnType::Type(_, ty) => compact(ty.to_token_stream().to_string()),
+            syn::ReturnType::Default => Name::default(),
+            syn::ReturnType::Type(_, ty) => Name::from(ty.to_token_stream().to_string().as_str()),
         };
         // `main` is where a binary serves its router, or returns it to a runtime that does.
         let serves = body.is_some_and(serves_router)
             || (sig.ident == "main" && self_type.is_none() && body.is_some());
         FnItem {
-            name: sig.ident.to_string(),
+            name: sig.ident.to_compact_string(),
             module,
             self_type,
             is_async: sig.asyncness.is_some(),
@@ -445,7 +452,7 @@ pub fn type_ref(ty: &syn::Type) -> TypeRef {
                 .path
                 .segments
                 .iter()
-                .map(|s| s.ident.to_string())
+                .map(|s| s.ident.to_compact_string())
                 .collect();
             let args = match p.path.segments.last().map(|s| &s.arguments) {
                 Some(syn::PathArguments::AngleBracketed(a)) => {

@@ -4,12 +4,16 @@
 
 use crate::source::{FileId, Loc};
 
+/// A name or path segment as the index keeps it: held inline up to 24 bytes (nearly every
+/// identifier), so the millions of names of a large workspace are not each an allocation.
+pub type Name = compact_str::CompactString;
+
 /// A type as written: enough structure to resolve names and see wrappers like `Option<T>`.
 #[derive(Clone, Debug, PartialEq, Hash, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TypeRef {
     /// `a::b::C<D, E>`: path segments, the generic arguments of the last one.
     Path {
-        segments: Vec<String>,
+        segments: Vec<Name>,
         args: Vec<TypeRef>,
     },
     /// `&T` / `&mut T`.
@@ -21,7 +25,7 @@ pub enum TypeRef {
 impl TypeRef {
     pub fn last_name(&self) -> Option<&str> {
         match self {
-            TypeRef::Path { segments, .. } => segments.last().map(String::as_str),
+            TypeRef::Path { segments, .. } => segments.last().map(Name::as_str),
             _ => None,
         }
     }
@@ -106,15 +110,15 @@ pub struct OpenApiDoc {
 /// A function: free, or associated to a type in an impl block.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct FnItem {
-    pub name: String,
+    pub name: Name,
     /// Local module index within the file summary until linked; the global module id after.
     pub module: usize,
     /// `Some("Server")` for `impl Server { fn .. }`.
-    pub self_type: Option<String>,
+    pub self_type: Option<Name>,
     pub is_async: bool,
     pub params: Vec<Param>,
     /// The return type as text (empty for `()`).
-    pub returns: String,
+    pub returns: Name,
     pub name_loc: Loc,
     /// The closing parenthesis of the parameter list (where a new parameter goes).
     pub params_end: Loc,
@@ -147,7 +151,7 @@ impl FnItem {
 /// extraction runs, and whether each one's rejection is propagated (so it rejects too).
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct ExtractorImpl {
-    pub self_type: String,
+    pub self_type: Name,
     pub module: usize,
     pub extracts: Vec<(TypeRef, bool)>,
     pub loc: Loc,
@@ -167,7 +171,7 @@ pub enum Entry {
     /// `const X: &str = "..."` (the string when it is a literal).
     Const(Option<String>),
     /// `use path as name;`: the path as written.
-    Use(Vec<String>),
+    Use(Vec<Name>),
 }
 
 /// Where a new `use` item goes in a module.
@@ -186,13 +190,13 @@ pub enum ImportSlot {
 /// One module's items.
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct ModuleItems {
-    pub name: String,
+    pub name: Name,
     /// File-local index of the parent module (None for the file's top module).
     pub parent: Option<usize>,
     pub import_slot: Option<ImportSlot>,
-    pub entries: Vec<(String, Entry)>,
+    pub entries: Vec<(Name, Entry)>,
     /// `use path::*;` paths as written.
-    pub globs: Vec<Vec<String>>,
+    pub globs: Vec<Vec<Name>>,
 }
 
 /// A `mod name;` whose file has to be loaded.
@@ -247,7 +251,7 @@ impl FileSummary {
         let module_base = self.modules.len() - 1;
         let fn_base = self.fns.len();
         let module = |local: usize| if local == 0 { 0 } else { module_base + local };
-        let moved = |(name, entry): (String, Entry)| {
+        let moved = |(name, entry): (Name, Entry)| {
             let entry = match entry {
                 Entry::Fn(i) => Entry::Fn(fn_base + i),
                 Entry::Mod(i) => Entry::Mod(module(i)),

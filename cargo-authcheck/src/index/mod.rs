@@ -9,6 +9,7 @@ pub mod propagation;
 pub mod utoipa;
 
 use rustc_hash::{FxHashMap, FxHashSet};
+use smallvec::SmallVec;
 
 pub use items::*;
 
@@ -45,12 +46,13 @@ pub struct Crate {
 #[derive(Debug)]
 pub struct Module {
     /// `crate_name::a::b`.
-    pub path: Vec<String>,
+    pub path: Vec<Name>,
     pub krate: CrateId,
     pub parent: Option<ModuleId>,
     pub file: FileId,
-    pub entries: FxHashMap<String, Vec<LinkedEntry>>,
-    pub globs: Vec<Vec<String>>,
+    /// Every name the module binds, with what it binds (most names bind one thing: held inline).
+    pub entries: FxHashMap<Name, SmallVec<[LinkedEntry; 1]>>,
+    pub globs: Vec<Vec<Name>>,
     /// Where a `use` item added by a fix goes.
     pub import_slot: Option<ImportSlot>,
 }
@@ -61,9 +63,10 @@ pub enum LinkedEntry {
     Fn(FnId),
     Mod(ModuleId),
     Type,
-    Alias(TypeRef),
+    /// Boxed: an alias is rare, and an entry is held for every name of the workspace.
+    Alias(Box<TypeRef>),
     Const(Option<String>),
-    Use(Vec<String>),
+    Use(Vec<Name>),
 }
 
 /// A file that could not be read or parsed, or a module file that could not be found.
@@ -90,7 +93,7 @@ pub enum Resolved {
     /// A struct/enum/trait defined in a workspace module.
     Type {
         module: ModuleId,
-        name: String,
+        name: Name,
     },
     Alias {
         module: ModuleId,
@@ -98,7 +101,7 @@ pub enum Resolved {
     },
     Const(Option<String>),
     /// Outside the analysed crates (std, axum, ...): the path as far as it is known.
-    External(Vec<String>),
+    External(Vec<Name>),
 }
 
 impl Resolved {
@@ -106,14 +109,14 @@ impl Resolved {
     pub fn full_path(&self, index: &Index) -> Vec<String> {
         match self {
             Resolved::Fn(id) => index.fn_path(*id),
-            Resolved::Mod(m) => index.modules[m.0].path.clone(),
+            Resolved::Mod(m) => index.module_path(*m),
             Resolved::Type { module, name } => {
-                let mut p = index.modules[module.0].path.clone();
-                p.push(name.clone());
+                let mut p = index.module_path(*module);
+                p.push(name.to_string());
                 p
             }
             Resolved::Alias { .. } | Resolved::Const(_) => Vec::new(),
-            Resolved::External(path) => path.clone(),
+            Resolved::External(path) => path.iter().map(Name::to_string).collect(),
         }
     }
 }
@@ -133,9 +136,9 @@ pub struct Index {
     pub problems: Vec<ParseProblem>,
     pub lines: usize,
     /// (crate, self type, fn name) -> associated fn.
-    assoc: FxHashMap<(CrateId, String, String), FnId>,
+    assoc: FxHashMap<(CrateId, Name, Name), FnId>,
     /// (enclosing fn, name) -> fn declared in its body.
-    local: FxHashMap<(FnId, String), FnId>,
+    local: FxHashMap<(FnId, Name), FnId>,
     /// Resolved names of every module (built once every file is linked).
     pub defmap: nameres::DefMap,
     /// The files whose text holds an inline allow comment.
@@ -158,13 +161,22 @@ impl Index {
         let item = &self.fns[f.0];
         if let Some(offset) = item.local_to {
             let mut path = self.fn_path(FnId(f.0 - offset));
-            path.push(item.name.clone());
+            path.push(item.name.to_string());
             return path;
         }
-        let mut path = self.modules[item.module].path.clone();
-        path.extend(item.self_type.clone());
-        path.push(item.name.clone());
+        let mut path = self.module_path(ModuleId(item.module));
+        path.extend(item.self_type.as_ref().map(Name::to_string));
+        path.push(item.name.to_string());
         path
+    }
+
+    /// `crate_name::a::b` of a module, for output.
+    pub fn module_path(&self, module: ModuleId) -> Vec<String> {
+        self.modules[module.0]
+            .path
+            .iter()
+            .map(Name::to_string)
+            .collect()
     }
 
     pub fn fn_display(&self, f: FnId) -> String {
@@ -203,18 +215,18 @@ impl Index {
 
     /// The fn `name` declared in the body of `parent`.
     pub fn local_fn(&self, parent: FnId, name: &str) -> Option<FnId> {
-        self.local.get(&(parent, name.to_string())).copied()
+        self.local.get(&(parent, Name::from(name))).copied()
     }
 
     /// The associated fn `name` of type `ty` in `krate`.
     pub fn assoc_fn(&self, krate: CrateId, ty: &str, name: &str) -> Option<FnId> {
         self.assoc
-            .get(&(krate, ty.to_string(), name.to_string()))
+            .get(&(krate, Name::from(ty), Name::from(name)))
             .copied()
     }
 
     /// Resolves a path as written in `module`.
-    pub fn resolve(&self, module: ModuleId, path: &[String], ns: Ns) -> Option<Resolved> {
+    pub fn resolve<S: AsRef<str>>(&self, module: ModuleId, path: &[S], ns: Ns) -> Option<Resolved> {
         let found = nameres::walk_path(self, module, path, |m, name| {
             Ok::<_, std::convert::Infallible>(self.defmap.member(self, m, name))
         });

@@ -23,7 +23,7 @@ use std::collections::VecDeque;
 
 use rustc_hash::FxHashMap;
 
-use super::{Index, LinkedEntry, ModuleId, Ns, Resolved};
+use super::{Index, LinkedEntry, ModuleId, Name, Ns, Resolved, TypeRef};
 use crate::source::Loc;
 
 /// The most resolution steps (import attempts, modules visited through globs, names entered in
@@ -36,7 +36,7 @@ pub struct PerNs {
     pub types: Option<Resolved>,
     pub values: Option<Resolved>,
     /// Imported from outside the analysed crates (`use axum::routing::get`): either namespace.
-    pub external: Option<Vec<String>>,
+    pub external: Option<Vec<Name>>,
 }
 
 impl PerNs {
@@ -76,11 +76,11 @@ struct GlobBinding {
 #[derive(Debug, Default)]
 pub struct DefMap {
     /// Per module: the names its `use` items bind.
-    imports: Vec<FxHashMap<String, PerNs>>,
+    imports: Vec<FxHashMap<Name, PerNs>>,
     /// Per module: its glob component.
     component: Vec<usize>,
     /// Per glob component: the names visible through its globs.
-    glob_scopes: Vec<FxHashMap<String, GlobBinding>>,
+    glob_scopes: Vec<FxHashMap<Name, GlobBinding>>,
     /// Resolution steps spent building it.
     pub steps: usize,
     /// Where the step bound was hit, if it was.
@@ -117,7 +117,7 @@ impl DefMap {
 /// The names `module` binds itself: its items, then its resolved imports.
 fn explicit(
     index: &Index,
-    imports: &[FxHashMap<String, PerNs>],
+    imports: &[FxHashMap<Name, PerNs>],
     module: ModuleId,
     name: &str,
 ) -> PerNs {
@@ -136,14 +136,14 @@ fn explicit(
                 Ns::Type,
                 Resolved::Type {
                     module,
-                    name: name.to_string(),
+                    name: Name::from(name),
                 },
             ),
             LinkedEntry::Alias(ty) => (
                 Ns::Type,
                 Resolved::Alias {
                     module,
-                    ty: ty.clone(),
+                    ty: TypeRef::clone(ty),
                 },
             ),
             LinkedEntry::Use(_) => continue,
@@ -166,13 +166,13 @@ struct Import<'a> {
     module: ModuleId,
     /// The name it binds; `None` for a glob.
     name: Option<&'a str>,
-    path: &'a [String],
+    path: &'a [Name],
 }
 
 /// The def-map under construction.
 struct Builder<'a> {
     index: &'a Index,
-    imports: Vec<FxHashMap<String, PerNs>>,
+    imports: Vec<FxHashMap<Name, PerNs>>,
     glob_edges: Vec<Vec<ModuleId>>,
     /// Per module: names that pending named imports may still bind, with how many.
     pending_names: Vec<FxHashMap<&'a str, usize>>,
@@ -335,7 +335,7 @@ impl Builder<'_> {
                     self.resolve_path(m, import.path)?
                 };
                 if !bound.is_empty() {
-                    let slot = self.imports[m.0].entry(name.to_string()).or_default();
+                    let slot = self.imports[m.0].entry(Name::from(*name)).or_default();
                     *slot = std::mem::take(slot).or(bound);
                 }
                 Ok(())
@@ -383,13 +383,13 @@ impl Builder<'_> {
     }
 
     /// The last segment of `path` (as written in `module`) in every namespace.
-    fn resolve_path(&mut self, module: ModuleId, path: &[String]) -> Result<PerNs, Indeterminate> {
+    fn resolve_path(&mut self, module: ModuleId, path: &[Name]) -> Result<PerNs, Indeterminate> {
         let index = self.index;
         walk_path(index, module, path, |m, name| self.member(m, name))
     }
 
     /// Glob components (Tarjan, iterative) and their tables, built in dependency order.
-    fn glob_scopes(&mut self) -> (Vec<usize>, Vec<FxHashMap<String, GlobBinding>>) {
+    fn glob_scopes(&mut self) -> (Vec<usize>, Vec<FxHashMap<Name, GlobBinding>>) {
         let components = strongly_connected(&self.glob_edges);
         let mut component = vec![0; self.glob_edges.len()];
         for (c, members) in components.iter().enumerate() {
@@ -406,9 +406,9 @@ impl Builder<'_> {
             }
         }
         // Tarjan yields components after every component they reach: build in that order.
-        let mut scopes: Vec<FxHashMap<String, GlobBinding>> = Vec::with_capacity(components.len());
+        let mut scopes: Vec<FxHashMap<Name, GlobBinding>> = Vec::with_capacity(components.len());
         for (c, members) in components.iter().enumerate() {
-            let mut scope: FxHashMap<String, GlobBinding> = FxHashMap::default();
+            let mut scope: FxHashMap<Name, GlobBinding> = FxHashMap::default();
             if !needed[c] {
                 scopes.push(scope);
                 continue;
@@ -455,28 +455,35 @@ impl Builder<'_> {
 
 /// Resolves `path` from `module`, looking each segment up with `member`: the last segment in
 /// every namespace.
-pub(super) fn walk_path<E>(
+pub(super) fn walk_path<E, S: AsRef<str>>(
     index: &Index,
     module: ModuleId,
-    path: &[String],
+    path: &[S],
     mut member: impl FnMut(ModuleId, &str) -> Result<PerNs, E>,
 ) -> Result<PerNs, E> {
     let Some((first, _)) = path.split_first() else {
         return Ok(PerNs::default());
     };
     let krate = index.modules[module.0].krate;
-    let outside = |p: &[String]| PerNs {
-        external: Some(p.to_vec()),
+    let outside = |p: &[S]| PerNs {
+        external: Some(p.iter().map(|s| Name::from(s.as_ref())).collect()),
         ..PerNs::default()
     };
+    let external = |mut p: Vec<Name>, segment: &S| {
+        p.push(Name::from(segment.as_ref()));
+        PerNs {
+            external: Some(p),
+            ..PerNs::default()
+        }
+    };
     // The first segment, and the rest of the path after it.
-    let (mut current, rest): (PerNs, &[String]) = match first.as_str() {
+    let (mut current, rest): (PerNs, &[S]) = match first.as_ref() {
         "crate" => (module_ns(index.crates[krate.0].root), &path[1..]),
         "self" => (module_ns(module), &path[1..]),
         "super" => {
             let mut m = module;
             let mut i = 0;
-            while path.get(i).is_some_and(|s| s == "super") {
+            while path.get(i).is_some_and(|s| s.as_ref() == "super") {
                 match index.modules[m.0].parent {
                     Some(parent) => m = parent,
                     None => return Ok(PerNs::default()),
@@ -487,7 +494,7 @@ pub(super) fn walk_path<E>(
         }
         "::" => match path.get(1) {
             Some(name) => (
-                index.extern_crate(krate, name).map_or_else(
+                index.extern_crate(krate, name.as_ref()).map_or_else(
                     || outside(&path[1..2]),
                     |r| PerNs {
                         types: Some(r),
@@ -499,9 +506,9 @@ pub(super) fn walk_path<E>(
             None => return Ok(PerNs::default()),
         },
         _ => {
-            let found = member(module, first)?;
+            let found = member(module, first.as_ref())?;
             let found = if found.is_empty() {
-                index.extern_crate(krate, first).map_or_else(
+                index.extern_crate(krate, first.as_ref()).map_or_else(
                     || outside(&path[..1]),
                     |r| PerNs {
                         types: Some(r),
@@ -517,22 +524,17 @@ pub(super) fn walk_path<E>(
     for segment in rest {
         // A path goes on through a module, a type or something outside the workspace.
         let through = current.pick(Ns::Type);
+        let name = segment.as_ref();
         current = match through {
-            Some(Resolved::Mod(m)) => member(m, segment)?,
-            Some(Resolved::Type { module, name }) => assoc(index, module, &name, segment),
+            Some(Resolved::Mod(m)) => member(m, name)?,
+            Some(Resolved::Type { module, name: ty }) => assoc(index, module, &ty, name),
             Some(Resolved::Alias { module, ty }) => match index.resolve_type(module, &ty) {
-                Some(Resolved::Type { module, name }) => assoc(index, module, &name, segment),
+                Some(Resolved::Type { module, name: ty }) => assoc(index, module, &ty, name),
                 // `type AppRouter = axum::Router<AppState>; AppRouter::new()`
-                Some(Resolved::External(mut p)) => {
-                    p.push(segment.clone());
-                    outside(&p)
-                }
+                Some(Resolved::External(p)) => external(p, segment),
                 _ => PerNs::default(),
             },
-            Some(Resolved::External(mut p)) => {
-                p.push(segment.clone());
-                outside(&p)
-            }
+            Some(Resolved::External(p)) => external(p, segment),
             Some(Resolved::Fn(_) | Resolved::Const(_)) | None => PerNs::default(),
         };
     }

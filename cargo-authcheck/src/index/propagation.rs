@@ -2,10 +2,11 @@
 //! whether it propagates their rejections (`?`, `match` with an `Err` arm that returns, `let ..
 //! else { return .. }`), as opposed to swallowing them (`.ok()`, `if let Ok(..)`).
 
+use compact_str::ToCompactString;
 use syn::visit::Visit;
 
 use super::extract::{str_lit, type_ref};
-use super::items::TypeRef;
+use super::items::{Name, TypeRef};
 
 /// The extractor types a body runs, each with whether its rejection is propagated.
 pub fn extracted_types(block: &syn::Block) -> Vec<(TypeRef, bool)> {
@@ -106,12 +107,12 @@ fn extractor_call_type(func: &syn::Expr) -> Option<TypeRef> {
         return None;
     }
     let owner = &p.path.segments[n - 2];
-    let mut segments: Vec<String> = p
+    let mut segments: Vec<Name> = p
         .path
         .segments
         .iter()
         .take(n - 1)
-        .map(|s| s.ident.to_string())
+        .map(|s| s.ident.to_compact_string())
         .collect();
     let args = match &owner.arguments {
         syn::PathArguments::AngleBracketed(a) => a
@@ -125,7 +126,7 @@ fn extractor_call_type(func: &syn::Expr) -> Option<TypeRef> {
         _ => Vec::new(),
     };
     if segments.is_empty() {
-        segments.push(owner.ident.to_string());
+        segments.push(owner.ident.to_compact_string());
     }
     Some(TypeRef::Path { segments, args })
 }

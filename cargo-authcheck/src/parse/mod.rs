@@ -21,7 +21,7 @@ use crate::config::Exclude;
 use crate::discover::Workspace;
 use crate::index::extract::{summarize, FileContext};
 use crate::index::{
-    Crate, CrateId, FileSummary, Index, LinkedEntry, Module, ModuleId, ParseProblem,
+    Crate, CrateId, FileSummary, Index, LinkedEntry, Module, ModuleId, Name, ParseProblem,
 };
 use crate::source::{FileId, Loc};
 pub use budget::Limits;
@@ -128,7 +128,7 @@ pub fn index_workspace(
         }
         let file = index.sources.reserve(root.root_file.clone(), &ws.root);
         index.modules.push(Module {
-            path: vec![root.name.clone()],
+            path: vec![Name::from(root.name.as_str())],
             krate,
             parent: None,
             file,
@@ -170,7 +170,7 @@ pub fn index_workspace(
                 top_name: index.modules[job.module.0]
                     .path
                     .last()
-                    .cloned()
+                    .map(Name::to_string)
                     .unwrap_or_default(),
                 stamp: job.stamp,
             })
@@ -582,17 +582,11 @@ fn link(
                 crate::index::Entry::Fn(i) => LinkedEntry::Fn(crate::index::FnId(fn_base + i)),
                 crate::index::Entry::Mod(i) => LinkedEntry::Mod(module_ids[i]),
                 crate::index::Entry::Type => LinkedEntry::Type,
-                crate::index::Entry::Alias(t) => LinkedEntry::Alias(t),
+                crate::index::Entry::Alias(t) => LinkedEntry::Alias(Box::new(t)),
                 crate::index::Entry::Const(v) => LinkedEntry::Const(v),
                 crate::index::Entry::Use(p) => LinkedEntry::Use(p),
             };
-            // Most names have one entry: a `Vec` of capacity 1, not the default 4.
-            match module.entries.entry(name) {
-                std::collections::hash_map::Entry::Occupied(mut o) => o.get_mut().push(linked),
-                std::collections::hash_map::Entry::Vacant(v) => {
-                    v.insert(vec![linked]);
-                }
-            }
+            module.entries.entry(name).or_default().push(linked);
         }
     }
     for (local, imp) in summary.extractor_impls.into_iter().map(|i| (i.module, i)) {

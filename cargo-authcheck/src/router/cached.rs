@@ -20,7 +20,7 @@ use super::eval::Evaluator;
 use super::model::RouteTable;
 use crate::cache::{lines_hash, Cache, CachedRoutes, FileRead, Hash};
 use crate::config::Located;
-use crate::index::{FnId, Index, LinkedEntry, ModuleId, Ns, Resolved, TypeRef};
+use crate::index::{FnId, Index, LinkedEntry, ModuleId, Name, Ns, Resolved, TypeRef};
 
 /// A name the evaluation looked up.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -96,12 +96,12 @@ pub fn fingerprint(index: &Index, roots: &[Located<String>], root_fns: &[FnId]) 
         h.num(m.parent.map_or(usize::MAX, |p| p.0));
         h.num(m.file.0);
         // Whether the workspace has a router alias at all decides which names are looked up.
-        let mut aliases: Vec<(&String, &TypeRef)> = m
+        let mut aliases: Vec<(&Name, &TypeRef)> = m
             .entries
             .iter()
             .flat_map(|(name, entries)| {
                 entries.iter().filter_map(move |e| match e {
-                    LinkedEntry::Alias(ty) => Some((name, ty)),
+                    LinkedEntry::Alias(ty) => Some((name, &**ty)),
                     _ => None,
                 })
             })

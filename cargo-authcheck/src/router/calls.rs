@@ -8,7 +8,7 @@ use super::model::*;
 use super::scope::Scope;
 use super::syntax::{filter_methods, text_of};
 use crate::index::extract::type_ref;
-use crate::index::{Ns, Resolved};
+use crate::index::{Name, Ns, Resolved};
 
 impl Evaluator<'_> {
     pub(super) fn eval_call(&mut self, call: &syn::ExprCall, scope: &mut Scope) -> Value {
@@ -40,7 +40,7 @@ impl Evaluator<'_> {
         // (`use axum::Router as AxRouter`) and aliases (`type AppRouter = Router<S>`) work.
         let segments: Vec<String> = match &resolved {
             Some(Resolved::External(p)) if p.len() >= 2 || func.path.segments.len() == 1 => {
-                p.clone()
+                p.iter().map(Name::to_string).collect()
             }
             _ => func
                 .path

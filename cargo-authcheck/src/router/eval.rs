@@ -17,7 +17,9 @@ use super::syntax::{find_fn, text_of};
 use super::trees::{Leave, Trees};
 use crate::cache::Hash;
 use crate::index::extract::{str_lit, type_ref};
-use crate::index::{CrateId, FnId, Index, ModuleId, Ns, Param, ParseProblem, Resolved, TypeRef};
+use crate::index::{
+    CrateId, FnId, Index, ModuleId, Name, Ns, Param, ParseProblem, Resolved, TypeRef,
+};
 use crate::source::{FileId, Loc};
 
 pub(super) const METHOD_FNS: &[&str] = &[
@@ -514,7 +516,7 @@ impl<'a> Evaluator<'a> {
             },
             Some(Resolved::Const(Some(s))) => Value::Str(s),
             Some(Resolved::External(p)) => Value::External {
-                path: p,
+                path: p.iter().map(Name::to_string).collect(),
                 text: text_of(path),
             },
             _ => self.variant(path, scope).unwrap_or(Value::Opaque),
@@ -535,7 +537,7 @@ impl<'a> Evaluator<'a> {
         };
         Some(Value::Variant {
             krate: self.index.modules[module.0].krate,
-            ty,
+            ty: ty.to_string(),
             variant: last.ident.to_string(),
         })
     }
@@ -713,7 +715,7 @@ pub(super) fn is_router_value(v: &Value) -> bool {
 
 pub(super) fn resolved_path(resolved: Option<Resolved>, written: &[String]) -> Vec<String> {
     match resolved {
-        Some(Resolved::External(p)) => p,
+        Some(Resolved::External(p)) => p.iter().map(Name::to_string).collect(),
         _ => written.to_vec(),
     }
 }

@@ -117,7 +117,7 @@ impl Evaluator<'_> {
             for f in (0..self.index.fns.len()).map(FnId) {
                 let item = &self.index.fns[f.0];
                 if item.self_type.is_some() && item.has_body && self.is_router_fn(f) {
-                    methods.entry(item.name.clone()).or_default().push(f);
+                    methods.entry(item.name.to_string()).or_default().push(f);
                 }
             }
             self.methods = Some(methods);

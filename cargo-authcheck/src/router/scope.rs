@@ -9,7 +9,7 @@ use rustc_hash::FxHashMap;
 
 use super::eval::{weight, Evaluator, Value};
 use super::join::join_all;
-use crate::index::ModuleId;
+use crate::index::{ModuleId, Name};
 use crate::source::FileId;
 
 /// Local variables and the context names resolve in.
@@ -23,7 +23,7 @@ pub(super) struct Scope {
     /// statement of the fn's body, so nothing reads them after it (see [`Evaluator::eval_body`]).
     pub(super) last_uses: Vec<String>,
     pub(super) module: ModuleId,
-    pub(super) self_type: Option<String>,
+    pub(super) self_type: Option<Name>,
     pub(super) file: FileId,
     pub(super) returns: Vec<(Value, String)>,
 }
