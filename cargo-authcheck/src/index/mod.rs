@@ -95,9 +95,10 @@ pub enum Resolved {
         module: ModuleId,
         name: Name,
     },
+    /// Boxed: every resolved import of the def-map holds a `Resolved` per namespace.
     Alias {
         module: ModuleId,
-        ty: TypeRef,
+        ty: Box<TypeRef>,
     },
     Const(Option<String>),
     /// Outside the analysed crates (std, axum, ...): the path as far as it is known.
@@ -250,12 +251,12 @@ impl Index {
                     module: m,
                     ty: target,
                 } => {
-                    if seen.contains(&(m, target.clone())) {
+                    if seen.iter().any(|(sm, st)| *sm == m && *st == *target) {
                         return None;
                     }
-                    seen.push((m, target.clone()));
+                    seen.push((m, (*target).clone()));
                     module = m;
-                    ty = target;
+                    ty = *target;
                 }
                 other => return Some(other),
             }

@@ -23,7 +23,7 @@ use std::collections::VecDeque;
 
 use rustc_hash::FxHashMap;
 
-use super::{Index, LinkedEntry, ModuleId, Name, Ns, Resolved, TypeRef};
+use super::{Index, LinkedEntry, ModuleId, Name, Ns, Resolved};
 use crate::source::Loc;
 
 /// The most resolution steps (import attempts, modules visited through globs, names entered in
@@ -143,7 +143,7 @@ fn explicit(
                 Ns::Type,
                 Resolved::Alias {
                     module,
-                    ty: TypeRef::clone(ty),
+                    ty: ty.clone(),
                 },
             ),
             LinkedEntry::Use(_) => continue,
