@@ -1,6 +1,7 @@
 //! The benchmark's baseline: a plain parallel `syn::parse_file` of every `.rs` file under a
 //! directory (std recursion, rayon), with nothing else done. `scripts/bench` runs it next to
-//! `cargo authcheck check` on the same workspace.
+//! `cargo authcheck check` on the same workspace, and again with the allocator the tool ships
+//! (`parse_baseline_jemalloc`).
 //!
 //! ```text
 //! cargo run --release -p cargo-authcheck --example parse_baseline -- DIR
@@ -34,7 +35,7 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-fn main() {
+pub fn main() {
     let dir = std::env::args().nth(1).expect("usage: parse_baseline DIR");
     let start = Instant::now();
     let mut files = Vec::new();
