@@ -244,6 +244,6 @@ fn sort_key<'a>(index: &'a Index, r: &'a Route) -> (&'a str, &'a str, &'a str, u
         &r.entry.path,
         &r.entry.method,
         &index.sources.get(r.defined_at.file).display,
-        r.defined_at.line,
+        r.defined_at.line as usize,
     )
 }

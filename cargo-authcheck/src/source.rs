@@ -37,23 +37,42 @@ pub struct FileId(pub usize);
 )]
 pub struct Loc {
     pub file: FileId,
-    pub line: usize,
-    pub column: usize,
-    pub end_line: usize,
-    pub end_column: usize,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
 }
 
 impl Loc {
+    /// A location from 1-based lines and columns (32 bits each: a file is at most 16 MiB, and
+    /// the index holds several locations for every fn of the workspace).
+    pub fn new(
+        file: FileId,
+        line: usize,
+        column: usize,
+        end_line: usize,
+        end_column: usize,
+    ) -> Loc {
+        let narrow = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        Loc {
+            file,
+            line: narrow(line),
+            column: narrow(column),
+            end_line: narrow(end_line),
+            end_column: narrow(end_column),
+        }
+    }
+
     /// The location of a `syn` span parsed on the current thread from `file`.
     pub fn from_span(file: FileId, span: proc_macro2::Span) -> Loc {
         let (start, end) = (span.start(), span.end());
-        Loc {
+        Loc::new(
             file,
-            line: start.line.max(1),
-            column: start.column + 1,
-            end_line: end.line.max(1),
-            end_column: end.column + 1,
-        }
+            start.line.max(1),
+            start.column + 1,
+            end.line.max(1),
+            end.column + 1,
+        )
     }
 
     /// The location covering a token sequence (first to last token).
@@ -100,8 +119,8 @@ impl SourceFile {
 
     /// The byte range a location covers.
     pub fn range(&self, loc: Loc) -> std::ops::Range<usize> {
-        let start = self.offset(loc.line, loc.column);
-        let end = self.offset(loc.end_line, loc.end_column);
+        let start = self.offset(loc.line as usize, loc.column as usize);
+        let end = self.offset(loc.end_line as usize, loc.end_column as usize);
         start..end.max(start)
     }
 

@@ -149,7 +149,7 @@ fn registry_files_parse_on_a_small_stack() {
                                     cargo_authcheck::parse::summarize_file(path, limits)
                                 }) {
                                     Ok(Ok(_)) => Outcome::Summarized,
-                                    Ok(Err(p)) => Outcome::Problem(p.loc.line, p.message),
+                                    Ok(Err(p)) => Outcome::Problem(p.loc.line as usize, p.message),
                                     Err(_) => Outcome::Panicked,
                                 };
                                 (path.clone(), outcome)

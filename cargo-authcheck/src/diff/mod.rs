@@ -57,7 +57,7 @@ pub fn states(analysis: &Analysis) -> Vec<RouteState> {
                 .and_then(|d| d.security.as_deref())
                 .map(security_names),
             file: sources.get(r.defined_at.file).display.clone(),
-            line: r.defined_at.line,
+            line: r.defined_at.line as usize,
         })
         .collect()
 }

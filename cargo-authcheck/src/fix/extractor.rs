@@ -70,7 +70,7 @@ pub fn add_extractor(analysis: &Analysis, f: FnId, extractor: &str) -> Option<Su
         .iter()
         .take_while(|p| p.ty.last_name() == Some("State"))
         .count();
-    let close = source.offset(item.params_end.line, item.params_end.column);
+    let close = source.range(item.params_end).start;
     let argument = format!("{ARGUMENT}: {ty}");
     let change = list::insert(text, &elements, close, leading_state, &argument);
     edits.push(Edit {
@@ -218,8 +218,8 @@ fn import_edit(index: &Index, module: ModuleId, path: &[String]) -> Option<Edit>
     let source = index.sources.get(file);
     let text = source.text();
     let item = format!("use {};", path.join("::"));
-    let start_of = |loc: Loc| source.offset(loc.line, loc.column);
-    let end_of = |loc: Loc| source.offset(loc.end_line, loc.end_column);
+    let start_of = |loc: Loc| source.range(loc).start;
+    let end_of = |loc: Loc| source.offset(loc.end_line as usize, loc.end_column as usize);
     let (at, replacement) = match m.import_slot? {
         ImportSlot::AfterUse(loc) => {
             let indent = list::own_line_indent(text, start_of(loc)).unwrap_or("");

@@ -127,9 +127,7 @@ impl<'a> AttrEditor<'a> {
         match self.position(name) {
             Some(i) => self.replace(i, argument),
             None => {
-                let close = self
-                    .source
-                    .offset(self.attr.list_end.line, self.attr.list_end.column);
+                let close = self.source.range(self.attr.list_end).start;
                 let change = list::insert(
                     self.text,
                     &self.elements,

@@ -422,13 +422,7 @@ fn parse_one(
 
 fn problem_at(file: FileId, line: usize, column: usize, message: String) -> ParseProblem {
     ParseProblem {
-        loc: Loc {
-            file,
-            line,
-            column,
-            end_line: line,
-            end_column: column + 1,
-        },
+        loc: Loc::new(file, line, column, line, column + 1),
         message,
     }
 }

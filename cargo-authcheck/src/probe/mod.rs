@@ -61,7 +61,7 @@ impl RouteInfo {
                     .get(r.defined_at.file)
                     .display
                     .clone(),
-                line: r.defined_at.line,
+                line: r.defined_at.line as usize,
             })
             .collect()
     }

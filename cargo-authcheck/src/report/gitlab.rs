@@ -61,8 +61,8 @@ pub fn render(diagnostics: &[Diagnostic], sources: &SourceMap, uri_prefix: &str)
                 location: Location {
                     path: format!("{uri_prefix}{}", sources.get(d.primary.loc.file).display),
                     lines: Lines {
-                        begin: d.primary.loc.line,
-                        end: d.primary.loc.end_line,
+                        begin: d.primary.loc.line as usize,
+                        end: d.primary.loc.end_line as usize,
                     },
                 },
             }

@@ -71,8 +71,16 @@ fn group<'a>(d: &'a Diagnostic, sources: &'a SourceMap) -> Group<'a> {
                 .collect();
         // The snippet holds the lines from the first label to the last, not the whole file:
         // the renderer reads every line it is given, once per diagnostic.
-        let first = labels.iter().map(|(_, l)| l.loc.line).min().unwrap_or(1);
-        let last = labels.iter().map(|(_, l)| l.loc.line).max().unwrap_or(1);
+        let first = labels
+            .iter()
+            .map(|(_, l)| l.loc.line as usize)
+            .min()
+            .unwrap_or(1);
+        let last = labels
+            .iter()
+            .map(|(_, l)| l.loc.line as usize)
+            .max()
+            .unwrap_or(1);
         let window = src.line_range(first).start..src.line_range(last).end;
         let mut snippet = Snippet::source(&src.text()[window.clone()])
             .line_start(first)
@@ -98,11 +106,10 @@ fn group<'a>(d: &'a Diagnostic, sources: &'a SourceMap) -> Group<'a> {
 /// spans (a whole attribute) would print every line.
 fn label_range(src: &SourceFile, label: &Label) -> std::ops::Range<usize> {
     let loc = label.loc;
-    let start = src.offset(loc.line, loc.column);
-    let end = if (loc.end_line, loc.end_column) > (loc.line, loc.column) {
-        src.offset(loc.end_line, loc.end_column)
-    } else {
-        start
-    };
-    start..end.min(src.line_range(loc.line).end).max(start)
+    let range = src.range(loc);
+    range.start
+        ..range
+            .end
+            .min(src.line_range(loc.line as usize).end)
+            .max(range.start)
 }

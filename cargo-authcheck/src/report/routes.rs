@@ -56,10 +56,10 @@ pub fn json(analysis: &Analysis) -> String {
             fallback: r.entry.fallback,
             handler: &r.handler,
             file: &sources.get(r.defined_at.file).display,
-            line: r.defined_at.line,
+            line: r.defined_at.line as usize,
             registered_at: JsonPlace {
                 file: sources.get(r.entry.registered_at.file).display.clone(),
-                line: r.entry.registered_at.line,
+                line: r.entry.registered_at.line as usize,
                 message: None,
             },
             auth: r.verdict.class.as_str(),
@@ -82,7 +82,7 @@ pub fn json(analysis: &Analysis) -> String {
         .iter()
         .map(|u| JsonPlace {
             file: sources.get(u.at.file).display.clone(),
-            line: u.at.line,
+            line: u.at.line as usize,
             message: Some(u.message.clone()),
         })
         .collect();

@@ -260,7 +260,11 @@ impl<'a> Evaluator<'a> {
             return Value::Opaque;
         }
         let item = &self.index.fns[f.0];
-        let (name, line, column) = (&item.name, item.name_loc.line, item.name_loc.column);
+        let (name, line, column) = (
+            &item.name,
+            item.name_loc.line as usize,
+            item.name_loc.column as usize,
+        );
         // The file parsed when it was indexed; failing now means it changed meanwhile. A fn
         // missing from a parse that left items out is looked for again in the whole file.
         let mut ast = self.ast(item.file, line, Leave::Unread);

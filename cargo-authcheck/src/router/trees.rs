@@ -134,13 +134,8 @@ impl Evaluator<'_> {
             Ok(ast) => Rc::new(ast),
             Err(e) => {
                 let start = e.span().start();
-                let loc = Loc {
-                    file,
-                    line: start.line.max(1),
-                    column: start.column + 1,
-                    end_line: start.line.max(1),
-                    end_column: start.column + 2,
-                };
+                let line = start.line.max(1);
+                let loc = Loc::new(file, line, start.column + 1, line, start.column + 2);
                 let problem = ParseProblem {
                     loc,
                     message: format!("cannot parse: {e}"),
@@ -185,7 +180,7 @@ impl Evaluator<'_> {
             .into_iter()
             .flatten()
             .filter(|&&f| self.is_router_fn(f))
-            .map(|f| index.fns[f.0].name_loc.line)
+            .map(|f| index.fns[f.0].name_loc.line as usize)
             .collect();
         lines.sort_unstable();
         lines.dedup();

@@ -49,7 +49,7 @@ pub fn apply(analysis: &Analysis, found: Vec<Diagnostic>) -> Vec<Diagnostic> {
                 && a.codes.iter().any(|c| c == d.code)
                 && places
                     .iter()
-                    .any(|p| p.file == a.comment.file && p.line == a.target_line)
+                    .any(|p| p.file == a.comment.file && p.line as usize == a.target_line)
         });
         match hit {
             Some(i) => used[i] = true,
@@ -111,13 +111,7 @@ fn scan(file: FileId, text: &str) -> Vec<InlineAllow> {
             })
             .map_or(i + 2, |(j, _)| j + 1);
         let column = line.len() - trimmed.len() + 1;
-        let comment_loc = Loc {
-            file,
-            line: i + 1,
-            column,
-            end_line: i + 1,
-            end_column: line.chars().count() + 1,
-        };
+        let comment_loc = Loc::new(file, i + 1, column, i + 1, line.chars().count() + 1);
         out.push(InlineAllow {
             comment: comment_loc,
             codes,

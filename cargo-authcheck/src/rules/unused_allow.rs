@@ -58,13 +58,7 @@ fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {
             (None, Some(h)) => format!("handler `{h}`"),
             (None, None) => "entry".to_string(),
         };
-        let loc = Loc {
-            file,
-            line: allow.line,
-            column: allow.column,
-            end_line: allow.line,
-            end_column: allow.column + 9,
-        };
+        let loc = Loc::new(file, allow.line, allow.column, allow.line, allow.column + 9);
         out.push(
             Diagnostic::new(RULE.code, loc, format!("the allowlist entry for {target} matches no route"))
                 .label("matches nothing")
