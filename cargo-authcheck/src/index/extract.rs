@@ -18,14 +18,14 @@ pub struct FileContext<'a> {
     pub child_dir: &'a Path,
     /// Directory of the file itself (base for `#[path]`).
     pub file_dir: &'a Path,
-    pub top_name: String,
+    pub top_name: Name,
 }
 
 /// Builds the summary of a parsed file.
 pub fn summarize(ast: &syn::File, cx: &FileContext) -> FileSummary {
     let mut out = FileSummary::default();
     out.modules.push(ModuleItems {
-        name: Name::from(cx.top_name.as_str()),
+        name: cx.top_name.clone(),
         parent: None,
         ..Default::default()
     });
@@ -120,7 +120,7 @@ impl Walker<'_, '_> {
                 if let Some(path) = typed_path(&s.attrs) {
                     self.out
                         .typed_paths
-                        .push((module, s.ident.to_string(), path));
+                        .push((module, s.ident.to_compact_string(), path));
                 }
                 self.derived_extractor(&s.attrs, &s.ident, &s.fields, module);
                 if let Some(doc) = utoipa::openapi_doc(&s.attrs, &s.ident, self.cx.file) {

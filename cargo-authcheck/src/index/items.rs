@@ -223,7 +223,7 @@ pub struct FileSummary {
     /// Security scheme names a `Modify` impl or `components(...)` adds.
     pub defined_schemes: Vec<String>,
     /// axum-extra `#[typed_path("/users/{id}")]` structs: (file-local module, struct, path).
-    pub typed_paths: Vec<(usize, String, String)>,
+    pub typed_paths: Vec<(usize, Name, String)>,
     pub lines: usize,
     /// Whether the text holds an inline allow comment (`authcheck: allow(`): only such files are
     /// read again by the rule that applies them.

@@ -133,7 +133,7 @@ pub struct Index {
     pub openapi_docs: Vec<(ModuleId, OpenApiDoc)>,
     pub defined_schemes: Vec<String>,
     /// axum-extra typed paths: (module, struct name) -> path.
-    pub typed_paths: FxHashMap<(ModuleId, String), String>,
+    pub typed_paths: FxHashMap<(ModuleId, Name), String>,
     pub problems: Vec<ParseProblem>,
     pub lines: usize,
     /// (crate, self type, fn name) -> associated fn.

@@ -170,7 +170,7 @@ pub fn index_workspace(
                 top_name: index.modules[job.module.0]
                     .path
                     .last()
-                    .map(Name::to_string)
+                    .cloned()
                     .unwrap_or_default(),
                 stamp: job.stamp,
             })
@@ -314,7 +314,7 @@ struct FileToLoad {
     path: PathBuf,
     file: FileId,
     child_dir: PathBuf,
-    top_name: String,
+    top_name: Name,
     stamp: Option<cache::Stamp>,
 }
 
@@ -398,7 +398,7 @@ fn parse_one(
     path: &Path,
     file: FileId,
     child_dir: &Path,
-    top_name: String,
+    top_name: Name,
     limits: Limits,
 ) -> Parsed {
     let bytes = match std::fs::read(path) {

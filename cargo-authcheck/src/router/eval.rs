@@ -12,7 +12,7 @@ use quote::ToTokens;
 use super::cached::{found_hash, NameRead};
 use super::join::join_all;
 use super::model::*;
-use super::scope::{bind, join_scopes, read_once_in, Scope};
+use super::scope::{bind, join_scopes, read_once_in, Move, Scope};
 use super::syntax::{find_fn, text_of};
 use super::trees::{Leave, Trees};
 use crate::cache::Hash;
@@ -62,7 +62,7 @@ pub enum Value {
     /// on it takes the arm naming it.
     Variant {
         krate: CrateId,
-        ty: String,
+        ty: Name,
         variant: String,
     },
     Opaque,
@@ -94,7 +94,7 @@ pub struct Evaluator<'a> {
     /// once called twice (a fn is evaluated at most twice, however many times it is called).
     pub(super) memo: FxHashMap<FnId, Option<Value>>,
     /// Router-building methods of the workspace's own types, by name (built on first use).
-    pub(super) methods: Option<FxHashMap<String, Vec<FnId>>>,
+    pub(super) methods: Option<FxHashMap<Name, Vec<FnId>>>,
     /// Work spent so far (bounded by [`MAX_EVAL_STEPS`]).
     pub steps: usize,
     /// Whether the bound was hit (and reported).
@@ -492,19 +492,13 @@ impl<'a> Evaluator<'a> {
 
     pub(super) fn eval_path(&mut self, path: &syn::Path, scope: &mut Scope) -> Value {
         if let Some(ident) = path.get_ident() {
-            if scope.moving.as_ref().is_some_and(|m| ident == m) {
-                scope.moving = None;
-                if let Some(v) = scope.vars.remove(&ident.to_string()) {
-                    return v;
-                }
-            }
-            if let Some(i) = scope.last_uses.iter().position(|m| ident == m) {
-                scope.last_uses.swap_remove(i);
-                if let Some(v) = scope.vars.remove(&ident.to_string()) {
-                    // Counted as the copy it replaces was: the bound on work stays where it was.
+            if let Some((v, how)) = scope.take_moved(ident) {
+                // A last use is counted as the copy it replaces was (the bound on work stays
+                // where it was); a router grown in place was never counted.
+                if how == Move::LastUse {
                     self.steps += weight(&v);
-                    return v;
                 }
+                return v;
             }
             if let Some(v) = scope.vars.get(&ident.to_string()) {
                 let v = v.clone();
@@ -541,7 +535,7 @@ impl<'a> Evaluator<'a> {
         };
         Some(Value::Variant {
             krate: self.index.modules[module.0].krate,
-            ty: ty.to_string(),
+            ty,
             variant: last.ident.to_string(),
         })
     }

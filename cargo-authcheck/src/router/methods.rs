@@ -7,7 +7,7 @@ use super::eval::{Evaluator, Value, METHOD_FNS};
 use super::model::*;
 use super::scope::Scope;
 use super::syntax::{filter_methods, text_of};
-use crate::index::FnId;
+use crate::index::{FnId, Name};
 use crate::source::Loc;
 
 impl Evaluator<'_> {
@@ -113,11 +113,11 @@ impl Evaluator<'_> {
     /// A method of the workspace's own types that builds routers (`app.router()`), found by name.
     pub(super) fn user_method(&mut self, name: &str, args: Vec<Value>, receiver: Value) -> Value {
         if self.methods.is_none() {
-            let mut methods: FxHashMap<String, Vec<FnId>> = FxHashMap::default();
+            let mut methods: FxHashMap<Name, Vec<FnId>> = FxHashMap::default();
             for f in (0..self.index.fns.len()).map(FnId) {
                 let item = &self.index.fns[f.0];
                 if item.self_type.is_some() && item.has_body && self.is_router_fn(f) {
-                    methods.entry(item.name.to_string()).or_default().push(f);
+                    methods.entry(item.name.clone()).or_default().push(f);
                 }
             }
             self.methods = Some(methods);

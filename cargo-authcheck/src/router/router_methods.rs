@@ -367,7 +367,7 @@ impl Evaluator<'_> {
         };
         let path = first_param.and_then(|(module, ty)| match self.lookup_type(module, &ty) {
             Some(crate::index::Resolved::Type { module, name }) => {
-                index.typed_paths.get(&(module, name.to_string())).cloned()
+                index.typed_paths.get(&(module, name)).cloned()
             }
             _ => None,
         });

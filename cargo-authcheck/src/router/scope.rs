@@ -28,6 +28,31 @@ pub(super) struct Scope {
     pub(super) returns: Vec<(Value, String)>,
 }
 
+/// How a read took a variable's value out of its scope instead of copying it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Move {
+    /// `x = x.route(..)`: the old value grows into the new one ([`moved_receiver`]).
+    Reassigned,
+    /// The last statement of the fn's body names it once ([`read_once_in`]).
+    LastUse,
+}
+
+impl Scope {
+    /// The value of `name` when this read moves it out (see [`Move`]); `None` when it copies.
+    pub(super) fn take_moved(&mut self, name: &syn::Ident) -> Option<(Value, Move)> {
+        let how = if self.moving.as_ref().is_some_and(|m| name == m) {
+            self.moving = None;
+            Move::Reassigned
+        } else if let Some(i) = self.last_uses.iter().position(|m| name == m) {
+            self.last_uses.swap_remove(i);
+            Move::LastUse
+        } else {
+            return None;
+        };
+        self.vars.remove(&name.to_string()).map(|v| (v, how))
+    }
+}
+
 impl Evaluator<'_> {
     /// The value of `expr`, about to be stored in `name` (`x = expr` or `let x = expr`): when
     /// `expr` grows the old value of `name` ([`moved_receiver`]), that value is moved into it.
@@ -130,26 +155,42 @@ fn names(tokens: proc_macro2::TokenStream, name: &syn::Ident) -> bool {
 
 /// How many times `tokens` hold the identifier `name` (in groups too).
 fn times_named(tokens: proc_macro2::TokenStream, name: &str) -> usize {
-    tokens
-        .into_iter()
-        .map(|t| match t {
-            proc_macro2::TokenTree::Ident(i) => usize::from(i == name),
-            proc_macro2::TokenTree::Group(g) => times_named(g.stream(), name),
-            _ => 0,
-        })
-        .sum()
+    let mut counts = [(name, 0)];
+    count_names(tokens, &mut counts);
+    counts[0].1
+}
+
+/// Adds to each name's count the times `tokens` hold it (in groups too).
+fn count_names(tokens: proc_macro2::TokenStream, counts: &mut [(&str, usize)]) {
+    for t in tokens {
+        match t {
+            proc_macro2::TokenTree::Ident(i) => {
+                if let Some((_, n)) = counts.iter_mut().find(|(name, _)| i == name) {
+                    *n += 1;
+                }
+            }
+            proc_macro2::TokenTree::Group(g) => count_names(g.stream(), counts),
+            _ => {}
+        }
+    }
 }
 
 /// The variables holding routes that `stmt` names exactly once: read there for the last time.
-/// (Only those holding routes are looked for: the statement's tokens are walked for each.)
+/// (Only those holding routes are looked for, in one walk of the statement's tokens.)
 pub(super) fn read_once_in(stmt: &syn::Stmt, scope: &Scope) -> Vec<String> {
-    let mut holders = scope.vars.iter().filter(|(_, v)| weight(v) > 0).peekable();
-    if holders.peek().is_none() {
+    let mut counts: Vec<(&str, usize)> = scope
+        .vars
+        .iter()
+        .filter(|(_, v)| weight(v) > 0)
+        .map(|(name, _)| (name.as_str(), 0))
+        .collect();
+    if counts.is_empty() {
         return Vec::new();
     }
-    let tokens = stmt.to_token_stream();
-    holders
-        .filter(|(name, _)| times_named(tokens.clone(), name) == 1)
-        .map(|(name, _)| name.clone())
+    count_names(stmt.to_token_stream(), &mut counts);
+    counts
+        .into_iter()
+        .filter(|&(_, n)| n == 1)
+        .map(|(name, _)| name.to_string())
         .collect()
 }
