@@ -110,6 +110,18 @@ fn edit(dir: &Path, rel: &str, from: &str, to: &str) {
     std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
 }
 
+/// `routes --format json` with the cache, required to equal a run without it: its output.
+fn warm_routes(manifest: &Path, target: &Path) -> String {
+    const ROUTES: &[&str] = &["routes", "--format", "json"];
+    let warm = run(ROUTES, manifest, target, true);
+    assert_eq!(
+        warm,
+        run(ROUTES, manifest, target, false),
+        "warm and cold differ"
+    );
+    warm.0
+}
+
 fn cache_files(target: &Path) -> Vec<PathBuf> {
     std::fs::read_dir(target.join("authcheck"))
         .map(|d| d.flatten().map(|e| e.path()).collect())
@@ -121,28 +133,19 @@ fn edits_are_seen_warm() {
     let dir = scratch();
     let target = dir.path().join("target");
     let manifest = dir.path().join("Cargo.toml");
-    let routes = |cache| run(&["routes", "--format", "json"], &manifest, &target, cache);
-    let first = routes(true);
+    let first = run(&["routes", "--format", "json"], &manifest, &target, true);
     assert!(first.0.contains("\"/closed\""), "{}", first.0);
     assert_eq!(cache_files(&target).len(), 1, "the cache was written");
     // A handler's parameters (the route table itself is reused).
     edit(dir.path(), "src/handlers.rs", "_a: RequireAuth", "");
-    let warm = routes(true);
-    assert_eq!(warm, routes(false));
-    assert_eq!(
-        warm.0.matches("\"auth\": \"none\"").count(),
-        2,
-        "{}",
-        warm.0
-    );
+    let warm = warm_routes(&manifest, &target);
+    assert_eq!(warm.matches("\"auth\": \"none\"").count(), 2, "{warm}");
     // A route's path (the table is evaluated again).
     edit(dir.path(), "src/lib.rs", "\"/closed\"", "\"/gone\"");
-    let warm = routes(true);
-    assert_eq!(warm, routes(false));
+    let warm = warm_routes(&manifest, &target);
     assert!(
-        warm.0.contains("\"/gone\"") && !warm.0.contains("\"/closed\""),
-        "{}",
-        warm.0
+        warm.contains("\"/gone\"") && !warm.contains("\"/closed\""),
+        "{warm}"
     );
     // A new module file.
     edit(
@@ -162,9 +165,8 @@ fn edits_are_seen_warm() {
         "Router::new()\n",
         "Router::new().merge(more::more())\n",
     );
-    let warm = routes(true);
-    assert_eq!(warm, routes(false));
-    assert!(warm.0.contains("\"/more\""), "{}", warm.0);
+    let warm = warm_routes(&manifest, &target);
+    assert!(warm.contains("\"/more\""), "{warm}");
 }
 
 #[test]
@@ -172,7 +174,6 @@ fn names_router_code_resolves_are_checked_warm() {
     let dir = scratch();
     let target = dir.path().join("target");
     let manifest = dir.path().join("Cargo.toml");
-    let routes = |cache| run(&["routes", "--format", "json"], &manifest, &target, cache);
     edit(
         dir.path(),
         "src/lib.rs",
@@ -180,9 +181,8 @@ fn names_router_code_resolves_are_checked_warm() {
         "use axum::{routing::get, Router};\nuse handlers::open as h;",
     );
     edit(dir.path(), "src/lib.rs", "get(handlers::open)", "get(h)");
-    let warm = routes(true);
-    assert_eq!(warm, routes(false));
-    assert!(warm.0.contains("\"app::handlers::open\""), "{}", warm.0);
+    let warm = warm_routes(&manifest, &target);
+    assert!(warm.contains("\"app::handlers::open\""), "{warm}");
     // Only the `use` item changes (same lines, same fns): the cached table read what `h` named.
     edit(
         dir.path(),
@@ -190,9 +190,8 @@ fn names_router_code_resolves_are_checked_warm() {
         "use handlers::open as h;",
         "use handlers::closed as h;",
     );
-    let warm = routes(true);
-    assert_eq!(warm, routes(false));
-    assert!(!warm.0.contains("\"app::handlers::open\""), "{}", warm.0);
+    let warm = warm_routes(&manifest, &target);
+    assert!(!warm.contains("\"app::handlers::open\""), "{warm}");
     // A `use` item no router code looks up leaves the table as it was.
     edit(
         dir.path(),
@@ -200,7 +199,7 @@ fn names_router_code_resolves_are_checked_warm() {
         "pub struct RequireAuth;",
         "use std::fmt::Debug;\npub struct RequireAuth;",
     );
-    assert_eq!(routes(true), routes(false));
+    warm_routes(&manifest, &target);
 }
 
 #[test]
