@@ -2,6 +2,7 @@
 //! none) with its evidence, and the near misses that explain why an unprotected route is not
 //! protected (`Option<RequireAuth>`, a conditional layer, a layer added before the route).
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -79,14 +80,17 @@ impl<'a> Classifier<'a> {
     pub fn classify(&self, entry: &Entry) -> Verdict {
         let mut near_misses = Vec::new();
         let mut providers = Vec::new();
-        let params: Option<(&[Param], ModuleId)> = match &entry.target {
-            Target::Fn(f) => Some((&self.index.fns[f.0].params, self.index.module_of(*f))),
-            Target::Closure { params, module } => Some((params.as_slice(), *module)),
+        let params: Option<(Cow<[Param]>, ModuleId)> = match &entry.target {
+            Target::Fn(f) => Some((
+                Cow::Owned(self.index.fns[f.0].params.read()),
+                self.index.module_of(*f),
+            )),
+            Target::Closure { params, module } => Some((Cow::Borrowed(params.as_slice()), *module)),
             _ => None,
         };
         let mut extractor = None;
         if let Some((params, module)) = params {
-            for p in params {
+            for p in params.iter() {
                 match self.param_auth(module, &p.ty) {
                     Ok(found) => {
                         providers.extend(found.names.clone());
@@ -326,6 +330,7 @@ impl<'a> Classifier<'a> {
                 let module = self.index.module_of(f);
                 self.index.fns[f.0]
                     .params
+                    .read()
                     .iter()
                     .find_map(|p| self.param_auth(module, &p.ty).ok())
                     .map(|found| (format!("{evidence} taking {}", found.evidence), found.names))

@@ -171,6 +171,7 @@ fn extractor_params(
     let module = index.module_of(f);
     index.fns[f.0]
         .params
+        .read()
         .iter()
         .filter_map(|p| match index.resolve_type(module, &p.ty)? {
             Resolved::Type { module, name } => {

@@ -51,11 +51,11 @@ pub fn add_extractor(analysis: &Analysis, f: FnId, extractor: &str) -> Option<Su
     };
     // A handler that already takes the extractor wrapped (`Option<RequireAuth>`) decides about
     // anonymous callers on purpose: requiring authentication may not be what its author wants.
-    if item.params.iter().any(|p| mentions(&p.ty, name)) {
+    let params = item.params.read();
+    if params.iter().any(|p| mentions(&p.ty, name)) {
         certain = false;
     }
-    let elements: Vec<Element> = item
-        .params
+    let elements: Vec<Element> = params
         .iter()
         .map(|p| {
             let r = source.range(p.loc);
@@ -65,8 +65,7 @@ pub fn add_extractor(analysis: &Analysis, f: FnId, extractor: &str) -> Option<Su
             }
         })
         .collect();
-    let leading_state = item
-        .params
+    let leading_state = params
         .iter()
         .take_while(|p| p.ty.last_name() == Some("State"))
         .count();

@@ -354,8 +354,6 @@ impl Walker<'_, '_> {
         self_type: Option<Name>,
         body: Option<&syn::Block>,
     ) -> FnItem {
-        // Exact capacities (here and in `type_ref`): the index holds every fn of the workspace,
-        // and `filter_map(..).collect()` would reserve room for four.
         let mut params = Vec::with_capacity(sig.inputs.len());
         for arg in &sig.inputs {
             if let syn::FnArg::Typed(pt) = arg {
@@ -365,7 +363,6 @@ impl Walker<'_, '_> {
                 });
             }
         }
-        params.shrink_to_fit();
         let returns = match &sig.output {
             syn::ReturnType::Default => Name::default(),
             syn::ReturnType::Type(_, ty) => Name::from(ty.to_token_stream().to_string().as_str()),
@@ -378,7 +375,7 @@ impl Walker<'_, '_> {
             module,
             self_type,
             is_async: sig.asyncness.is_some(),
-            params,
+            params: Params::new(&params),
             returns,
             name_loc: self.loc(&sig.ident),
             params_end: Loc::from_span(self.cx.file, sig.paren_token.span.close()),

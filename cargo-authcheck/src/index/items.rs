@@ -51,6 +51,75 @@ pub struct Param {
     pub loc: Loc,
 }
 
+/// A fn's parameters, held encoded (a few bytes each) and decoded when read: a large workspace
+/// has over a hundred thousand, of which only handlers', middleware fns' and typed routes' are
+/// read, and as trees of types and names they were the largest part of the index after the fn
+/// records themselves. Read them with [`Params::read`].
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub struct Params(Box<[u8]>);
+
+impl Params {
+    pub fn new(params: &[Param]) -> Params {
+        if params.is_empty() {
+            return Params::default();
+        }
+        // Encoding plain data in memory cannot fail.
+        Params(
+            postcard::to_allocvec(params)
+                .map(Vec::into_boxed_slice)
+                .unwrap_or_default(),
+        )
+    }
+
+    /// The parameters, in order.
+    pub fn read(&self) -> Vec<Param> {
+        if self.0.is_empty() {
+            return Vec::new();
+        }
+        let decoded = postcard::from_bytes(&self.0);
+        debug_assert!(decoded.is_ok(), "parameters decode as they were encoded");
+        decoded.unwrap_or_default()
+    }
+
+    /// Their encoded form: equal parameters, equal bytes (what the route cache hashes).
+    pub fn encoded(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+/// Shown as the list it holds (summaries are compared through their debug text).
+impl std::fmt::Debug for Params {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.read()).finish()
+    }
+}
+
+/// Serialized as the bytes they are held as (one length and a copy, not a sequence of numbers).
+impl serde::Serialize for Params {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_bytes(&self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Params {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Bytes;
+        impl<'de> serde::de::Visitor<'de> for Bytes {
+            type Value = Params;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("encoded parameters")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, bytes: &[u8]) -> Result<Params, E> {
+                Ok(Params(bytes.into()))
+            }
+            fn visit_byte_buf<E: serde::de::Error>(self, bytes: Vec<u8>) -> Result<Params, E> {
+                Ok(Params(bytes.into_boxed_slice()))
+            }
+        }
+        deserializer.deserialize_bytes(Bytes)
+    }
+}
+
 /// `#[public(reason = "...")]` / `#[protected]` on a handler.
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct IntentAttrs {
@@ -116,7 +185,7 @@ pub struct FnItem {
     /// `Some("Server")` for `impl Server { fn .. }`.
     pub self_type: Option<Name>,
     pub is_async: bool,
-    pub params: Vec<Param>,
+    pub params: Params,
     /// The return type as text (empty for `()`).
     pub returns: Name,
     pub name_loc: Loc,

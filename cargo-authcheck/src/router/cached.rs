@@ -140,13 +140,9 @@ pub fn fingerprint(index: &Index, roots: &[Located<String>], root_fns: &[FnId]) 
     h.finish()
 }
 
-/// The hash of a fn's parameter types (read by typed routes).
+/// The hash of a fn's parameters (read by typed routes).
 fn params_hash(index: &Index, f: FnId) -> Hash {
-    let mut h = Fingerprint::default();
-    for p in &index.fns[f.0].params {
-        h.ty(&p.ty);
-    }
-    h.finish()
+    xxh3_128(index.fns[f.0].params.encoded())
 }
 
 /// The cached table, when its fingerprint matches and what else it read is unchanged.

@@ -360,8 +360,10 @@ impl Evaluator<'_> {
         let first_param = match &target {
             Target::Fn(f) => index.fns[f.0]
                 .params
-                .first()
-                .map(|p| (index.module_of(*f), p.ty.clone())),
+                .read()
+                .into_iter()
+                .next()
+                .map(|p| (index.module_of(*f), p.ty)),
             Target::Closure { params, module } => params.first().map(|p| (*module, p.ty.clone())),
             _ => None,
         };
