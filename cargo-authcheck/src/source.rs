@@ -101,7 +101,10 @@ impl SourceFile {
     pub fn text(&self) -> &str {
         self.text.get_or_init(|| {
             std::fs::read(&self.path)
-                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .map(|bytes| {
+                    String::from_utf8(bytes)
+                        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+                })
                 .unwrap_or_default()
         })
     }
@@ -137,24 +140,31 @@ impl SourceFile {
 
 /// The byte offset of every line start of a text, so that a location becomes bytes by a lookup
 /// instead of a scan from the top (diagnostics in a file of 100k lines must not each rescan it).
+///
+/// Offsets are 32-bit (the analysis reads files of at most 16 MiB) and the table is allocated
+/// at its exact size: rendering the findings of a workspace of large files holds the table of
+/// each of them.
 #[derive(Debug)]
-struct LineStarts(Vec<usize>);
+struct LineStarts(Vec<u32>);
 
 impl LineStarts {
     fn new(text: &str) -> LineStarts {
-        let breaks = text.bytes().enumerate().filter(|&(_, b)| b == b'\n');
-        LineStarts(
-            std::iter::once(0)
-                .chain(breaks.map(|(i, _)| i + 1))
-                .collect(),
-        )
+        let breaks = || text.bytes().enumerate().filter(|&(_, b)| b == b'\n');
+        let mut starts = Vec::with_capacity(1 + breaks().count());
+        starts.push(0);
+        starts.extend(breaks().map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)));
+        LineStarts(starts)
     }
 
     fn line(&self, text: &str, line: usize) -> std::ops::Range<usize> {
         let Some(&start) = self.0.get(line.max(1) - 1) else {
             return text.len()..text.len();
         };
-        let end = self.0.get(line.max(1)).map_or(text.len(), |next| next - 1);
+        let start = start as usize;
+        let end = self
+            .0
+            .get(line.max(1))
+            .map_or(text.len(), |&next| next as usize - 1);
         start..end
     }
 
@@ -170,8 +180,8 @@ impl LineStarts {
 
     fn line_col(&self, text: &str, offset: usize) -> (usize, usize) {
         let offset = floor_char_boundary(text, offset.min(text.len()));
-        let line = self.0.partition_point(|&start| start <= offset);
-        let start = self.0[line - 1];
+        let line = self.0.partition_point(|&start| start as usize <= offset);
+        let start = self.0[line - 1] as usize;
         (line, text[start..offset].chars().count() + 1)
     }
 }

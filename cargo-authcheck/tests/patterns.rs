@@ -28,13 +28,13 @@ fn scratch_crate(lib: &str, main: Option<&str>, config: Option<&str>) -> tempfil
     dir
 }
 
-/// `routes --format json` on a scratch crate: `(method, path, auth)` for every route, the exit
-/// status, and the unanalyzable places (or stderr when it failed).
-fn table(
+/// `routes --format json` on a scratch crate: the document, or the exit status and stderr when
+/// it failed.
+fn routes_json(
     lib: &str,
     main: Option<&str>,
     config: Option<&str>,
-) -> (Vec<(String, String, String)>, i32, String) {
+) -> Result<serde_json::Value, (i32, String)> {
     let dir = scratch_crate(lib, main, config);
     let p = dir.path();
     let out = Command::new(env!("CARGO_BIN_EXE_cargo-authcheck"))
@@ -42,12 +42,23 @@ fn table(
         .arg(p.join("Cargo.toml"))
         .output()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let code = out.status.code().unwrap_or(-1);
-    if code != 0 {
-        return (Vec::new(), code, stderr);
+    match out.status.code().unwrap_or(-1) {
+        0 => Ok(serde_json::from_slice(&out.stdout).unwrap()),
+        code => Err((code, String::from_utf8_lossy(&out.stderr).into_owned())),
     }
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+}
+
+/// `routes --format json` on a scratch crate: `(method, path, auth)` for every route, the exit
+/// status, and the unanalyzable places (or stderr when it failed).
+fn table(
+    lib: &str,
+    main: Option<&str>,
+    config: Option<&str>,
+) -> (Vec<(String, String, String)>, i32, String) {
+    let json = match routes_json(lib, main, config) {
+        Ok(json) => json,
+        Err((code, stderr)) => return (Vec::new(), code, stderr),
+    };
     let rows = json["routes"]
         .as_array()
         .unwrap()
@@ -61,7 +72,7 @@ fn table(
         })
         .collect();
     let unanalyzable = json["unanalyzable"].to_string();
-    (rows, code, unanalyzable)
+    (rows, 0, unanalyzable)
 }
 
 fn row(m: &str, p: &str, a: &str) -> (String, String, String) {
@@ -895,4 +906,23 @@ fn a_large_router_file_is_followed_across_windows() {
     rows.sort();
     expected.sort();
     assert_eq!(rows, expected);
+    // Locations in later windows are the file's own lines (a window is parsed from its first
+    // line, not the file's).
+    let json = routes_json(&lib, None, None).expect("routes ran");
+    for i in [0, parts / 2, parts - 1] {
+        let path = format!("/a/r{i}");
+        let route = json["routes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["path"] == path.as_str())
+            .unwrap_or_else(|| panic!("{path} is listed"));
+        let line = lib
+            .lines()
+            .position(|l| l.contains(&format!(".route(\"/r{i}\"")))
+            .expect("registered in the file")
+            + 2; // 1-based, after the scratch crate's `RequireAuth` line
+
+        assert_eq!(route["registered_at"]["line"], line, "{path}");
+    }
 }

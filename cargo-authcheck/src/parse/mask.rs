@@ -75,7 +75,11 @@ impl Boundary {
 
 /// A window of a large file, as [`keep_only_fns_in`] leaves it.
 pub struct Window {
+    /// The text from the start of `from`'s line (its lines before `from` left out), with every
+    /// line's number less [`Window::lines_before`].
     pub text: String,
+    /// How many of the file's lines come before the text's first line.
+    pub lines_before: usize,
     /// Where the text was cut (a boundary before every later window's first line).
     pub cut: Option<Boundary>,
 }
@@ -83,9 +87,12 @@ pub struct Window {
 /// The file with every item blanked except the fns whose items overlap the 1-based lines
 /// `lines` (and what their bodies hold), ending with the last top-level item that starts in
 /// them (the router evaluator reads a large file a few thousand lines at a time: a tree of the
-/// whole file would take many times its size). Everything before `from` (a boundary before
-/// `lines`, such as an earlier window's cut) is blanked without being read again. `None` when
-/// the lexer cannot follow the file.
+/// whole file would take many times its size). What comes before `from` (a boundary before
+/// `lines`, such as an earlier window's cut) is left out without being read again: the text
+/// starts on `from`'s line, the part of that line before `from` blanked so that columns stay
+/// (a window late in a large file would otherwise be mostly line breaks, each an entry in
+/// proc-macro2's table of the lines of every text parsed on the thread). `None` when the lexer
+/// cannot follow the file.
 pub fn keep_only_fns_in(
     text: &str,
     lines: std::ops::RangeInclusive<usize>,
@@ -95,6 +102,8 @@ pub fn keep_only_fns_in(
     let mut i = from.offset;
     if from.offset > 0 {
         m.blank(0, from.offset);
+        // A blank is its line breaks, then the columns of its last line.
+        m.out.retain(|c| c != '\n');
         m.line = (from.offset, from.line);
     }
     m.items(&mut i, false, false).ok()?;
@@ -111,6 +120,7 @@ pub fn keep_only_fns_in(
     });
     Some(Window {
         text: m.finish().or_original(text),
+        lines_before: from.line - 1,
         cut,
     })
 }
@@ -480,7 +490,8 @@ mod tests {
         syn::parse_file(&window).expect("the window parses");
         assert_eq!(window.lines().count(), 2, "{window}");
         assert_eq!(window.lines().nth(1), Some("fn one() { 1 }"), "{window}");
-        // A later window lexed from that cut is the window lexed from the top, line for line.
+        // A later window lexed from that cut is the window lexed from the top, line for line,
+        // without the lines before the cut's.
         let cut = Boundary {
             offset: 24,
             line: 2,
@@ -490,8 +501,21 @@ mod tests {
         fn trimmed(w: &Window) -> Vec<&str> {
             w.text.lines().map(str::trim_end).collect()
         }
-        assert_eq!(trimmed(&from_cut), trimmed(&from_top), "{}", from_cut.text);
+        assert_eq!((from_cut.lines_before, from_top.lines_before), (1, 0));
+        assert_eq!(
+            trimmed(&from_cut),
+            trimmed(&from_top)[1..],
+            "{}",
+            from_cut.text
+        );
         assert_eq!(from_cut.cut, from_top.cut);
+        // A cut inside a line keeps the columns of what follows it there.
+        let text = "fn a() {}  fn b() { 2 }\nfn c() { 3 }\n";
+        let cut = Boundary { offset: 9, line: 1 };
+        let window = keep_only_fns_in(text, 1..=1, cut).expect("lexable");
+        assert_eq!(window.lines_before, 0);
+        let b = window.text.lines().next().expect("a line");
+        assert_eq!(b.find("fn b"), text.find("fn b"), "{b}");
     }
 
     /// Keeping fns by line keeps those whose item spans one of the lines (a fn declared in a

@@ -10,7 +10,6 @@ use quote::ToTokens;
 use super::eval::{Evaluator, Value};
 use super::join::join_all;
 use super::scope::{bind, Scope};
-use crate::source::Loc;
 
 impl Evaluator<'_> {
     /// `for pat in iterable { body }`: the body once per known element.
@@ -51,7 +50,7 @@ impl Evaluator<'_> {
                 && scope.vars.get(name).is_some_and(|before| before != v)
         });
         if changed || !inside.is_empty() {
-            let at = Loc::of(scope.file, keyword);
+            let at = self.loc(scope, keyword);
             let detail = match inside.first() {
                 Some(p) => format!(
                     " (line {}: {}{})",

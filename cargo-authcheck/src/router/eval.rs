@@ -13,7 +13,7 @@ use super::cached::{found_hash, NameRead};
 use super::join::join_all;
 use super::model::*;
 use super::scope::{bind, join_scopes, read_once_in, Move, Scope};
-use super::syntax::{find_fn, text_of};
+use super::syntax::text_of;
 use super::trees::{Leave, Trees};
 use crate::cache::Hash;
 use crate::index::extract::{str_lit, type_ref};
@@ -267,19 +267,19 @@ impl<'a> Evaluator<'a> {
         );
         // The file parsed when it was indexed; failing now means it changed meanwhile. A fn
         // missing from a parse that left items out is looked for again in the whole file.
-        let mut ast = self.ast(item.file, line, Leave::Unread);
-        if ast
-            .as_deref()
-            .is_some_and(|ast| find_fn(ast, name, line, column).is_none())
+        let mut tree = self.ast(item.file, line, Leave::Unread);
+        if tree
+            .as_ref()
+            .is_some_and(|tree| tree.find_fn(name, line, column).is_none())
         {
-            ast = self.ast(item.file, line, Leave::Nothing);
+            tree = self.ast(item.file, line, Leave::Nothing);
         }
-        let Some((sig, block)) = ast
-            .as_deref()
-            .and_then(|ast| find_fn(ast, name, line, column))
+        let Some((sig, block)) = tree
+            .as_ref()
+            .and_then(|tree| tree.find_fn(name, line, column))
         else {
             let (at, name) = (item.name_loc, item.name.clone());
-            let why = if ast.is_none() {
+            let why = if tree.is_none() {
                 "its file does not parse"
             } else {
                 "it could not be found again (did the file change during the analysis?)"
@@ -288,9 +288,10 @@ impl<'a> Evaluator<'a> {
             return Value::Opaque;
         };
         // The lines of the fn are what this evaluation read of its file.
+        let lines_before = tree.as_ref().map_or(0, |tree| tree.lines_before);
         let lines = (
-            sig.fn_token.span.start().line,
-            block.brace_token.span.close().end().line,
+            sig.fn_token.span.start().line + lines_before,
+            block.brace_token.span.close().end().line + lines_before,
         );
         self.lines_read.insert((item.file, lines.0, lines.1));
         let mut scope = Scope {
@@ -300,6 +301,7 @@ impl<'a> Evaluator<'a> {
             module: ModuleId(item.module),
             self_type: item.self_type.clone(),
             file: item.file,
+            lines_before,
             returns: Vec::new(),
         };
         let mut args = args.into_iter();
@@ -398,8 +400,13 @@ impl<'a> Evaluator<'a> {
         last
     }
 
+    /// Where tokens of the tree a scope's fn was read from are in its file.
     pub(super) fn loc(&self, scope: &Scope, tokens: &impl ToTokens) -> Loc {
-        Loc::of(scope.file, tokens)
+        let mut loc = Loc::of(scope.file, tokens);
+        let lines_before = u32::try_from(scope.lines_before).unwrap_or(u32::MAX);
+        loc.line = loc.line.saturating_add(lines_before);
+        loc.end_line = loc.end_line.saturating_add(lines_before);
+        loc
     }
 
     pub(super) fn unanalyzable(&mut self, at: Loc, message: impl Into<String>) {

@@ -14,7 +14,7 @@ impl Evaluator<'_> {
     pub(super) fn eval_method(&mut self, m: &syn::ExprMethodCall, scope: &mut Scope) -> Value {
         let receiver = self.eval(&m.receiver, scope);
         let name = m.method.to_string();
-        let at = Loc::of(scope.file, &m.method);
+        let at = self.loc(scope, &m.method);
         let args: Vec<Value> = m.args.iter().map(|a| self.eval(a, scope)).collect();
         match receiver {
             Value::Router(router) => self.router_method(router, &name, m, args, at, scope),

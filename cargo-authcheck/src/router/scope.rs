@@ -25,6 +25,9 @@ pub(super) struct Scope {
     pub(super) module: ModuleId,
     pub(super) self_type: Option<Name>,
     pub(super) file: FileId,
+    /// How many lines of `file` precede the text its tree was parsed from (see
+    /// [`super::trees::Tree`]); [`Evaluator::loc`] adds them.
+    pub(super) lines_before: usize,
     pub(super) returns: Vec<(Value, String)>,
 }
 

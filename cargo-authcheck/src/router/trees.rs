@@ -8,6 +8,7 @@ use std::rc::Rc;
 use rustc_hash::FxHashMap;
 
 use super::eval::Evaluator;
+use super::syntax::find_fn;
 use crate::index::{FnId, ParseProblem};
 use crate::parse::Boundary;
 use crate::source::{FileId, Loc};
@@ -34,6 +35,32 @@ pub(super) enum Leave {
     Nothing,
 }
 
+/// A syntax tree the evaluator parsed, and how many lines of its file precede the text it was
+/// parsed from (a window of a large file starts late in it): a line in its spans plus
+/// `lines_before` is a line of the file.
+#[derive(Clone)]
+pub(super) struct Tree {
+    pub(super) ast: Rc<syn::File>,
+    pub(super) lines_before: usize,
+}
+
+impl Tree {
+    /// The fn named `name` at a line and column of the file (see [`find_fn`]).
+    pub(super) fn find_fn(
+        &self,
+        name: &str,
+        line: usize,
+        column: usize,
+    ) -> Option<(&syn::Signature, &syn::Block)> {
+        find_fn(
+            &self.ast,
+            name,
+            line.saturating_sub(self.lines_before),
+            column,
+        )
+    }
+}
+
 /// A file parsed again by the evaluator.
 struct Parsed {
     file: FileId,
@@ -43,7 +70,7 @@ struct Parsed {
     kept: Option<Vec<usize>>,
     /// The size of the text parsed, whitespace aside.
     bytes: usize,
-    ast: Rc<syn::File>,
+    tree: Tree,
 }
 
 /// The trees the evaluator holds, and what it learnt of files while parsing them.
@@ -71,7 +98,7 @@ impl Evaluator<'_> {
     /// large file, and the file's router fns with the fn asked for in a small one. The most
     /// recently used trees stay parsed; a file that does not parse is a `parse-error` (a syntax
     /// error inside a fn body the indexer skipped shows here).
-    pub(super) fn ast(&mut self, file: FileId, line: usize, leave: Leave) -> Option<Rc<syn::File>> {
+    pub(super) fn ast(&mut self, file: FileId, line: usize, leave: Leave) -> Option<Tree> {
         let text = self.index.sources.get(file).text();
         let window = match leave {
             Leave::Unread => (text.len() > LARGE_FILE_BYTES).then_some(line / WINDOW_LINES),
@@ -87,13 +114,14 @@ impl Evaluator<'_> {
                 }
         }) {
             let entry = self.trees.parsed.remove(at).expect("a position in range");
-            let ast = entry.ast.clone();
+            let tree = entry.tree.clone();
             self.trees.parsed.push_back(entry);
-            return Some(ast);
+            return Some(tree);
         }
         self.files_read.insert(file);
         // A small file keeps its router fns and this fn; the handlers beside them are not read.
         let mut kept = None;
+        let mut lines_before = 0;
         let masked = match (window, leave) {
             (_, Leave::Nothing) => None,
             (Some(w), _) => {
@@ -108,6 +136,7 @@ impl Evaluator<'_> {
                     if let Some(cut) = window.cut {
                         cuts.insert(w, cut);
                     }
+                    lines_before = window.lines_before;
                     window.text
                 })
             }
@@ -127,6 +156,7 @@ impl Evaluator<'_> {
             Some((m, Ok(ast))) => (m, Ok(ast)),
             _ => {
                 kept = None;
+                lines_before = 0;
                 (text, syn::parse_file(text))
             }
         };
@@ -134,7 +164,7 @@ impl Evaluator<'_> {
             Ok(ast) => Rc::new(ast),
             Err(e) => {
                 let start = e.span().start();
-                let line = start.line.max(1);
+                let line = start.line.max(1) + lines_before;
                 let loc = Loc::new(file, line, start.column + 1, line, start.column + 2);
                 let problem = ParseProblem {
                     loc,
@@ -155,14 +185,15 @@ impl Evaluator<'_> {
             };
             held -= dropped.bytes;
         }
+        let tree = Tree { ast, lines_before };
         self.trees.parsed.push_back(Parsed {
             file,
             window,
             kept,
             bytes,
-            ast: ast.clone(),
+            tree: tree.clone(),
         });
-        Some(ast)
+        Some(tree)
     }
 
     /// The lines of the names of a file's router fns (sorted).
