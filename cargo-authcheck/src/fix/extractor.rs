@@ -153,7 +153,7 @@ fn import_path(
         .enumerate()
         .filter(|(_, m)| m.krate == krate);
     for (id, m) in same_crate {
-        for entry in m.entries.get(name).into_iter().flatten() {
+        for entry in m.entries.get(name) {
             let LinkedEntry::Use(path) = entry else {
                 continue;
             };
@@ -178,11 +178,9 @@ fn import_path(
     }
     let deps = &index.crates[krate.0].deps;
     let defines = |m: &crate::index::Module| {
-        m.entries.get(name).is_some_and(|entries| {
-            entries
-                .iter()
-                .any(|e| matches!(e, LinkedEntry::Type | LinkedEntry::Alias(_)))
-        })
+        m.entries
+            .get(name)
+            .any(|e| matches!(e, LinkedEntry::Type | LinkedEntry::Alias(_)))
     };
     let own: Vec<&crate::index::Module> = index
         .modules

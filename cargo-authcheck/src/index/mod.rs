@@ -9,7 +9,6 @@ pub mod propagation;
 pub mod utoipa;
 
 use rustc_hash::{FxHashMap, FxHashSet};
-use smallvec::SmallVec;
 
 pub use items::*;
 
@@ -50,23 +49,62 @@ pub struct Module {
     pub krate: CrateId,
     pub parent: Option<ModuleId>,
     pub file: FileId,
-    /// Every name the module binds, with what it binds (most names bind one thing: held inline).
-    pub entries: FxHashMap<Name, SmallVec<[LinkedEntry; 1]>>,
+    /// Every name the module binds, with what it binds.
+    pub entries: ModuleEntries,
     pub globs: Vec<Vec<Name>>,
     /// Where a `use` item added by a fix goes.
     pub import_slot: Option<ImportSlot>,
 }
 
-/// A module entry with global ids.
+/// A module entry with global ids (16 bytes and a tag: one is held for every name of the
+/// workspace, so the rare kinds are boxed).
 #[derive(Clone, Debug)]
 pub enum LinkedEntry {
     Fn(FnId),
     Mod(ModuleId),
     Type,
-    /// Boxed: an alias is rare, and an entry is held for every name of the workspace.
     Alias(Box<TypeRef>),
-    Const(Option<String>),
-    Use(Vec<Name>),
+    Const(Option<Box<str>>),
+    Use(Box<[Name]>),
+}
+
+/// The names a module binds, each with what it binds, sorted by name; a name that binds several
+/// things (a fn and a module, an item and a `use`) has an entry for each, in the order they were
+/// written. A sorted slice rather than a map: the index holds one per module, and the maps'
+/// spare capacity and control bytes were a tenth of its memory.
+#[derive(Clone, Debug, Default)]
+pub struct ModuleEntries(Box<[(Name, LinkedEntry)]>);
+
+impl ModuleEntries {
+    pub fn new(mut entries: Vec<(Name, LinkedEntry)>) -> ModuleEntries {
+        // Stable: a name's entries stay in the order they were written.
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        ModuleEntries(entries.into_boxed_slice())
+    }
+
+    /// What `name` binds (nothing when the module does not bind it).
+    pub fn get<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a LinkedEntry> + 'a {
+        let start = self.0.partition_point(|(n, _)| n.as_str() < name);
+        self.0[start..]
+            .iter()
+            .take_while(move |(n, _)| n == name)
+            .map(|(_, entry)| entry)
+    }
+
+    /// Every name with each thing it binds.
+    pub fn iter(&self) -> impl Iterator<Item = (&Name, &LinkedEntry)> {
+        self.0.iter().map(|(name, entry)| (name, entry))
+    }
+
+    /// Every name, once.
+    pub fn names(&self) -> impl Iterator<Item = &Name> {
+        let mut last: Option<&Name> = None;
+        self.0.iter().filter_map(move |(name, _)| {
+            let new = last != Some(name);
+            last = Some(name);
+            new.then_some(name)
+        })
+    }
 }
 
 /// A file that could not be read or parsed, or a module file that could not be found.
@@ -136,8 +174,9 @@ pub struct Index {
     pub typed_paths: FxHashMap<(ModuleId, Name), String>,
     pub problems: Vec<ParseProblem>,
     pub lines: usize,
-    /// (crate, self type, fn name) -> associated fn.
-    assoc: FxHashMap<(CrateId, Name, Name), FnId>,
+    /// (crate, self type, fn name) -> associated fn: the fn ids alone, hashed by those three
+    /// as the fns hold them (a map keyed by copies of the names took 4 MB on 1M lines).
+    assoc: hashbrown::HashTable<FnId>,
     /// (enclosing fn, name) -> fn declared in its body.
     local: FxHashMap<(FnId, Name), FnId>,
     /// Resolved names of every module (built once every file is linked).
@@ -204,13 +243,32 @@ impl Index {
             self.local
                 .insert((FnId(id.0 - offset), item.name.clone()), id);
         }
-        if let Some(ty) = &item.self_type {
-            let krate = self.modules[item.module].krate;
-            self.assoc
-                .entry((krate, ty.clone(), item.name.clone()))
+        let assoc_key = item.self_type.as_ref().map(|ty| {
+            (
+                self.modules[item.module].krate,
+                ty.clone(),
+                item.name.clone(),
+            )
+        });
+        self.fns.push(item);
+        if let Some((krate, ty, name)) = assoc_key {
+            let Index {
+                assoc,
+                fns,
+                modules,
+                ..
+            } = self;
+            let key_of = |f: &FnId| assoc_key_of(fns, modules, *f);
+            let hash = assoc_hash(krate, &ty, &name);
+            // The first fn of a name is kept (as a map's `or_insert` would).
+            assoc
+                .entry(
+                    hash,
+                    |f| key_of(f) == Some((krate, &ty, &name)),
+                    |f| key_of(f).map_or(0, |(k, t, n)| assoc_hash(k, t, n)),
+                )
                 .or_insert(id);
         }
-        self.fns.push(item);
         id
     }
 
@@ -222,7 +280,9 @@ impl Index {
     /// The associated fn `name` of type `ty` in `krate`.
     pub fn assoc_fn(&self, krate: CrateId, ty: &str, name: &str) -> Option<FnId> {
         self.assoc
-            .get(&(krate, Name::from(ty), Name::from(name)))
+            .find(assoc_hash(krate, ty, name), |f| {
+                assoc_key_of(&self.fns, &self.modules, *f) == Some((krate, ty, name))
+            })
             .copied()
     }
 
@@ -274,4 +334,22 @@ impl Index {
             .find(|c| c.is_lib && c.name == name)
             .map(|c| Resolved::Mod(c.root))
     }
+}
+
+/// The key an associated fn is found by: its crate, self type and name.
+fn assoc_key_of<'a>(
+    fns: &'a [FnItem],
+    modules: &[Module],
+    f: FnId,
+) -> Option<(CrateId, &'a str, &'a str)> {
+    let item = &fns[f.0];
+    let ty = item.self_type.as_deref()?;
+    Some((modules[item.module].krate, ty, &item.name))
+}
+
+fn assoc_hash(krate: CrateId, ty: &str, name: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    (krate.0, ty, name).hash(&mut h);
+    h.finish()
 }

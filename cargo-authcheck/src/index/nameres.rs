@@ -122,15 +122,10 @@ fn explicit(
     name: &str,
 ) -> PerNs {
     let mut found = PerNs::default();
-    for entry in index.modules[module.0]
-        .entries
-        .get(name)
-        .into_iter()
-        .flatten()
-    {
+    for entry in index.modules[module.0].entries.get(name) {
         let (ns, resolved) = match entry {
             LinkedEntry::Fn(f) => (Ns::Value, Resolved::Fn(*f)),
-            LinkedEntry::Const(v) => (Ns::Value, Resolved::Const(v.clone())),
+            LinkedEntry::Const(v) => (Ns::Value, Resolved::Const(v.as_deref().map(str::to_string))),
             LinkedEntry::Mod(m) => (Ns::Type, Resolved::Mod(*m)),
             LinkedEntry::Type => (
                 Ns::Type,
@@ -203,16 +198,14 @@ pub fn build(index: &Index) -> DefMap {
     let mut pending = Vec::new();
     for (m, module) in index.modules.iter().enumerate() {
         let module_id = ModuleId(m);
-        for (name, entries) in &module.entries {
-            for entry in entries {
-                if let LinkedEntry::Use(path) = entry {
-                    *b.pending_names[m].entry(name.as_str()).or_default() += 1;
-                    pending.push(Import {
-                        module: module_id,
-                        name: Some(name.as_str()),
-                        path,
-                    });
-                }
+        for (name, entry) in module.entries.iter() {
+            if let LinkedEntry::Use(path) = entry {
+                *b.pending_names[m].entry(name.as_str()).or_default() += 1;
+                pending.push(Import {
+                    module: module_id,
+                    name: Some(name.as_str()),
+                    path,
+                });
             }
         }
         for glob in &module.globs {
@@ -419,7 +412,7 @@ impl Builder<'_> {
             for &m in members {
                 let names = self.index.modules[m.0]
                     .entries
-                    .keys()
+                    .names()
                     .chain(self.imports[m.0].keys());
                 for name in names {
                     self.steps += 1;

@@ -21,7 +21,8 @@ use crate::config::Exclude;
 use crate::discover::Workspace;
 use crate::index::extract::{summarize, FileContext};
 use crate::index::{
-    Crate, CrateId, FileSummary, Index, LinkedEntry, Module, ModuleId, Name, ParseProblem,
+    Crate, CrateId, FileSummary, Index, LinkedEntry, Module, ModuleEntries, ModuleId, Name,
+    ParseProblem,
 };
 use crate::source::{FileId, Loc};
 pub use budget::Limits;
@@ -132,7 +133,7 @@ pub fn index_workspace(
             krate,
             parent: None,
             file,
-            entries: FxHashMap::default(),
+            entries: ModuleEntries::default(),
             globs: Vec::new(),
             import_slot: None,
         });
@@ -556,7 +557,7 @@ fn link(
             krate,
             parent: Some(parent),
             file: job.file,
-            entries: FxHashMap::default(),
+            entries: ModuleEntries::default(),
             globs: Vec::new(),
             import_slot: None,
         });
@@ -570,18 +571,19 @@ fn link(
         let module = &mut index.modules[module_ids[local].0];
         module.globs.extend(items.globs);
         module.import_slot = items.import_slot;
-        module.entries.reserve(items.entries.len());
-        for (name, entry) in items.entries {
+        // A module's entries all come from its file's summary.
+        let linked = items.entries.into_iter().map(|(name, entry)| {
             let linked = match entry {
                 crate::index::Entry::Fn(i) => LinkedEntry::Fn(crate::index::FnId(fn_base + i)),
                 crate::index::Entry::Mod(i) => LinkedEntry::Mod(module_ids[i]),
                 crate::index::Entry::Type => LinkedEntry::Type,
                 crate::index::Entry::Alias(t) => LinkedEntry::Alias(Box::new(t)),
-                crate::index::Entry::Const(v) => LinkedEntry::Const(v),
-                crate::index::Entry::Use(p) => LinkedEntry::Use(p),
+                crate::index::Entry::Const(v) => LinkedEntry::Const(v.map(String::into_boxed_str)),
+                crate::index::Entry::Use(p) => LinkedEntry::Use(p.into_boxed_slice()),
             };
-            module.entries.entry(name).or_default().push(linked);
-        }
+            (name, linked)
+        });
+        module.entries = ModuleEntries::new(linked.collect());
     }
     for (local, imp) in summary.extractor_impls.into_iter().map(|i| (i.module, i)) {
         index.extractor_impls.push((module_ids[local], imp));

@@ -99,11 +99,9 @@ pub fn fingerprint(index: &Index, roots: &[Located<String>], root_fns: &[FnId]) 
         let mut aliases: Vec<(&Name, &TypeRef)> = m
             .entries
             .iter()
-            .flat_map(|(name, entries)| {
-                entries.iter().filter_map(move |e| match e {
-                    LinkedEntry::Alias(ty) => Some((name, &**ty)),
-                    _ => None,
-                })
+            .filter_map(|(name, e)| match e {
+                LinkedEntry::Alias(ty) => Some((name, &**ty)),
+                _ => None,
             })
             .collect();
         aliases.sort_unstable_by_key(|&(name, _)| name);

@@ -218,7 +218,7 @@ impl<'a> Evaluator<'a> {
     fn has_router_alias(&self) -> bool {
         *self.router_alias.get_or_init(|| {
             self.index.modules.iter().any(|m| {
-                m.entries.values().flatten().any(|e| {
+                m.entries.iter().any(|(_, e)| {
                     matches!(e, crate::index::LinkedEntry::Alias(ty) if ty.display().contains("Router"))
                 })
             })
