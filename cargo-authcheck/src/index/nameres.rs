@@ -36,7 +36,7 @@ pub struct PerNs {
     pub types: Option<Resolved>,
     pub values: Option<Resolved>,
     /// Imported from outside the analysed crates (`use axum::routing::get`): either namespace.
-    pub external: Option<Vec<Name>>,
+    pub external: Option<Box<[Name]>>,
 }
 
 impl PerNs {
@@ -60,7 +60,11 @@ impl PerNs {
             Ns::Type => (self.types, self.values),
             Ns::Value => (self.values, self.types),
         };
-        wanted.or(self.external.map(Resolved::External)).or(other)
+        wanted
+            .or(self
+                .external
+                .map(|path| Resolved::External(path.into_vec())))
+            .or(other)
     }
 }
 
@@ -76,15 +80,53 @@ struct GlobBinding {
 #[derive(Debug, Default)]
 pub struct DefMap {
     /// Per module: the names its `use` items bind.
-    imports: Vec<FxHashMap<Name, PerNs>>,
+    imports: Vec<Sorted<PerNs>>,
     /// Per module: its glob component.
     component: Vec<usize>,
     /// Per glob component: the names visible through its globs.
-    glob_scopes: Vec<FxHashMap<Name, GlobBinding>>,
+    glob_scopes: Vec<Sorted<GlobBinding>>,
     /// Resolution steps spent building it.
     pub steps: usize,
     /// Where the step bound was hit, if it was.
     pub bound_hit: Option<(Loc, String)>,
+}
+
+/// A table of names, built as a map and kept, once the def-map is done, as a slice sorted by
+/// name: there is one per module, and a map's spare capacity was a third of each.
+#[derive(Debug, Default)]
+struct Sorted<V>(Box<[(Name, V)]>);
+
+impl<V> From<FxHashMap<Name, V>> for Sorted<V> {
+    fn from(map: FxHashMap<Name, V>) -> Sorted<V> {
+        let mut entries: Vec<(Name, V)> = map.into_iter().collect();
+        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        Sorted(entries.into_boxed_slice())
+    }
+}
+
+/// The names a module's imports bind, by name: a map while the def-map is built, [`Sorted`]
+/// once it is done.
+trait Imports {
+    fn get(&self, name: &str) -> Option<&PerNs>;
+}
+
+impl Imports for FxHashMap<Name, PerNs> {
+    fn get(&self, name: &str) -> Option<&PerNs> {
+        FxHashMap::get(self, name)
+    }
+}
+
+impl<V> Sorted<V> {
+    fn get(&self, name: &str) -> Option<&V> {
+        let found = self.0.binary_search_by(|(n, _)| n.as_str().cmp(name));
+        found.ok().map(|i| &self.0[i].1)
+    }
+}
+
+impl Imports for Sorted<PerNs> {
+    fn get(&self, name: &str) -> Option<&PerNs> {
+        Sorted::get(self, name)
+    }
 }
 
 /// A name some pending import might still bind: wait for it.
@@ -115,12 +157,7 @@ impl DefMap {
 }
 
 /// The names `module` binds itself: its items, then its resolved imports.
-fn explicit(
-    index: &Index,
-    imports: &[FxHashMap<Name, PerNs>],
-    module: ModuleId,
-    name: &str,
-) -> PerNs {
+fn explicit(index: &Index, imports: &[impl Imports], module: ModuleId, name: &str) -> PerNs {
     let mut found = PerNs::default();
     for entry in index.modules[module.0].entries.get(name) {
         let (ns, resolved) = match entry {
@@ -217,8 +254,8 @@ pub fn build(index: &Index) -> DefMap {
             });
         }
     }
-    // Deterministic order (module entries are a hash map); imports that compare equal are the
-    // same import, so an unstable sort is as deterministic.
+    // One order on every run, globs of a module first; imports that compare equal are the same
+    // import, so an unstable sort is as deterministic.
     pending.sort_unstable_by(|a, b| (a.module, a.name, a.path).cmp(&(b.module, b.name, b.path)));
 
     let mut bound_hit = None;
@@ -245,9 +282,9 @@ pub fn build(index: &Index) -> DefMap {
     }
     let (component, glob_scopes) = b.glob_scopes();
     DefMap {
-        imports: b.imports,
+        imports: b.imports.into_iter().map(Sorted::from).collect(),
         component,
-        glob_scopes,
+        glob_scopes: glob_scopes.into_iter().map(Sorted::from).collect(),
         steps: b.steps,
         bound_hit,
     }
@@ -320,7 +357,7 @@ impl Builder<'_> {
                             ..PerNs::default()
                         },
                         None => PerNs {
-                            external: Some(import.path.to_vec()),
+                            external: Some(import.path.into()),
                             ..PerNs::default()
                         },
                     }
@@ -465,7 +502,7 @@ pub(super) fn walk_path<E, S: AsRef<str>>(
     let external = |mut p: Vec<Name>, segment: &S| {
         p.push(Name::from(segment.as_ref()));
         PerNs {
-            external: Some(p),
+            external: Some(p.into_boxed_slice()),
             ..PerNs::default()
         }
     };
