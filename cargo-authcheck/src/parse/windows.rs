@@ -13,8 +13,10 @@ use std::ops::Range;
 use crate::index::extract::{summarize, FileContext};
 use crate::index::FileSummary;
 
-/// Files larger than this are parsed in windows of about this size.
-pub const WINDOW_BYTES: usize = 256 << 10;
+/// Files larger than this are parsed in windows of about this size. Against 256 KiB windows,
+/// a generated workspace of 1.6 MB files (1M lines, 4 interleaved runs) was checked 13% faster
+/// with a peak 3 to 10 MB lower: smaller trees, and less of them on both threads at once.
+pub const WINDOW_BYTES: usize = 64 << 10;
 
 /// Where to cut `text` into windows of about `max` bytes: after a top-level item (`item_ends`,
 /// ascending) followed by nothing but spaces up to its line break. The ranges cover the text;

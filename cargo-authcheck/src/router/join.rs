@@ -106,11 +106,11 @@ fn join_entries(branches: Vec<(&[Entry], &str)>) -> Vec<Entry> {
                     .find_map(|(x, _)| x.layers.iter().find(|l| !joined.layers.contains(l)))
                     .cloned();
                 if let Some(first) = first {
-                    joined.layers.push(Layer {
-                        spec: LayerSpec::Branches(remainders),
-                        at: first.at,
-                        text: "layers on every branch".into(),
-                    });
+                    joined.layers.push(Layer::new(
+                        LayerSpec::Branches(remainders),
+                        first.at,
+                        "layers on every branch".into(),
+                    ));
                 }
             }
             for (x, label) in &present {

@@ -64,7 +64,7 @@ impl Evaluator<'_> {
             Value::Layer(LayerSpec::Stack(mut stack)) => match name.as_str() {
                 "layer" => {
                     let layer = self.layer_of(&m.args[0], args.into_iter().next(), at);
-                    stack.push(layer.spec);
+                    stack.push(layer.spec.clone());
                     Value::Layer(LayerSpec::Stack(stack))
                 }
                 "map_request" | "map_request_with_state" => {
@@ -199,6 +199,6 @@ impl Evaluator<'_> {
             Some(Value::External { path, text }) => LayerSpec::Constructed { path, text },
             _ => LayerSpec::Unknown { text: text.clone() },
         };
-        Layer { spec, at, text }
+        Layer::new(spec, at, text)
     }
 }

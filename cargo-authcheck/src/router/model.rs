@@ -1,6 +1,8 @@
 //! The router model: what a router value contains while code is evaluated, and the final route
 //! table. Plain data; how layers and extractors authenticate is decided later by `auth`.
 
+use std::sync::Arc;
+
 use crate::index::{FnId, ModuleId, Param, TypeRef};
 use crate::source::Loc;
 
@@ -28,13 +30,33 @@ pub enum LayerSpec {
     Unknown { text: String },
 }
 
-/// A layer applied at a place in the code.
+/// A layer applied at a place in the code. Shared: a layer covers every route of its router and
+/// each route holds it, so a copy is a reference, not a copy of its texts (25,410 routes of one
+/// generated workspace held 6 MB of copies).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Layer {
+#[serde(transparent)]
+pub struct Layer(Arc<AppliedLayer>);
+
+/// What a [`Layer`] is.
+#[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AppliedLayer {
     pub spec: LayerSpec,
     /// The call that applied it (`.layer(`, `.route_layer(`).
     pub at: Loc,
     pub text: String,
+}
+
+impl Layer {
+    pub fn new(spec: LayerSpec, at: Loc, text: String) -> Layer {
+        Layer(Arc::new(AppliedLayer { spec, at, text }))
+    }
+}
+
+impl std::ops::Deref for Layer {
+    type Target = AppliedLayer;
+    fn deref(&self) -> &AppliedLayer {
+        &self.0
+    }
 }
 
 /// What serves a route.

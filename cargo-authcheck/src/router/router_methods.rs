@@ -267,18 +267,15 @@ impl Evaluator<'_> {
             ),
             // `Config::new(..).basic_auth(BasicAuth { .. })` puts HTTP basic auth in front of the UI.
             "config" if text_of(&m.args[0]).contains("basic_auth") => {
-                let layer = Layer {
-                    spec: LayerSpec::Constructed {
-                        path: vec![
-                            "utoipa_swagger_ui".into(),
-                            "Config".into(),
-                            "basic_auth".into(),
-                        ],
-                        text: "SwaggerUi basic_auth".into(),
-                    },
-                    at,
-                    text: text_of(&m.args[0]),
+                let spec = LayerSpec::Constructed {
+                    path: vec![
+                        "utoipa_swagger_ui".into(),
+                        "Config".into(),
+                        "basic_auth".into(),
+                    ],
+                    text: "SwaggerUi basic_auth".into(),
                 };
+                let layer = Layer::new(spec, at, text_of(&m.args[0]));
                 for e in &mut router.entries {
                     e.layers.push(layer.clone());
                 }

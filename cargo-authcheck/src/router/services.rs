@@ -109,11 +109,7 @@ impl Evaluator<'_> {
         router: RouterValue,
         at: Loc,
     ) -> Value {
-        let layer = Layer {
-            spec,
-            at,
-            text: text_of(&m.receiver),
-        };
+        let layer = Layer::new(spec, at, text_of(&m.receiver));
         let mut router = router;
         for e in &mut router.entries {
             e.layers.push(layer.clone());
