@@ -364,8 +364,8 @@ impl Walker<'_, '_> {
             }
         }
         let returns = match &sig.output {
-            syn::ReturnType::Default => Name::default(),
-            syn::ReturnType::Type(_, ty) => Name::from(ty.to_token_stream().to_string().as_str()),
+            syn::ReturnType::Default => "".into(),
+            syn::ReturnType::Type(_, ty) => ty.to_token_stream().to_string().into(),
         };
         // `main` is where a binary serves its router, or returns it to a runtime that does.
         let serves = body.is_some_and(serves_router)

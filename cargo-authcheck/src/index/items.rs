@@ -186,8 +186,9 @@ pub struct FnItem {
     pub self_type: Option<Name>,
     pub is_async: bool,
     pub params: Params,
-    /// The return type as text (empty for `()`).
-    pub returns: Name,
+    /// The return type as text (empty for `()`); shared by every fn of the index that returns
+    /// the same text ([`crate::index::Index::push_fn`]).
+    pub returns: std::sync::Arc<str>,
     pub name_loc: Loc,
     /// The closing parenthesis of the parameter list (where a new parameter goes).
     pub params_end: Loc,

@@ -179,6 +179,8 @@ pub struct Index {
     assoc: hashbrown::HashTable<FnId>,
     /// (enclosing fn, name) -> fn declared in its body.
     local: FxHashMap<(FnId, Name), FnId>,
+    /// The return types of the fns, each text once (most fns return one of a few types).
+    return_types: FxHashSet<std::sync::Arc<str>>,
     /// Resolved names of every module (built once every file is linked).
     pub defmap: nameres::DefMap,
     /// The files whose text holds an inline allow comment.
@@ -236,9 +238,16 @@ impl Index {
         self.content_hashes.get(file.0).copied().unwrap_or(0)
     }
 
-    /// Registers a linked fn (with a global module index).
-    pub fn push_fn(&mut self, item: FnItem) -> FnId {
+    /// Registers a linked fn (with a global module index); its return type's text is shared
+    /// with the fns before it that return the same.
+    pub fn push_fn(&mut self, mut item: FnItem) -> FnId {
         let id = FnId(self.fns.len());
+        match self.return_types.get(&item.returns) {
+            Some(shared) => item.returns = shared.clone(),
+            None => {
+                self.return_types.insert(item.returns.clone());
+            }
+        }
         if let Some(offset) = item.local_to {
             self.local
                 .insert((FnId(id.0 - offset), item.name.clone()), id);
