@@ -58,6 +58,9 @@ pub struct Classifier<'a> {
     index: &'a Index,
     config: &'a Config,
     memo: RefCell<HashMap<(CrateId, Name), Option<Extractor>>>,
+    /// What each middleware fn's parameters extract (a layer is checked once per route it
+    /// covers, and a fn's parameters are decoded to be read).
+    middleware: RefCell<HashMap<FnId, Option<Extractor>>>,
 }
 
 /// An auth extractor found for a type: what to show and which configured names it reaches.
@@ -73,6 +76,7 @@ impl<'a> Classifier<'a> {
             index,
             config,
             memo: RefCell::new(HashMap::new()),
+            middleware: RefCell::new(HashMap::new()),
         }
     }
 
@@ -327,12 +331,7 @@ impl<'a> Classifier<'a> {
                 if let Some(configured) = self.configured_layer_fn(f) {
                     return Some((evidence, vec![configured]));
                 }
-                let module = self.index.module_of(f);
-                self.index.fns[f.0]
-                    .params
-                    .read()
-                    .iter()
-                    .find_map(|p| self.param_auth(module, &p.ty).ok())
+                self.middleware_auth(f)
                     .map(|found| (format!("{evidence} taking {}", found.evidence), found.names))
             }
             LayerSpec::FromExtractor { ty, module } => self.type_auth(*module, ty).map(|found| {
@@ -400,6 +399,21 @@ impl<'a> Classifier<'a> {
                 .map(|(e, n)| (format!("ServiceBuilder with {e}"), n)),
             LayerSpec::Unknown { .. } => None,
         }
+    }
+
+    /// The first parameter of a middleware fn that authenticates.
+    fn middleware_auth(&self, f: FnId) -> Option<Extractor> {
+        if let Some(found) = self.middleware.borrow().get(&f) {
+            return found.clone();
+        }
+        let module = self.index.module_of(f);
+        let found = self.index.fns[f.0]
+            .params
+            .read()
+            .iter()
+            .find_map(|p| self.param_auth(module, &p.ty).ok());
+        self.middleware.borrow_mut().insert(f, found.clone());
+        found
     }
 
     fn configured_layer_fn(&self, f: FnId) -> Option<String> {

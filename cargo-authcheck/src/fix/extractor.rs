@@ -153,7 +153,7 @@ fn import_path(
         .enumerate()
         .filter(|(_, m)| m.krate == krate);
     for (id, m) in same_crate {
-        for entry in m.entries.get(name) {
+        for (_, entry) in m.entries.get(name) {
             let LinkedEntry::Use(path) = entry else {
                 continue;
             };
@@ -180,7 +180,8 @@ fn import_path(
     let defines = |m: &crate::index::Module| {
         m.entries
             .get(name)
-            .any(|e| matches!(e, LinkedEntry::Type | LinkedEntry::Alias(_)))
+            .iter()
+            .any(|(_, e)| matches!(e, LinkedEntry::Type | LinkedEntry::Alias(_)))
     };
     let own: Vec<&crate::index::Module> = index
         .modules

@@ -6,11 +6,13 @@ pub mod extract;
 pub mod items;
 pub mod nameres;
 pub mod propagation;
+mod table;
 pub mod utoipa;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
 pub use items::*;
+pub use table::NameTable;
 
 use crate::source::{FileId, Loc, SourceMap};
 
@@ -68,44 +70,9 @@ pub enum LinkedEntry {
     Use(Box<[Name]>),
 }
 
-/// The names a module binds, each with what it binds, sorted by name; a name that binds several
-/// things (a fn and a module, an item and a `use`) has an entry for each, in the order they were
-/// written. A sorted slice rather than a map: the index holds one per module, and the maps'
-/// spare capacity and control bytes were a tenth of its memory.
-#[derive(Clone, Debug, Default)]
-pub struct ModuleEntries(Box<[(Name, LinkedEntry)]>);
-
-impl ModuleEntries {
-    pub fn new(mut entries: Vec<(Name, LinkedEntry)>) -> ModuleEntries {
-        // Stable: a name's entries stay in the order they were written.
-        entries.sort_by(|a, b| a.0.cmp(&b.0));
-        ModuleEntries(entries.into_boxed_slice())
-    }
-
-    /// What `name` binds (nothing when the module does not bind it).
-    pub fn get<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a LinkedEntry> + 'a {
-        let start = self.0.partition_point(|(n, _)| n.as_str() < name);
-        self.0[start..]
-            .iter()
-            .take_while(move |(n, _)| n == name)
-            .map(|(_, entry)| entry)
-    }
-
-    /// Every name with each thing it binds.
-    pub fn iter(&self) -> impl Iterator<Item = (&Name, &LinkedEntry)> {
-        self.0.iter().map(|(name, entry)| (name, entry))
-    }
-
-    /// Every name, once.
-    pub fn names(&self) -> impl Iterator<Item = &Name> {
-        let mut last: Option<&Name> = None;
-        self.0.iter().filter_map(move |(name, _)| {
-            let new = last != Some(name);
-            last = Some(name);
-            new.then_some(name)
-        })
-    }
-}
+/// The names a module binds, each with what it binds (a name that binds several things, a fn
+/// and a module or an item and a `use`, has an entry for each, in the order they were written).
+pub type ModuleEntries = NameTable<LinkedEntry>;
 
 /// A file that could not be read or parsed, or a module file that could not be found.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]

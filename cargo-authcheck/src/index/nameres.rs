@@ -23,7 +23,7 @@ use std::collections::VecDeque;
 
 use rustc_hash::FxHashMap;
 
-use super::{Index, LinkedEntry, ModuleId, Name, Ns, Resolved};
+use super::{Index, LinkedEntry, ModuleId, Name, NameTable, Ns, Resolved};
 use crate::source::Loc;
 
 /// The most resolution steps (import attempts, modules visited through globs, names entered in
@@ -80,32 +80,24 @@ struct GlobBinding {
 #[derive(Debug, Default)]
 pub struct DefMap {
     /// Per module: the names its `use` items bind.
-    imports: Vec<Sorted<PerNs>>,
+    imports: Vec<NameTable<PerNs>>,
     /// Per module: its glob component.
     component: Vec<usize>,
     /// Per glob component: the names visible through its globs.
-    glob_scopes: Vec<Sorted<GlobBinding>>,
+    glob_scopes: Vec<NameTable<GlobBinding>>,
     /// Resolution steps spent building it.
     pub steps: usize,
     /// Where the step bound was hit, if it was.
     pub bound_hit: Option<(Loc, String)>,
 }
 
-/// A table of names, built as a map and kept, once the def-map is done, as a slice sorted by
-/// name: there is one per module, and a map's spare capacity was a third of each.
-#[derive(Debug, Default)]
-struct Sorted<V>(Box<[(Name, V)]>);
-
-impl<V> From<FxHashMap<Name, V>> for Sorted<V> {
-    fn from(map: FxHashMap<Name, V>) -> Sorted<V> {
-        let mut entries: Vec<(Name, V)> = map.into_iter().collect();
-        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        Sorted(entries.into_boxed_slice())
-    }
+/// A table built as a map, kept once the def-map is done as a [`NameTable`] (more compact).
+fn table_of<V>(map: FxHashMap<Name, V>) -> NameTable<V> {
+    NameTable::new(map.into_iter().collect())
 }
 
-/// The names a module's imports bind, by name: a map while the def-map is built, [`Sorted`]
-/// once it is done.
+/// The names a module's imports bind, by name: a map while the def-map is built, a
+/// [`NameTable`] once it is done.
 trait Imports {
     fn get(&self, name: &str) -> Option<&PerNs>;
 }
@@ -116,16 +108,9 @@ impl Imports for FxHashMap<Name, PerNs> {
     }
 }
 
-impl<V> Sorted<V> {
-    fn get(&self, name: &str) -> Option<&V> {
-        let found = self.0.binary_search_by(|(n, _)| n.as_str().cmp(name));
-        found.ok().map(|i| &self.0[i].1)
-    }
-}
-
-impl Imports for Sorted<PerNs> {
+impl Imports for NameTable<PerNs> {
     fn get(&self, name: &str) -> Option<&PerNs> {
-        Sorted::get(self, name)
+        self.first(name)
     }
 }
 
@@ -139,7 +124,7 @@ impl DefMap {
         let Some(binding) = self
             .component
             .get(module.0)
-            .and_then(|c| self.glob_scopes[*c].get(name))
+            .and_then(|c| self.glob_scopes[*c].first(name))
         else {
             return own;
         };
@@ -159,7 +144,7 @@ impl DefMap {
 /// The names `module` binds itself: its items, then its resolved imports.
 fn explicit(index: &Index, imports: &[impl Imports], module: ModuleId, name: &str) -> PerNs {
     let mut found = PerNs::default();
-    for entry in index.modules[module.0].entries.get(name) {
+    for (_, entry) in index.modules[module.0].entries.get(name) {
         let (ns, resolved) = match entry {
             LinkedEntry::Fn(f) => (Ns::Value, Resolved::Fn(*f)),
             LinkedEntry::Const(v) => (Ns::Value, Resolved::Const(v.as_deref().map(str::to_string))),
@@ -282,9 +267,9 @@ pub fn build(index: &Index) -> DefMap {
     }
     let (component, glob_scopes) = b.glob_scopes();
     DefMap {
-        imports: b.imports.into_iter().map(Sorted::from).collect(),
+        imports: b.imports.into_iter().map(table_of).collect(),
         component,
-        glob_scopes: glob_scopes.into_iter().map(Sorted::from).collect(),
+        glob_scopes: glob_scopes.into_iter().map(table_of).collect(),
         steps: b.steps,
         bound_hit,
     }
