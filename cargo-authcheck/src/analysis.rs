@@ -61,7 +61,8 @@ pub struct Route {
     pub handler_fn: Option<FnId>,
     /// The handler's definition (its name), or the handler expression.
     pub defined_at: Loc,
-    pub documented: Option<Documented>,
+    /// Boxed: most routes of a large table are undocumented, and a route is held for each.
+    pub documented: Option<Box<Documented>>,
     /// Whether the handler is in a published OpenAPI document.
     pub listed: bool,
 }
@@ -224,7 +225,9 @@ fn describe_route(
         Target::Unresolved { text } => ("handler", text.clone(), None, entry.handler_at),
     };
     let kind = if entry.fallback { "fallback" } else { kind };
-    let documented = handler_fn.and_then(|f| documents.documented(f, &entry, docs));
+    let documented = handler_fn
+        .and_then(|f| documents.documented(f, &entry, docs))
+        .map(Box::new);
     let listed = documented.as_ref().is_some_and(|d| d.is_listed());
     Route {
         entry,

@@ -22,7 +22,7 @@ pub fn add_extractor(analysis: &Analysis, f: FnId, extractor: &str) -> Option<Su
     }
     let module = index.module_of(f);
     let name = extractor.rsplit("::").next().unwrap_or(extractor);
-    let source = index.sources.get(item.file);
+    let source = index.sources.get(item.file());
     let text = source.text();
     let mut edits = Vec::new();
     let mut certain = true;
@@ -73,7 +73,7 @@ pub fn add_extractor(analysis: &Analysis, f: FnId, extractor: &str) -> Option<Su
     let argument = format!("{ARGUMENT}: {ty}");
     let change = list::insert(text, &elements, close, leading_state, &argument);
     edits.push(Edit {
-        file: item.file,
+        file: item.file(),
         start: change.start,
         end: change.end,
         replacement: change.text,

@@ -265,7 +265,7 @@ impl Walker<'_, '_> {
             };
             let mut fn_item = self.fn_item(&f.sig, &f.attrs, module, None, Some(&f.block));
             let id = self.out.fns.len();
-            fn_item.local_to = Some(id - parent);
+            fn_item.local_to = u32::try_from(id - parent).ok();
             self.out.fns.push(fn_item);
             self.local_fns(&f.block, module, id);
         }
@@ -379,7 +379,6 @@ impl Walker<'_, '_> {
             returns,
             name_loc: self.loc(&sig.ident),
             params_end: Loc::from_span(self.cx.file, sig.paren_token.span.close()),
-            file: self.cx.file,
             intent_attrs: intent_attrs(attrs, self.cx.file),
             utoipa: utoipa::path_attr(attrs, self.cx.file).map(Box::new),
             serves,

@@ -192,7 +192,6 @@ pub struct FnItem {
     pub name_loc: Loc,
     /// The closing parenthesis of the parameter list (where a new parameter goes).
     pub params_end: Loc,
-    pub file: FileId,
     /// `None` without either attribute (most fns: a million-line workspace has many); read it
     /// with [`FnItem::intent`].
     pub intent_attrs: Option<Box<IntentAttrs>>,
@@ -203,10 +202,15 @@ pub struct FnItem {
     pub has_body: bool,
     /// For a fn declared inside another fn's body: how many fns earlier the enclosing fn was
     /// indexed (it is visible only there).
-    pub local_to: Option<usize>,
+    pub local_to: Option<u32>,
 }
 
 impl FnItem {
+    /// The file it is declared in.
+    pub fn file(&self) -> FileId {
+        self.name_loc.file
+    }
+
     /// Its `#[public]` / `#[protected]` attributes.
     pub fn intent(&self) -> &IntentAttrs {
         static NONE: IntentAttrs = IntentAttrs {

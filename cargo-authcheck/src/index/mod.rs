@@ -169,7 +169,7 @@ impl Index {
     pub fn fn_path(&self, f: FnId) -> Vec<String> {
         let item = &self.fns[f.0];
         if let Some(offset) = item.local_to {
-            let mut path = self.fn_path(FnId(f.0 - offset));
+            let mut path = self.fn_path(FnId(f.0 - offset as usize));
             path.push(item.name.to_string());
             return path;
         }
@@ -217,7 +217,7 @@ impl Index {
         }
         if let Some(offset) = item.local_to {
             self.local
-                .insert((FnId(id.0 - offset), item.name.clone()), id);
+                .insert((FnId(id.0 - offset as usize), item.name.clone()), id);
         }
         let assoc_key = item.self_type.as_ref().map(|ty| {
             (

@@ -119,9 +119,9 @@ pub fn fingerprint(index: &Index, roots: &[Located<String>], root_fns: &[FnId]) 
         h.num(f.module);
         h.str(f.self_type.as_deref().unwrap_or(""));
         h.str(&f.returns);
-        h.num(f.file.0);
+        h.num(f.file().0);
         h.num(usize::from(f.serves) * 2 + usize::from(f.has_body));
-        h.num(f.local_to.unwrap_or(usize::MAX));
+        h.num(f.local_to.map_or(usize::MAX, |l| l as usize));
         if let Some(u) = &f.utoipa {
             u.methods.iter().for_each(|m| h.str(m));
             h.str(u.path.as_deref().unwrap_or(""));

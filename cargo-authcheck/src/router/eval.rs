@@ -267,12 +267,12 @@ impl<'a> Evaluator<'a> {
         );
         // The file parsed when it was indexed; failing now means it changed meanwhile. A fn
         // missing from a parse that left items out is looked for again in the whole file.
-        let mut tree = self.ast(item.file, line, Leave::Unread);
+        let mut tree = self.ast(item.file(), line, Leave::Unread);
         if tree
             .as_ref()
             .is_some_and(|tree| tree.find_fn(name, line, column).is_none())
         {
-            tree = self.ast(item.file, line, Leave::Nothing);
+            tree = self.ast(item.file(), line, Leave::Nothing);
         }
         let Some((sig, block)) = tree
             .as_ref()
@@ -293,14 +293,14 @@ impl<'a> Evaluator<'a> {
             sig.fn_token.span.start().line + lines_before,
             block.brace_token.span.close().end().line + lines_before,
         );
-        self.lines_read.insert((item.file, lines.0, lines.1));
+        self.lines_read.insert((item.file(), lines.0, lines.1));
         let mut scope = Scope {
             vars: FxHashMap::default(),
             moving: None,
             last_uses: Vec::new(),
             module: ModuleId(item.module),
             self_type: item.self_type.clone(),
-            file: item.file,
+            file: item.file(),
             lines_before,
             returns: Vec::new(),
         };

@@ -202,7 +202,7 @@ impl Evaluator<'_> {
         self.trees.fns_by_file.get_or_insert_with(|| {
             let mut map: FxHashMap<FileId, Vec<FnId>> = FxHashMap::default();
             for (i, f) in index.fns.iter().enumerate() {
-                map.entry(f.file).or_default().push(FnId(i));
+                map.entry(f.file()).or_default().push(FnId(i));
             }
             map
         });
