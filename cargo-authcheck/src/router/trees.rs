@@ -1,6 +1,7 @@
 //! The files the router evaluator parses again (the index keeps no syntax tree): which fns a
 //! parse keeps (a large file's window of lines, a small file's router fns and the fn asked
-//! for), and the trees held between calls, at most [`MAX_PARSED_BYTES`] of source.
+//! for), and the trees held between calls, at most [`MAX_PARSED_BYTES`] of source in whole files
+//! and [`MAX_WINDOW_BYTES`] in windows of large files.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
@@ -13,16 +14,20 @@ use crate::index::{FnId, ParseProblem};
 use crate::parse::Boundary;
 use crate::source::{FileId, Loc};
 
-/// Source bytes (not counting whitespace) whose syntax trees are kept at once: a tree takes
-/// about a hundred times its source's size, and router code spans many files; a file used again
-/// after it was dropped is parsed again.
-const MAX_PARSED_BYTES: usize = 128 << 10;
+/// Source bytes (not counting whitespace) of whole files whose syntax trees are kept at once: a
+/// tree takes about a hundred times its source's size, and router code spans many files; a file
+/// used again after it was dropped is parsed again. 64 KiB, not 128 as for windows: the trees of
+/// router files read one after the other (router-heavy, 1M lines: 4 to 7 MB lower, as fast).
+const MAX_PARSED_BYTES: usize = 64 << 10;
+/// The same for windows of large files, where router fns jump between windows: with 64 KiB they
+/// evicted each other and were lexed and parsed again (huge-files, 1M lines: 1.6x the time).
+const MAX_WINDOW_BYTES: usize = 128 << 10;
 /// A file larger than this is parsed [`WINDOW_LINES`] lines at a time, with the items outside
 /// them blanked (a generated router file of a few MB would otherwise take hundreds of MB as a
 /// tree).
 const LARGE_FILE_BYTES: usize = 256 << 10;
 /// The lines of a large file whose fns one parse keeps: a few windows fit in
-/// [`MAX_PARSED_BYTES`] together, as router fns calling each other across a large file need.
+/// [`MAX_WINDOW_BYTES`] together, as router fns calling each other across a large file need.
 const WINDOW_LINES: usize = 1024;
 
 /// What a parse of the evaluator leaves out of a file.
@@ -76,7 +81,8 @@ struct Parsed {
 /// The trees the evaluator holds, and what it learnt of files while parsing them.
 #[derive(Default)]
 pub(super) struct Trees {
-    /// Re-parsed files, least recently used first (at most [`MAX_PARSED_BYTES`] of source).
+    /// Re-parsed files, least recently used first (at most [`MAX_PARSED_BYTES`] of source in
+    /// whole files, [`MAX_WINDOW_BYTES`] in windows).
     parsed: VecDeque<Parsed>,
     /// Where each window of a large file was cut, by window (a later window's lexing starts
     /// there).
@@ -178,12 +184,25 @@ impl Evaluator<'_> {
         };
         // What the tree's size follows: a blanked body leaves only whitespace.
         let bytes = source.bytes().filter(|b| !b.is_ascii_whitespace()).count();
-        let mut held: usize = self.trees.parsed.iter().map(|p| p.bytes).sum();
-        while held + bytes > MAX_PARSED_BYTES {
-            let Some(dropped) = self.trees.parsed.pop_front() else {
+        let (is_window, limit) = match window {
+            Some(_) => (true, MAX_WINDOW_BYTES),
+            None => (false, MAX_PARSED_BYTES),
+        };
+        let alike = |p: &Parsed| p.window.is_some() == is_window;
+        let mut held: usize = self
+            .trees
+            .parsed
+            .iter()
+            .filter(|p| alike(p))
+            .map(|p| p.bytes)
+            .sum();
+        while held + bytes > limit {
+            let Some(oldest) = self.trees.parsed.iter().position(alike) else {
                 break;
             };
-            held -= dropped.bytes;
+            if let Some(dropped) = self.trees.parsed.remove(oldest) {
+                held -= dropped.bytes;
+            }
         }
         let tree = Tree { ast, lines_before };
         self.trees.parsed.push_back(Parsed {
