@@ -5,10 +5,11 @@
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::config::Config;
 use crate::index::{CrateId, FnId, Index, ModuleId, Name, Param, Resolved, TypeRef};
-use crate::router::{Entry, LayerSpec, Target};
+use crate::router::{Entry, Layer, LayerSpec, Target};
 
 /// How a route is (or is not) protected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -41,10 +42,11 @@ impl AuthClass {
 #[derive(Clone, Debug)]
 pub struct Verdict {
     pub class: AuthClass,
-    /// e.g. `AdminUser (extracts RequireAuth)`, `layer from_fn(require_auth) at src/app.rs:40`.
-    pub evidence: Option<String>,
+    /// e.g. `AdminUser (extracts RequireAuth)`, `layer from_fn(require_auth) at src/app.rs:40`
+    /// (shared by the routes with the same evidence: a large table has tens of thousands).
+    pub evidence: Option<Arc<str>>,
     /// Also protected this way when the class is public/allowlisted (for `public-with-auth`).
-    pub protection: Option<String>,
+    pub protection: Option<Arc<str>>,
     /// Why the route is not protected although it looks close to it.
     pub near_misses: Vec<String>,
     /// The index of the `[[allow]]` entry that matched.
@@ -61,12 +63,15 @@ pub struct Classifier<'a> {
     /// What each middleware fn's parameters extract (a layer is checked once per route it
     /// covers, and a fn's parameters are decoded to be read).
     middleware: RefCell<HashMap<FnId, Option<Extractor>>>,
+    /// The evidence of each layer that authenticates (by the layer's identity: it is one
+    /// application of a layer, shared by every route it covers), with its configured names.
+    layers: RefCell<HashMap<usize, Option<(Arc<str>, Vec<String>)>>>,
 }
 
 /// An auth extractor found for a type: what to show and which configured names it reaches.
 #[derive(Clone, Debug)]
 struct Extractor {
-    evidence: String,
+    evidence: Arc<str>,
     names: Vec<String>,
 }
 
@@ -77,6 +82,7 @@ impl<'a> Classifier<'a> {
             config,
             memo: RefCell::new(HashMap::new()),
             middleware: RefCell::new(HashMap::new()),
+            layers: RefCell::new(HashMap::new()),
         }
     }
 
@@ -107,12 +113,9 @@ impl<'a> Classifier<'a> {
         }
         let mut layer = None;
         for l in &entry.layers {
-            if let Some((evidence, names)) = self.layer_auth(&l.spec) {
+            if let Some((evidence, names)) = self.applied_layer_auth(l) {
                 providers.extend(names);
-                layer.get_or_insert(format!(
-                    "layer {evidence} at {}",
-                    self.index.sources.describe(l.at)
-                ));
+                layer.get_or_insert(evidence);
             }
         }
         for p in &entry.partial_layers {
@@ -153,11 +156,11 @@ impl<'a> Classifier<'a> {
         } else if let Some(l) = layer {
             (AuthClass::Layer, Some(l))
         } else if let Some(evidence) = public {
-            (AuthClass::Public, Some(evidence))
+            (AuthClass::Public, Some(evidence.into()))
         } else if let Some(i) = allow {
             (
                 AuthClass::Allowlisted,
-                Some(format!("[[allow]] {}", self.config.allow[i].reason)),
+                Some(format!("[[allow]] {}", self.config.allow[i].reason).into()),
             )
         } else {
             (AuthClass::None, None)
@@ -225,7 +228,7 @@ impl<'a> Classifier<'a> {
             "NoApi" | "WithRejection" => {
                 if let Some(found) = args.first().and_then(|inner| self.type_auth(module, inner)) {
                     return Ok(Extractor {
-                        evidence: format!("{} (extracts {})", ty.display(), found.evidence),
+                        evidence: format!("{} (extracts {})", ty.display(), found.evidence).into(),
                         names: found.names,
                     });
                 }
@@ -281,7 +284,7 @@ impl<'a> Classifier<'a> {
             };
             if hit {
                 return Some(Extractor {
-                    evidence: name.clone(),
+                    evidence: name.as_str().into(),
                     names: vec![configured.value.clone()],
                 });
             }
@@ -307,7 +310,8 @@ impl<'a> Classifier<'a> {
                 evidence: format!(
                     "{name} (extracts {})",
                     inner.evidence.split(' ').next().unwrap_or_default()
-                ),
+                )
+                .into(),
                 names: {
                     let mut names = inner.names.clone();
                     names.push(name.to_string());
@@ -315,6 +319,22 @@ impl<'a> Classifier<'a> {
                 },
             });
         self.memo.borrow_mut().insert(key, found.clone());
+        found
+    }
+
+    /// Whether an applied layer authenticates: `layer <evidence> at <where>`, and the configured
+    /// names it matches (worked out once per layer, not once per route it covers).
+    fn applied_layer_auth(&self, layer: &Layer) -> Option<(Arc<str>, Vec<String>)> {
+        if let Some(found) = self.layers.borrow().get(&layer.identity()) {
+            return found.clone();
+        }
+        let found = self.layer_auth(&layer.spec).map(|(evidence, names)| {
+            let at = self.index.sources.describe(layer.at);
+            (Arc::from(format!("layer {evidence} at {at}")), names)
+        });
+        self.layers
+            .borrow_mut()
+            .insert(layer.identity(), found.clone());
         found
     }
 

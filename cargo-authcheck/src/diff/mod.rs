@@ -50,7 +50,7 @@ pub fn states(analysis: &Analysis) -> Vec<RouteState> {
             path: r.entry.path.clone(),
             handler: r.handler.clone(),
             auth: r.verdict.class.as_str(),
-            evidence: r.verdict.evidence.clone(),
+            evidence: r.verdict.evidence.as_deref().map(str::to_string),
             security: r
                 .documented
                 .as_ref()

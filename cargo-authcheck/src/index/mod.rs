@@ -219,29 +219,21 @@ impl Index {
             self.local
                 .insert((FnId(id.0 - offset as usize), item.name.clone()), id);
         }
-        let assoc_key = item.self_type.as_ref().map(|ty| {
-            (
-                self.modules[item.module].krate,
-                ty.clone(),
-                item.name.clone(),
-            )
-        });
         self.fns.push(item);
-        if let Some((krate, ty, name)) = assoc_key {
-            let Index {
-                assoc,
-                fns,
-                modules,
-                ..
-            } = self;
-            let key_of = |f: &FnId| assoc_key_of(fns, modules, *f);
-            let hash = assoc_hash(krate, &ty, &name);
+        let Index {
+            assoc,
+            fns,
+            modules,
+            ..
+        } = self;
+        let key_of = |f: FnId| assoc_key_of(fns, modules, f);
+        if let Some(key @ (krate, ty, name)) = key_of(id) {
             // The first fn of a name is kept (as a map's `or_insert` would).
             assoc
                 .entry(
-                    hash,
-                    |f| key_of(f) == Some((krate, &ty, &name)),
-                    |f| key_of(f).map_or(0, |(k, t, n)| assoc_hash(k, t, n)),
+                    assoc_hash(krate, ty, name),
+                    |&f| key_of(f) == Some(key),
+                    |&f| key_of(f).map_or(0, |(k, t, n)| assoc_hash(k, t, n)),
                 )
                 .or_insert(id);
         }

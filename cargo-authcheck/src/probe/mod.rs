@@ -52,8 +52,8 @@ impl RouteInfo {
                 path: r.entry.path.clone(),
                 fallback: r.entry.fallback,
                 class: r.verdict.class,
-                evidence: r.verdict.evidence.clone(),
-                protection: r.verdict.protection.clone(),
+                evidence: r.verdict.evidence.as_deref().map(str::to_string),
+                protection: r.verdict.protection.as_deref().map(str::to_string),
                 handler: r.handler.clone(),
                 file: analysis
                     .index

@@ -50,6 +50,12 @@ impl Layer {
     pub fn new(spec: LayerSpec, at: Loc, text: String) -> Layer {
         Layer(Arc::new(AppliedLayer { spec, at, text }))
     }
+
+    /// Which application of a layer this is: the same for every route it covers, different
+    /// from every other layer alive (for memos of what was worked out about it).
+    pub fn identity(&self) -> usize {
+        Arc::as_ptr(&self.0) as usize
+    }
 }
 
 impl std::ops::Deref for Layer {
