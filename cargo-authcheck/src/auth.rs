@@ -65,8 +65,12 @@ pub struct Classifier<'a> {
     middleware: RefCell<HashMap<FnId, Option<Extractor>>>,
     /// The evidence of each layer that authenticates (by the layer's identity: it is one
     /// application of a layer, shared by every route it covers), with its configured names.
-    layers: RefCell<HashMap<usize, Option<(Arc<str>, Vec<String>)>>>,
+    layers: RefCell<HashMap<usize, Option<LayerAuth>>>,
 }
+
+/// What an applied layer that authenticates shows (`layer <evidence> at <where>`), and the
+/// configured names it matches.
+type LayerAuth = (Arc<str>, Vec<String>);
 
 /// An auth extractor found for a type: what to show and which configured names it reaches.
 #[derive(Clone, Debug)]
@@ -324,7 +328,7 @@ impl<'a> Classifier<'a> {
 
     /// Whether an applied layer authenticates: `layer <evidence> at <where>`, and the configured
     /// names it matches (worked out once per layer, not once per route it covers).
-    fn applied_layer_auth(&self, layer: &Layer) -> Option<(Arc<str>, Vec<String>)> {
+    fn applied_layer_auth(&self, layer: &Layer) -> Option<LayerAuth> {
         if let Some(found) = self.layers.borrow().get(&layer.identity()) {
             return found.clone();
         }
