@@ -65,7 +65,9 @@ pub struct Classifier<'a> {
     middleware: RefCell<HashMap<FnId, Option<Extractor>>>,
     /// The evidence of each layer that authenticates (by the layer's identity: it is one
     /// application of a layer, shared by every route it covers), with its configured names.
-    layers: RefCell<HashMap<usize, Option<LayerAuth>>>,
+    /// The layer is kept with its answer: while the memo holds it, no other layer can be
+    /// allocated where it is, so its identity stays its own.
+    layers: RefCell<HashMap<usize, (Layer, Option<LayerAuth>)>>,
 }
 
 /// What an applied layer that authenticates shows (`layer <evidence> at <where>`), and the
@@ -329,7 +331,7 @@ impl<'a> Classifier<'a> {
     /// Whether an applied layer authenticates: `layer <evidence> at <where>`, and the configured
     /// names it matches (worked out once per layer, not once per route it covers).
     fn applied_layer_auth(&self, layer: &Layer) -> Option<LayerAuth> {
-        if let Some(found) = self.layers.borrow().get(&layer.identity()) {
+        if let Some((_, found)) = self.layers.borrow().get(&layer.identity()) {
             return found.clone();
         }
         let found = self.layer_auth(&layer.spec).map(|(evidence, names)| {
@@ -338,7 +340,7 @@ impl<'a> Classifier<'a> {
         });
         self.layers
             .borrow_mut()
-            .insert(layer.identity(), found.clone());
+            .insert(layer.identity(), (layer.clone(), found.clone()));
         found
     }
 
