@@ -63,16 +63,47 @@ pub struct Classifier<'a> {
     /// What each middleware fn's parameters extract (a layer is checked once per route it
     /// covers, and a fn's parameters are decoded to be read).
     middleware: RefCell<HashMap<FnId, Option<Extractor>>>,
-    /// The evidence of each layer that authenticates (by the layer's identity: it is one
-    /// application of a layer, shared by every route it covers), with its configured names.
-    /// The layer is kept with its answer: while the memo holds it, no other layer can be
-    /// allocated where it is, so its identity stays its own.
-    layers: RefCell<HashMap<usize, (Layer, Option<LayerAuth>)>>,
+    /// The evidence of each applied layer that authenticates (one application of a layer,
+    /// shared by every route it covers), with its configured names.
+    layers: RefCell<HashMap<SameLayer, Option<LayerAuth>>>,
 }
 
 /// What an applied layer that authenticates shows (`layer <evidence> at <where>`), and the
 /// configured names it matches.
 type LayerAuth = (Arc<str>, Vec<String>);
+
+/// A layer as a memo's key: one application of it, told apart by identity, not by what it
+/// says (the key holds the layer, so no other can take its identity while the memo lives).
+struct SameLayer(Layer);
+
+impl PartialEq for SameLayer {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.identity() == other.0.identity()
+    }
+}
+
+impl Eq for SameLayer {}
+
+impl std::hash::Hash for SameLayer {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.identity().hash(state)
+    }
+}
+
+/// The value `memo` holds for `key`, computed (with no borrow of `memo` held) and kept the first
+/// time it is asked for.
+fn remembered<K: std::hash::Hash + Eq, V: Clone>(
+    memo: &RefCell<HashMap<K, V>>,
+    key: K,
+    compute: impl FnOnce() -> V,
+) -> V {
+    if let Some(found) = memo.borrow().get(&key) {
+        return found.clone();
+    }
+    let found = compute();
+    memo.borrow_mut().insert(key, found.clone());
+    found
+}
 
 /// An auth extractor found for a type: what to show and which configured names it reaches.
 #[derive(Clone, Debug)]
@@ -331,17 +362,12 @@ impl<'a> Classifier<'a> {
     /// Whether an applied layer authenticates: `layer <evidence> at <where>`, and the configured
     /// names it matches (worked out once per layer, not once per route it covers).
     fn applied_layer_auth(&self, layer: &Layer) -> Option<LayerAuth> {
-        if let Some((_, found)) = self.layers.borrow().get(&layer.identity()) {
-            return found.clone();
-        }
-        let found = self.layer_auth(&layer.spec).map(|(evidence, names)| {
-            let at = self.index.sources.describe(layer.at);
-            (Arc::from(format!("layer {evidence} at {at}")), names)
-        });
-        self.layers
-            .borrow_mut()
-            .insert(layer.identity(), (layer.clone(), found.clone()));
-        found
+        remembered(&self.layers, SameLayer(layer.clone()), || {
+            self.layer_auth(&layer.spec).map(|(evidence, names)| {
+                let at = self.index.sources.describe(layer.at);
+                (Arc::from(format!("layer {evidence} at {at}")), names)
+            })
+        })
     }
 
     /// Whether a layer authenticates: its evidence text and the configured names it matches.
@@ -429,17 +455,14 @@ impl<'a> Classifier<'a> {
 
     /// The first parameter of a middleware fn that authenticates.
     fn middleware_auth(&self, f: FnId) -> Option<Extractor> {
-        if let Some(found) = self.middleware.borrow().get(&f) {
-            return found.clone();
-        }
-        let module = self.index.module_of(f);
-        let found = self.index.fns[f.0]
-            .params
-            .read()
-            .iter()
-            .find_map(|p| self.param_auth(module, &p.ty).ok());
-        self.middleware.borrow_mut().insert(f, found.clone());
-        found
+        remembered(&self.middleware, f, || {
+            let module = self.index.module_of(f);
+            self.index.fns[f.0]
+                .params
+                .read()
+                .iter()
+                .find_map(|p| self.param_auth(module, &p.ty).ok())
+        })
     }
 
     fn configured_layer_fn(&self, f: FnId) -> Option<String> {

@@ -141,9 +141,9 @@ impl SourceFile {
 /// The byte offset of every line start of a text, so that a location becomes bytes by a lookup
 /// instead of a scan from the top (diagnostics in a file of 100k lines must not each rescan it).
 ///
-/// Offsets are 32-bit (the analysis reads files of at most 16 MiB) and the table is allocated
-/// at its exact size: rendering the findings of a workspace of large files holds the table of
-/// each of them.
+/// Offsets are 32-bit (up to 4 GiB; the analysis parses files of at most 16 MiB, and reads a
+/// larger one only to point at its first line) and the table is allocated at its exact size:
+/// rendering the findings of a workspace of large files holds the table of each of them.
 #[derive(Debug)]
 struct LineStarts(Vec<u32>);
 

@@ -63,8 +63,7 @@ impl Evaluator<'_> {
             }
             Value::Layer(LayerSpec::Stack(mut stack)) => match name.as_str() {
                 "layer" => {
-                    let layer = self.layer_of(&m.args[0], args.into_iter().next(), at);
-                    stack.push(layer.spec.clone());
+                    stack.push(layer_spec(&m.args[0], args.into_iter().next()));
                     Value::Layer(LayerSpec::Stack(stack))
                 }
                 "map_request" | "map_request_with_state" => {
@@ -193,12 +192,17 @@ impl Evaluator<'_> {
     }
 
     pub(super) fn layer_of(&mut self, expr: &syn::Expr, value: Option<Value>, at: Loc) -> Layer {
-        let text = text_of(expr);
-        let spec = match value {
-            Some(Value::Layer(spec)) => spec,
-            Some(Value::External { path, text }) => LayerSpec::Constructed { path, text },
-            _ => LayerSpec::Unknown { text: text.clone() },
-        };
-        Layer::new(spec, at, text)
+        Layer::new(layer_spec(expr, value), at, text_of(expr))
+    }
+}
+
+/// What the layer written as `expr`, evaluated to `value`, is.
+fn layer_spec(expr: &syn::Expr, value: Option<Value>) -> LayerSpec {
+    match value {
+        Some(Value::Layer(spec)) => spec,
+        Some(Value::External { path, text }) => LayerSpec::Constructed { path, text },
+        _ => LayerSpec::Unknown {
+            text: text_of(expr),
+        },
     }
 }

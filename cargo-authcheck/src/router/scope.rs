@@ -153,14 +153,10 @@ fn moved_receiver(expr: &syn::Expr) -> Option<&syn::Ident> {
 
 /// Whether `tokens` hold the identifier `name` anywhere (in groups too).
 fn names(tokens: proc_macro2::TokenStream, name: &syn::Ident) -> bool {
-    times_named(tokens, &name.to_string()) > 0
-}
-
-/// How many times `tokens` hold the identifier `name` (in groups too).
-fn times_named(tokens: proc_macro2::TokenStream, name: &str) -> usize {
-    let mut counts = [(name, 0)];
+    let name = name.to_string();
+    let mut counts = [(name.as_str(), 0)];
     count_names(tokens, &mut counts);
-    counts[0].1
+    counts[0].1 > 0
 }
 
 /// Adds to each name's count the times `tokens` hold it (in groups too).
