@@ -24,7 +24,7 @@ use std::time::UNIX_EPOCH;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use crate::index::{FileSummary, FnId};
+use crate::index::{Capacity, FileSummary, FnId};
 use crate::router::{NameRead, RouteTable};
 use crate::source::{FileId, SourceFile};
 
@@ -112,6 +112,8 @@ pub enum Kept {
 struct Directory {
     files: Vec<(PathBuf, CachedFile)>,
     routes: Option<Range<usize>>,
+    /// The sizes of the index built from these files.
+    capacity: Capacity,
 }
 
 /// The cache of one analysis: what was loaded, and what the run keeps for the next one.
@@ -123,11 +125,13 @@ pub struct Cache {
     data: Vec<u8>,
     files: FxHashMap<PathBuf, CachedFile>,
     routes: Option<Range<usize>>,
+    capacity: Capacity,
     /// Entries kept so far, in order, before the writer started.
     pending: Vec<(PathBuf, CachedFile)>,
     /// The next cache, once something in it differs from this one.
     writer: Option<Writer>,
     kept_routes: Option<(CachedRoutes, bool)>,
+    kept_capacity: Capacity,
     kept_files: usize,
     changed: bool,
 }
@@ -163,6 +167,7 @@ impl Cache {
             data,
             files: directory.files.into_iter().collect(),
             routes: directory.routes,
+            capacity: directory.capacity,
             ..Cache::default()
         }
     }
@@ -238,6 +243,16 @@ impl Cache {
         }
     }
 
+    /// The sizes of the index the loaded cache was written with (zero without one).
+    pub fn capacity(&self) -> Capacity {
+        self.capacity
+    }
+
+    /// Records the sizes of this run's index for the next run.
+    pub fn keep_capacity(&mut self, capacity: Capacity) {
+        self.kept_capacity = capacity;
+    }
+
     /// The cached route table, if its fingerprint matches (the caller checks what it read).
     pub fn routes(&self, fingerprint: Hash) -> Option<CachedRoutes> {
         let bytes = self.data.get(self.routes.clone()?)?;
@@ -277,6 +292,7 @@ impl Cache {
         if let Some(bytes) = routes {
             writer.directory.routes = Some(writer.append(&bytes));
         }
+        writer.directory.capacity = self.kept_capacity;
         writer.finish(&path);
     }
 }

@@ -149,10 +149,10 @@ struct LineStarts(Vec<u32>);
 
 impl LineStarts {
     fn new(text: &str) -> LineStarts {
-        let breaks = || text.bytes().enumerate().filter(|&(_, b)| b == b'\n');
+        let breaks = || memchr::memchr_iter(b'\n', text.as_bytes());
         let mut starts = Vec::with_capacity(1 + breaks().count());
         starts.push(0);
-        starts.extend(breaks().map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)));
+        starts.extend(breaks().map(|i| u32::try_from(i + 1).unwrap_or(u32::MAX)));
         LineStarts(starts)
     }
 
@@ -198,6 +198,11 @@ impl SourceMap {
         let id = self.reserve(path, workspace_root);
         self.set_text(id, text);
         id
+    }
+
+    /// Makes room for `additional` more files.
+    pub fn reserve_files(&mut self, additional: usize) {
+        self.files.reserve_exact(additional);
     }
 
     /// Adds a file whose text is read from disk when needed.

@@ -156,7 +156,45 @@ pub struct Index {
     content_hashes: Vec<crate::cache::Hash>,
 }
 
+/// How large an index's tables grew: a warm run ([`crate::cache`]) reserves them at once from
+/// the previous run's sizes instead of growing them chunk by chunk (each growth of the fn table
+/// copied all of it).
+#[derive(Clone, Copy, Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct Capacity {
+    pub files: usize,
+    pub modules: usize,
+    pub fns: usize,
+    pub assoc: usize,
+}
+
 impl Index {
+    /// The sizes of this index's tables.
+    pub fn capacity(&self) -> Capacity {
+        Capacity {
+            files: self.sources.len(),
+            modules: self.modules.len(),
+            fns: self.fns.len(),
+            assoc: self.assoc.len(),
+        }
+    }
+
+    /// Makes room for tables of `capacity` (exactly: the fn table is the largest).
+    pub fn reserve(&mut self, capacity: Capacity) {
+        self.sources.reserve_files(capacity.files);
+        self.modules.reserve_exact(capacity.modules);
+        self.fns.reserve_exact(capacity.fns);
+        self.content_hashes.reserve_exact(capacity.files);
+        let Index {
+            assoc,
+            fns,
+            modules,
+            ..
+        } = self;
+        assoc.reserve(capacity.assoc, |&f| {
+            assoc_key_of(fns, modules, f).map_or(0, |(k, t, n)| assoc_hash(k, t, n))
+        });
+    }
+
     pub fn module_of(&self, f: FnId) -> ModuleId {
         ModuleId(self.fns[f.0].module)
     }

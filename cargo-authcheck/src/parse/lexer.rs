@@ -60,7 +60,7 @@ impl Lexer<'_> {
     /// After the opening quote of a raw string with `hashes` `#`s.
     fn raw_string_end(&self, mut i: usize, hashes: usize) -> Result<usize, Bad> {
         loop {
-            let q = i + memchr(b'"', &self.b[i.min(self.b.len())..]).ok_or(Bad)?;
+            let q = i + memchr::memchr(b'"', &self.b[i.min(self.b.len())..]).ok_or(Bad)?;
             let closes = self.b[q + 1..].iter().take(hashes).filter(|&&c| c == b'#');
             if closes.count() == hashes {
                 return Ok(q + 1 + hashes);
@@ -104,7 +104,7 @@ impl Lexer<'_> {
             match c {
                 b' ' | b'\t' | b'\n' | b'\r' => *i += 1,
                 b'/' if b.get(*i + 1) == Some(&b'/') => {
-                    *i = memchr(b'\n', &b[*i..]).map_or(b.len(), |n| *i + n);
+                    *i = memchr::memchr(b'\n', &b[*i..]).map_or(b.len(), |n| *i + n);
                 }
                 b'/' if b.get(*i + 1) == Some(&b'*') => {
                     let mut depth = 0usize;
@@ -264,8 +264,4 @@ pub fn closer(open: u8) -> u8 {
         b'[' => b']',
         _ => b'}',
     }
-}
-
-pub fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|&c| c == needle)
 }

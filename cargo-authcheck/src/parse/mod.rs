@@ -114,6 +114,7 @@ pub fn index_workspace(
     threads: Option<&rayon::ThreadPool>,
 ) -> Index {
     let mut index = Index::default();
+    index.reserve(cache.capacity());
     let mut jobs = Vec::new();
     // A file is one module per crate (a package's lib and bin may both declare `mod config;`).
     let mut loaded: FxHashMap<(CrateId, FileIdentity), ModuleId> = FxHashMap::default();
@@ -267,6 +268,7 @@ pub fn index_workspace(
     // linking (while the next chunk was parsed).
     crate::timings::report("load", load_time);
     crate::timings::report("link", link_time);
+    cache.keep_capacity(index.capacity());
     let _t = crate::timings::phase("names");
     index.defmap = crate::index::nameres::build(&index);
     index
