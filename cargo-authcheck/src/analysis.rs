@@ -103,9 +103,26 @@ pub fn analyze(options: &Options, known_lints: &[&str]) -> Result<Analysis, Anal
         let _t = crate::timings::phase("index");
         crate::parse::index_workspace(&workspace, &config.exclude, &mut cache, threads.as_ref())
     };
+    // Name resolution, and on another thread what the route cache needs that names do not
+    // decide (reading the cached table, checking the files it read, fingerprinting the index).
+    let prepared = {
+        let _t = crate::timings::phase("names");
+        let both = || {
+            rayon::join(
+                || crate::index::nameres::build(&index),
+                || router::prepare(&index, &cache),
+            )
+        };
+        let (defmap, prepared) = match &threads {
+            Some(threads) => threads.install(both),
+            None => both(),
+        };
+        index.defmap = defmap;
+        prepared
+    };
     let mut table = {
         let _t = crate::timings::phase("routers");
-        let mut build = || router::build(&index, &config.roots, &mut cache);
+        let build = || router::build(&index, &config.roots, &mut cache, prepared);
         // On a parse thread: its memory arena holds what the parse's trees freed, which the
         // evaluator's trees reuse (on the analysis thread they would add to the peak).
         match &threads {

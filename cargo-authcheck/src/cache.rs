@@ -107,6 +107,14 @@ pub enum Kept {
     },
 }
 
+/// The route table a run keeps for the next one.
+enum KeptRoutes {
+    /// The loaded one, reused.
+    Loaded,
+    /// A table evaluated afresh.
+    New(CachedRoutes),
+}
+
 /// The directory of a cache file: where each part lies in its data section.
 #[derive(Default, Serialize, Deserialize)]
 struct Directory {
@@ -130,7 +138,7 @@ pub struct Cache {
     pending: Vec<(PathBuf, CachedFile)>,
     /// The next cache, once something in it differs from this one.
     writer: Option<Writer>,
-    kept_routes: Option<(CachedRoutes, bool)>,
+    kept_routes: Option<KeptRoutes>,
     kept_capacity: Capacity,
     kept_files: usize,
     changed: bool,
@@ -253,19 +261,24 @@ impl Cache {
         self.kept_capacity = capacity;
     }
 
-    /// The cached route table, if its fingerprint matches (the caller checks what it read).
-    pub fn routes(&self, fingerprint: Hash) -> Option<CachedRoutes> {
+    /// The cached route table (the caller checks its fingerprint and what it read).
+    pub fn routes(&self) -> Option<CachedRoutes> {
         let bytes = self.data.get(self.routes.clone()?)?;
-        postcard::from_bytes::<CachedRoutes>(bytes)
-            .ok()
-            .filter(|r| r.fingerprint == fingerprint)
+        postcard::from_bytes::<CachedRoutes>(bytes).ok()
     }
 
-    /// Records the route table for the next run (`reused`: it is the loaded one).
-    pub fn keep_routes(&mut self, routes: CachedRoutes, reused: bool) {
+    /// Records that the loaded route table was reused: the next run gets it as it is.
+    pub fn keep_loaded_routes(&mut self) {
         if self.enabled() {
-            self.changed |= !reused;
-            self.kept_routes = Some((routes, reused));
+            self.kept_routes = Some(KeptRoutes::Loaded);
+        }
+    }
+
+    /// Records a freshly evaluated route table for the next run.
+    pub fn keep_routes(&mut self, routes: CachedRoutes) {
+        if self.enabled() {
+            self.changed = true;
+            self.kept_routes = Some(KeptRoutes::New(routes));
         }
     }
 
@@ -285,8 +298,8 @@ impl Cache {
             return;
         };
         let routes = match &self.kept_routes {
-            Some((_, true)) => self.routes.as_ref().map(|r| self.data[r.clone()].to_vec()),
-            Some((routes, false)) => postcard::to_allocvec(routes).ok(),
+            Some(KeptRoutes::Loaded) => self.routes.as_ref().map(|r| self.data[r.clone()].to_vec()),
+            Some(KeptRoutes::New(routes)) => postcard::to_allocvec(routes).ok(),
             None => None,
         };
         if let Some(bytes) = routes {

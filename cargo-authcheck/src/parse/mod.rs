@@ -104,7 +104,8 @@ fn find_mod_files(summary: &FileSummary) -> Vec<Option<ModFile>> {
         .collect()
 }
 
-/// Builds the index of every crate in the workspace; files unchanged since `cache` was written
+/// Builds the index of every crate in the workspace, its def-map aside (the caller builds it:
+/// [`crate::index::nameres::build`]); files unchanged since `cache` was written
 /// are not parsed again. Files are parsed on `threads` (their stacks at least
 /// [`budget::PARSE_STACK`]), or on the calling thread without them.
 pub fn index_workspace(
@@ -269,8 +270,6 @@ pub fn index_workspace(
     crate::timings::report("load", load_time);
     crate::timings::report("link", link_time);
     cache.keep_capacity(index.capacity());
-    let _t = crate::timings::phase("names");
-    index.defmap = crate::index::nameres::build(&index);
     index
 }
 

@@ -76,15 +76,51 @@ impl Fingerprint {
     }
 }
 
+/// What the reuse of a cached table needs that name resolution does not decide, worked out
+/// while the def-map is built ([`prepare`]).
+pub struct Prepared {
+    /// The fingerprint of what evaluation reads in the index, names and roots aside.
+    index_part: Hash,
+    /// The cached table, when the files and parameters its evaluation read are as they were.
+    candidate: Option<CachedRoutes>,
+}
+
+/// Reads the cached table and checks what it read of files and parameters, and fingerprints
+/// the index; `None` when caching is off. Needs no def-map: it runs while that is built.
+pub fn prepare(index: &Index, cache: &Cache) -> Option<Prepared> {
+    cache.enabled().then(|| Prepared {
+        index_part: index_fingerprint(index),
+        candidate: cache
+            .routes()
+            .filter(|cached| reads_unchanged(index, cached)),
+    })
+}
+
 /// What router evaluation depends on in the index (and the configuration), names aside: they
-/// are recorded as they are read.
-pub fn fingerprint(index: &Index, roots: &[Located<String>], root_fns: &[FnId]) -> Hash {
+/// are recorded as they are read. `index_part` is [`Prepared::index_part`].
+pub fn fingerprint(
+    prepared: &Prepared,
+    index: &Index,
+    roots: &[Located<String>],
+    root_fns: &[FnId],
+) -> Hash {
     let mut h = Fingerprint::default();
-    h.str(env!("CARGO_PKG_VERSION"));
+    h.str(&format!("{:032x}", prepared.index_part));
     for root in roots {
         h.str(&root.value);
     }
     root_fns.iter().for_each(|f| h.num(f.0));
+    if let Some((at, message)) = &index.defmap.bound_hit {
+        h.str(&format!("{at:?}"));
+        h.str(message);
+    }
+    h.finish()
+}
+
+/// The part of [`fingerprint`] that reads the index alone.
+fn index_fingerprint(index: &Index) -> Hash {
+    let mut h = Fingerprint::default();
+    h.str(env!("CARGO_PKG_VERSION"));
     for c in &index.crates {
         h.str(&c.name);
         h.num(c.root.0);
@@ -109,10 +145,6 @@ pub fn fingerprint(index: &Index, roots: &[Located<String>], root_fns: &[FnId]) 
             h.str(name);
             h.ty(ty);
         }
-    }
-    if let Some((at, message)) = &index.defmap.bound_hit {
-        h.str(&format!("{at:?}"));
-        h.str(message);
     }
     for f in &index.fns {
         h.str(&f.name);
@@ -143,9 +175,8 @@ fn params_hash(index: &Index, f: FnId) -> Hash {
     xxh3_128(index.fns[f.0].params.encoded())
 }
 
-/// The cached table, when its fingerprint matches and what else it read is unchanged.
-pub fn reuse(index: &Index, cache: &mut Cache, fingerprint: Hash) -> Option<RouteTable> {
-    let cached = cache.routes(fingerprint)?;
+/// Whether the files and parameters `cached`'s evaluation read are as they were.
+fn reads_unchanged(index: &Index, cached: &CachedRoutes) -> bool {
     let files_unchanged = cached.files_read.iter().all(|read| {
         index.content_hash(read.file) == read.content || {
             let source = index.sources.get(read.file);
@@ -154,22 +185,32 @@ pub fn reuse(index: &Index, cache: &mut Cache, fingerprint: Hash) -> Option<Rout
                 .all(|&(first, last, hash)| lines_hash(source, first, last) == hash)
         }
     });
-    let params_unchanged = cached
-        .params_read
-        .iter()
-        .all(|&(f, hash)| f.0 < index.fns.len() && params_hash(index, f) == hash);
-    let names_unchanged = || {
-        cached
-            .names_read
+    files_unchanged
+        && cached
+            .params_read
             .iter()
-            .all(|(read, hash)| found_hash(&read.resolve(index)) == *hash)
-    };
-    if !files_unchanged || !params_unchanged || !names_unchanged() {
+            .all(|&(f, hash)| f.0 < index.fns.len() && params_hash(index, f) == hash)
+}
+
+/// The cached table, when its fingerprint matches and what else it read is unchanged.
+pub fn reuse(
+    index: &Index,
+    cache: &mut Cache,
+    fingerprint: Hash,
+    prepared: Prepared,
+) -> Option<RouteTable> {
+    let cached = prepared
+        .candidate
+        .filter(|cached| cached.fingerprint == fingerprint)?;
+    let names_unchanged = cached
+        .names_read
+        .iter()
+        .all(|(read, hash)| found_hash(&read.resolve(index)) == *hash);
+    if !names_unchanged {
         return None;
     }
-    let table = cached.table.clone();
-    cache.keep_routes(cached, true);
-    Some(table)
+    cache.keep_loaded_routes();
+    Some(cached.table)
 }
 
 /// Stores a freshly evaluated table with what its evaluation read.
@@ -211,5 +252,5 @@ pub fn keep(
             .collect(),
         table: table.clone(),
     };
-    cache.keep_routes(routes, false);
+    cache.keep_routes(routes);
 }

@@ -23,7 +23,7 @@ mod trees;
 use crate::cache::Cache;
 use crate::config::Located;
 use crate::index::{FnId, Index, Ns, Resolved};
-pub use cached::NameRead;
+pub use cached::{prepare, NameRead, Prepared};
 use eval::{Evaluator, Value};
 pub use model::*;
 
@@ -36,11 +36,13 @@ pub struct RootError {
 }
 
 /// The served routers of the selected crates: from the cache when nothing they depend on
-/// changed, else evaluated (and cached).
+/// changed, else evaluated (and cached). `prepared` is what [`prepare`] found of the cache
+/// (`None` without one).
 pub fn build(
     index: &Index,
     roots: &[Located<String>],
     cache: &mut Cache,
+    prepared: Option<Prepared>,
 ) -> Result<RouteTable, RootError> {
     let mut root_fns = Vec::new();
     for root in roots {
@@ -50,12 +52,14 @@ pub fn build(
         })?;
         root_fns.push(f);
     }
-    // Without a cache the fingerprint would serve nothing.
-    let fingerprint = cache
-        .enabled()
-        .then(|| cached::fingerprint(index, roots, &root_fns));
-    if let Some(table) = fingerprint.and_then(|f| cached::reuse(index, cache, f)) {
-        return Ok(table);
+    // Without a cache (nothing prepared) the fingerprint would serve nothing.
+    let fingerprint = prepared
+        .as_ref()
+        .map(|p| cached::fingerprint(p, index, roots, &root_fns));
+    if let (Some(fingerprint), Some(prepared)) = (fingerprint, prepared) {
+        if let Some(table) = cached::reuse(index, cache, fingerprint, prepared) {
+            return Ok(table);
+        }
     }
     let mut ev = Evaluator::new(index);
     if fingerprint.is_some() {
