@@ -25,6 +25,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::index::{Capacity, FileSummary, FnId};
+use crate::parse::windows::KeptWindow;
 use crate::router::{NameRead, RouteTable};
 use crate::source::{FileId, SourceFile};
 
@@ -74,6 +75,60 @@ pub struct CachedFile {
     /// What else the summary depends on (see [`context_key`]).
     pub context: Hash,
     summary: Range<usize>,
+    /// For a file summarized a window at a time: its windows (empty for a file parsed whole).
+    windows: Vec<CachedWindow>,
+}
+
+/// A window of a file summarized in windows (see `parse::windows`), kept on its own so that an
+/// edit parses again only the windows whose text changed. The file's summary bytes are its
+/// windows' summaries in order, then a summary of what the whole text adds (its line count,
+/// whether it holds an allow comment).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct CachedWindow {
+    /// The hash of the window's text.
+    text: Hash,
+    /// The line breaks before it when it was parsed: its summary's lines count from there.
+    lines_before: usize,
+    /// The length of its encoded summary.
+    len: usize,
+}
+
+/// A new summary encoded for the cache: whole, or a window at a time.
+pub struct Encoded {
+    bytes: Vec<u8>,
+    windows: Vec<CachedWindow>,
+}
+
+impl Encoded {
+    /// `summary` encoded; `windows` are its windows when it was parsed in windows.
+    pub fn new(summary: &FileSummary, windows: Vec<KeptWindow>) -> Encoded {
+        if windows.is_empty() {
+            return Encoded {
+                bytes: encode_summary(summary),
+                windows: Vec::new(),
+            };
+        }
+        let mut bytes = Vec::new();
+        let mut cached = Vec::with_capacity(windows.len());
+        for window in windows {
+            cached.push(CachedWindow {
+                text: window.text,
+                lines_before: window.lines_before,
+                len: window.summary.len(),
+            });
+            bytes.extend_from_slice(&window.summary);
+        }
+        let whole = FileSummary {
+            lines: summary.lines,
+            mentions_inline_allow: summary.mentions_inline_allow,
+            ..FileSummary::default()
+        };
+        bytes.extend_from_slice(&encode_summary(&whole));
+        Encoded {
+            bytes,
+            windows: cached,
+        }
+    }
 }
 
 /// The route table and what its evaluation read.
@@ -103,7 +158,7 @@ pub enum Kept {
         stamp: Stamp,
         content: Hash,
         context: Hash,
-        summary: Vec<u8>,
+        summary: Encoded,
     },
 }
 
@@ -112,7 +167,7 @@ enum KeptRoutes {
     /// The loaded one, reused.
     Loaded,
     /// A table evaluated afresh.
-    New(CachedRoutes),
+    New(Box<CachedRoutes>),
 }
 
 /// The directory of a cache file: where each part lies in its data section.
@@ -191,7 +246,39 @@ impl Cache {
 
     /// Its summary (`None` if it does not decode: the file is parsed again).
     pub fn summary(&self, file: &CachedFile) -> Option<FileSummary> {
-        postcard::from_bytes(self.data.get(file.summary.clone())?).ok()
+        let bytes = self.data.get(file.summary.clone())?;
+        if file.windows.is_empty() {
+            return postcard::from_bytes(bytes).ok();
+        }
+        let mut joined: Option<FileSummary> = None;
+        let mut at = 0;
+        for window in &file.windows {
+            let part: FileSummary = postcard::from_bytes(bytes.get(at..at + window.len)?).ok()?;
+            at += window.len;
+            match &mut joined {
+                Some(joined) => joined.append(part),
+                None => joined = Some(part),
+            }
+        }
+        let whole: FileSummary = postcard::from_bytes(bytes.get(at..)?).ok()?;
+        let mut joined = joined?;
+        joined.lines = whole.lines;
+        joined.mentions_inline_allow = whole.mentions_inline_allow;
+        Some(joined)
+    }
+
+    /// The window of `file`'s summary whose text hashes to `text`: the line breaks before it
+    /// when it was parsed, and its summary.
+    pub fn window(&self, file: &CachedFile, text: Hash) -> Option<(usize, FileSummary)> {
+        let mut at = file.summary.start;
+        for window in &file.windows {
+            if window.text == text {
+                let summary = postcard::from_bytes(self.data.get(at..at + window.len)?).ok()?;
+                return Some((window.lines_before, summary));
+            }
+            at += window.len;
+        }
+        None
     }
 
     /// Records a file's entry for the next run. New summaries go to the next cache file at once;
@@ -225,9 +312,10 @@ impl Cache {
                     content,
                     context,
                     summary: 0..0,
+                    windows: summary.windows,
                 };
                 if let Some(w) = &mut self.writer {
-                    w.new_summary(path, entry, &summary);
+                    w.new_summary(path, entry, &summary.bytes);
                 }
             }
         }
@@ -278,7 +366,7 @@ impl Cache {
     pub fn keep_routes(&mut self, routes: CachedRoutes) {
         if self.enabled() {
             self.changed = true;
-            self.kept_routes = Some(KeptRoutes::New(routes));
+            self.kept_routes = Some(KeptRoutes::New(Box::new(routes)));
         }
     }
 

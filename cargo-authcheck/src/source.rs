@@ -63,6 +63,16 @@ impl Loc {
         }
     }
 
+    /// The same location `lines` lines further down (up, when negative).
+    pub fn shifted(self, lines: i64) -> Loc {
+        let shift = |line: u32| u32::try_from(i64::from(line) + lines).unwrap_or(0);
+        Loc {
+            line: shift(self.line),
+            end_line: shift(self.end_line),
+            ..self
+        }
+    }
+
     /// The location of a `syn` span parsed on the current thread from `file`.
     pub fn from_span(file: FileId, span: proc_macro2::Span) -> Loc {
         let (start, end) = (span.start(), span.end());

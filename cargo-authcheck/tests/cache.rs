@@ -170,6 +170,48 @@ fn edits_are_seen_warm() {
 }
 
 #[test]
+fn edits_of_a_file_parsed_in_windows_are_seen_warm() {
+    let dir = scratch();
+    let target = dir.path().join("target");
+    let manifest = dir.path().join("Cargo.toml");
+    // Over the 64 KiB a file is parsed whole: its windows are cached one by one.
+    let mut handlers = String::from("pub struct RequireAuth;\n");
+    for i in 0..3000 {
+        handlers.push_str(&format!(
+            "/// Filler {i}.\npub fn filler_{i}(a: u32) -> u32 {{\n    a + {i}\n}}\n\n"
+        ));
+    }
+    handlers.push_str("pub async fn open() {}\npub async fn closed(_a: RequireAuth) {}\n");
+    assert!(handlers.len() > 100 << 10);
+    std::fs::write(dir.path().join("src/handlers.rs"), handlers).unwrap();
+    assert_warm_equals_cold(&manifest, &target);
+    let same_warm_and_cold = || {
+        for args in OUTPUTS {
+            assert_eq!(
+                run(args, &manifest, &target, true),
+                run(args, &manifest, &target, false),
+                "{args:?}"
+            );
+        }
+    };
+    // Lines added at the top: the windows after the first are the same text, further down.
+    edit(
+        dir.path(),
+        "src/handlers.rs",
+        "pub struct RequireAuth;\n",
+        "pub struct RequireAuth;\n\n// one\n// two\n",
+    );
+    same_warm_and_cold();
+    let (check, _) = run(&["check"], &manifest, &target, true);
+    assert!(check.contains("src/handlers.rs:15005:14"), "{check}");
+    // A handler in the last window loses its auth.
+    edit(dir.path(), "src/handlers.rs", "_a: RequireAuth", "");
+    same_warm_and_cold();
+    let warm = warm_routes(&manifest, &target);
+    assert_eq!(warm.matches("\"auth\": \"none\"").count(), 2, "{warm}");
+}
+
+#[test]
 fn names_router_code_resolves_are_checked_warm() {
     let dir = scratch();
     let target = dir.path().join("target");

@@ -305,6 +305,57 @@ pub struct FileSummary {
 }
 
 impl FileSummary {
+    /// Moves every location `lines` lines further down (up, when negative): the summary of a
+    /// window of a file whose earlier lines grew or shrank (see `parse::windows`).
+    pub fn shift_lines(&mut self, lines: i64) {
+        // Every field named: a new one holding locations has to be shifted here too.
+        let FileSummary {
+            modules,
+            fns,
+            extractor_impls,
+            openapi_docs,
+            mod_decls,
+            defined_schemes: _,
+            typed_paths: _,
+            lines: _,
+            mentions_inline_allow: _,
+        } = self;
+        let shift = |loc: &mut Loc| *loc = loc.shifted(lines);
+        for module in modules {
+            match &mut module.import_slot {
+                Some(
+                    ImportSlot::AfterUse(loc)
+                    | ImportSlot::AfterInnerAttribute(loc)
+                    | ImportSlot::AfterBrace(loc),
+                ) => shift(loc),
+                Some(ImportSlot::FileStart) | None => {}
+            }
+        }
+        for f in fns {
+            shift(&mut f.name_loc);
+            shift(&mut f.params_end);
+            if !f.params.encoded().is_empty() {
+                let mut params = f.params.read();
+                params.iter_mut().for_each(|p| shift(&mut p.loc));
+                f.params = Params::new(&params);
+            }
+            if let Some(intent) = &mut f.intent_attrs {
+                intent.public.iter_mut().for_each(|p| shift(&mut p.loc));
+                intent.protected.iter_mut().for_each(shift);
+            }
+            if let Some(utoipa) = &mut f.utoipa {
+                shift(&mut utoipa.loc);
+                utoipa.args.iter_mut().for_each(|(_, loc)| shift(loc));
+                shift(&mut utoipa.list_end);
+            }
+        }
+        extractor_impls.iter_mut().for_each(|i| shift(&mut i.loc));
+        openapi_docs
+            .iter_mut()
+            .for_each(|(_, doc)| shift(&mut doc.loc));
+        mod_decls.iter_mut().for_each(|d| shift(&mut d.loc));
+    }
+
     /// Adds the summary of the items that follow in the same file (a later window of it, see
     /// `parse::windows`): its top module's names join this top module's, and its inline modules
     /// and fns follow these, their file-local indices moved past them. The result is the

@@ -9,7 +9,7 @@
 pub mod budget;
 mod lexer;
 mod mask;
-mod windows;
+pub mod windows;
 
 use rustc_hash::FxHashMap;
 use std::path::{Path, PathBuf};
@@ -296,7 +296,7 @@ pub fn summarize_bytes(bytes: Vec<u8>, limits: Limits) -> Result<FileSummary, Pa
         file_dir: Path::new("."),
         top_name: "file".into(),
     };
-    parse_bytes(bytes, &cx, limits).map_err(|(_, p)| p)
+    parse_bytes(bytes, &cx, limits, None).map_err(|(_, p)| p)
 }
 
 /// Loads a chunk of files, in parallel on the current thread pool or one after the other on the
@@ -377,13 +377,18 @@ fn load_one(job: &FileToLoad, limits: Limits, cache: &Cache) -> Loaded {
         file_dir,
         top_name: job.top_name.clone(),
     };
-    let parsed = parse_bytes(bytes, &cx, limits);
-    let kept = match (&parsed, stamp, cache.enabled()) {
-        (Ok(summary), Some(stamp), true) => Some(cache::Kept::New {
+    // A large file's windows whose text is unchanged are taken from its previous parse.
+    let mut memo = cache.enabled().then(|| windows::Memo {
+        earlier: Box::new(move |text| cached.and_then(|c| cache.window(c, text))),
+        kept: Vec::new(),
+    });
+    let parsed = parse_bytes(bytes, &cx, limits, memo.as_mut());
+    let kept = match (&parsed, stamp, memo) {
+        (Ok(summary), Some(stamp), Some(memo)) => Some(cache::Kept::New {
             stamp,
             content,
             context,
-            summary: cache::encode_summary(summary),
+            summary: cache::Encoded::new(summary, memo.kept),
         }),
         _ => None,
     };
@@ -419,7 +424,7 @@ fn parse_one(
         file_dir,
         top_name,
     };
-    parse_bytes(bytes, &cx, limits)
+    parse_bytes(bytes, &cx, limits, None)
 }
 
 fn problem_at(file: FileId, line: usize, column: usize, message: String) -> ParseProblem {
@@ -429,8 +434,14 @@ fn problem_at(file: FileId, line: usize, column: usize, message: String) -> Pars
     }
 }
 
-/// Checks and parses a file's contents into its summary.
-fn parse_bytes(bytes: Vec<u8>, cx: &FileContext, limits: Limits) -> Parsed {
+/// Checks and parses a file's contents into its summary (a large file's windows through
+/// `memo`, when the cache is on).
+fn parse_bytes(
+    bytes: Vec<u8>,
+    cx: &FileContext,
+    limits: Limits,
+    memo: Option<&mut windows::Memo>,
+) -> Parsed {
     let problem =
         |line: usize, column: usize, message: String| problem_at(cx.file, line, column, message);
     if bytes.len() > MAX_FILE_BYTES {
@@ -480,7 +491,7 @@ fn parse_bytes(bytes: Vec<u8>, cx: &FileContext, limits: Limits) -> Parsed {
     let in_windows = if source.len() > windows::WINDOW_BYTES {
         let cuts = windows::split(source, item_ends, windows::WINDOW_BYTES);
         (cuts.len() > 1)
-            .then(|| windows::summarize_in_windows(source, &cuts, cx))
+            .then(|| windows::summarize_in_windows(source, &cuts, cx, memo))
             .flatten()
     } else {
         None
