@@ -7,6 +7,8 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use rustc_hash::FxBuildHasher;
+
 use crate::config::Config;
 use crate::index::{CrateId, FnId, Index, ModuleId, Name, Param, Resolved, TypeRef};
 use crate::router::{Entry, Layer, LayerSpec, Target};
@@ -60,12 +62,30 @@ pub struct Classifier<'a> {
     index: &'a Index,
     config: &'a Config,
     memo: RefCell<HashMap<(CrateId, Name), Option<Extractor>>>,
+    /// What each parameter type, as written in a module, extracts (the handlers of a module
+    /// mostly take the same few types, and a large table has tens of thousands of parameters).
+    params: RefCell<hashbrown::HashMap<(ModuleId, TypeRef), ParamAuth, FxBuildHasher>>,
     /// What each middleware fn's parameters extract (a layer is checked once per route it
     /// covers, and a fn's parameters are decoded to be read).
     middleware: RefCell<HashMap<FnId, Option<Extractor>>>,
     /// The evidence of each applied layer that authenticates (one application of a layer,
     /// shared by every route it covers), with its configured names.
     layers: RefCell<HashMap<SameLayer, Option<LayerAuth>>>,
+}
+
+/// What a parameter's type extracts: an auth extractor, or why it is not one (a near miss) or
+/// nothing.
+type ParamAuth = Result<Extractor, Option<String>>;
+
+/// A key of the parameter memo, borrowed: it hashes and compares as the `(ModuleId, TypeRef)`
+/// it stands for (a lookup copies no type).
+#[derive(Hash)]
+struct ParamKey<'t>(ModuleId, &'t TypeRef);
+
+impl hashbrown::Equivalent<(ModuleId, TypeRef)> for ParamKey<'_> {
+    fn equivalent(&self, key: &(ModuleId, TypeRef)) -> bool {
+        self.0 == key.0 && *self.1 == key.1
+    }
 }
 
 /// What an applied layer that authenticates shows (`layer <evidence> at <where>`), and the
@@ -118,6 +138,7 @@ impl<'a> Classifier<'a> {
             index,
             config,
             memo: RefCell::new(HashMap::new()),
+            params: RefCell::default(),
             middleware: RefCell::new(HashMap::new()),
             layers: RefCell::new(HashMap::new()),
         }
@@ -138,7 +159,7 @@ impl<'a> Classifier<'a> {
         let mut extractor = None;
         if let Some((params, module)) = params {
             for p in params.iter() {
-                match self.param_auth(module, &p.ty) {
+                match self.remembered_param_auth(module, &p.ty) {
                     Ok(found) => {
                         providers.extend(found.names.clone());
                         extractor.get_or_insert(found.evidence);
@@ -247,7 +268,19 @@ impl<'a> Classifier<'a> {
     }
 
     /// `Ok` when a parameter type authenticates; `Err(Some(why))` for a near miss.
-    fn param_auth(&self, module: ModuleId, ty: &TypeRef) -> Result<Extractor, Option<String>> {
+    /// [`Self::param_auth`], worked out once per type and module.
+    fn remembered_param_auth(&self, module: ModuleId, ty: &TypeRef) -> ParamAuth {
+        if let Some(found) = self.params.borrow().get(&ParamKey(module, ty)) {
+            return found.clone();
+        }
+        let found = self.param_auth(module, ty);
+        self.params
+            .borrow_mut()
+            .insert((module, ty.clone()), found.clone());
+        found
+    }
+
+    fn param_auth(&self, module: ModuleId, ty: &TypeRef) -> ParamAuth {
         let TypeRef::Path { segments, args } = ty else {
             return Err(None);
         };
