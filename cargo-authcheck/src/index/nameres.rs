@@ -508,32 +508,35 @@ pub(super) fn walk_path<E, S: AsRef<str>>(
             (module_ns(m), &path[i..])
         }
         "::" => match path.get(1) {
-            Some(name) => (
-                index.extern_crate(krate, name.as_ref()).map_or_else(
-                    || outside(&path[1..2]),
-                    |r| PerNs {
-                        types: Some(r),
+            Some(name) => match index.extern_crate(krate, name.as_ref()) {
+                Some(root) => (
+                    PerNs {
+                        types: Some(root),
                         ..PerNs::default()
                     },
+                    &path[2..],
                 ),
-                &path[2..],
-            ),
+                // Outside the workspace, and so is the rest of the path (built at once).
+                None => return Ok(outside(&path[1..])),
+            },
             None => return Ok(PerNs::default()),
         },
         _ => {
             let found = member(module, first.as_ref())?;
-            let found = if found.is_empty() {
-                index.extern_crate(krate, first.as_ref()).map_or_else(
-                    || outside(&path[..1]),
-                    |r| PerNs {
-                        types: Some(r),
-                        ..PerNs::default()
-                    },
-                )
+            if found.is_empty() {
+                match index.extern_crate(krate, first.as_ref()) {
+                    Some(root) => (
+                        PerNs {
+                            types: Some(root),
+                            ..PerNs::default()
+                        },
+                        &path[1..],
+                    ),
+                    None => return Ok(outside(path)),
+                }
             } else {
-                found
-            };
-            (found, &path[1..])
+                (found, &path[1..])
+            }
         }
     };
     for segment in rest {
