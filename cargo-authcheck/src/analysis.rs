@@ -81,11 +81,63 @@ pub struct Analysis {
 }
 
 /// Runs the whole analysis.
+///
+/// With a cache, the analysis does not wait for `cargo metadata` (tens of milliseconds): it goes
+/// on with the workspace the last run found ([`discover::recall`]) and asks for cargo's answer
+/// before it writes the cache; a different answer (or an error) throws that work away, and the
+/// analysis runs again on cargo's workspace.
 pub fn analyze(options: &Options, known_lints: &[&str]) -> Result<Analysis, AnalysisError> {
-    let workspace = {
-        let _t = crate::timings::phase("discover");
-        discover::discover(&options.selection)?
+    let discovery = discover::start(&options.selection)?;
+    let recalled = match options.no_cache {
+        true => None,
+        false => discover::recall(&options.selection),
     };
+    let Some(recalled) = recalled else {
+        let workspace = {
+            let _t = crate::timings::phase("discover");
+            discovery.finish()?
+        };
+        if !options.no_cache {
+            discover::remember(&options.selection, &workspace);
+        }
+        return analyze_workspace(workspace, options, known_lints, &mut || Ok(true))
+            .map(|done| done.expect("an analysis that needs no confirmation is done"));
+    };
+    let mut discovery = Some(discovery);
+    let mut answer = None;
+    let mut confirm = || {
+        if let Some(discovery) = discovery.take() {
+            let _t = crate::timings::phase("discover");
+            answer = Some(discovery.finish());
+        }
+        Ok(matches!(&answer, Some(Ok(workspace)) if *workspace == recalled))
+    };
+    let outcome = analyze_workspace(recalled.clone(), options, known_lints, &mut confirm);
+    // An error found before the workspace was confirmed may come of the guess: ask now.
+    if outcome.is_err() {
+        confirm()?;
+    }
+    match (outcome, answer) {
+        (Ok(Some(analysis)), _) => Ok(analysis),
+        (Err(e), Some(Ok(workspace))) if workspace == recalled => Err(e),
+        (_, Some(found)) => {
+            let workspace = found?;
+            discover::remember(&options.selection, &workspace);
+            analyze_workspace(workspace, options, known_lints, &mut || Ok(true))
+                .map(|done| done.expect("an analysis that needs no confirmation is done"))
+        }
+        (_, None) => unreachable!("the workspace is confirmed before the analysis ends"),
+    }
+}
+
+/// The analysis of `workspace`; `None` when `confirm` (asked before the cache is written) says
+/// the workspace is not cargo's.
+fn analyze_workspace(
+    workspace: Workspace,
+    options: &Options,
+    known_lints: &[&str],
+    confirm: &mut dyn FnMut() -> Result<bool, AnalysisError>,
+) -> Result<Option<Analysis>, AnalysisError> {
     let lookup = config::Lookup {
         explicit: options.config.as_deref(),
         package_dir: workspace.selected_package_dir.as_deref(),
@@ -130,6 +182,9 @@ pub fn analyze(options: &Options, known_lints: &[&str]) -> Result<Analysis, Anal
             None => build()?,
         }
     };
+    if !confirm()? {
+        return Ok(None);
+    }
     {
         let _t = crate::timings::phase("save");
         cache.save();
@@ -144,14 +199,14 @@ pub fn analyze(options: &Options, known_lints: &[&str]) -> Result<Analysis, Anal
             .sources
             .add(path, &workspace.root, config.text.clone())
     });
-    Ok(Analysis {
+    Ok(Some(Analysis {
         workspace,
         index,
         config,
         table,
         routes,
         config_file,
-    })
+    }))
 }
 
 /// Which cache file an analysis uses: one per workspace and selection of crates (the module tree,

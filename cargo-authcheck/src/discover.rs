@@ -1,10 +1,15 @@
 //! Finds what to analyse: the workspace's packages, their lib and bin crate roots, and which of
 //! them the user selected, from `cargo metadata --no-deps` (offline, no build, no lock file needed).
+//!
+//! `cargo metadata` runs in the background ([`start`]): an analysis with a cache goes on meanwhile
+//! with the workspace the last run found for the same selection ([`recall`]), and keeps its work
+//! only if cargo's answer is that workspace (see `analysis`).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use cargo_metadata::{MetadataCommand, TargetKind};
+use cargo_metadata::{Metadata, MetadataCommand, TargetKind};
+use serde::{Deserialize, Serialize};
 
 /// Why the workspace could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -18,7 +23,7 @@ pub enum DiscoverError {
 }
 
 /// A crate to index: one lib or bin target of a workspace package.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CrateRoot {
     /// The crate's name as written in Rust code (`my_api`).
     pub name: String,
@@ -35,7 +40,7 @@ pub struct CrateRoot {
 }
 
 /// A crate as cargo names it in its JSON messages.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CargoTarget {
     pub package_id: String,
     pub manifest_path: PathBuf,
@@ -43,7 +48,7 @@ pub struct CargoTarget {
 }
 
 /// The workspace as the analysis needs it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Workspace {
     pub root: PathBuf,
     /// Cargo's target directory (where the cache lives).
@@ -63,6 +68,17 @@ pub struct Selection {
 
 /// Reads the workspace with `cargo metadata --no-deps --offline`.
 pub fn discover(selection: &Selection) -> Result<Workspace, DiscoverError> {
+    start(selection)?.finish()
+}
+
+/// `cargo metadata` running on a thread of its own.
+pub struct Discovery {
+    selection: Selection,
+    metadata: std::thread::JoinHandle<Result<Metadata, cargo_metadata::Error>>,
+}
+
+/// Starts `cargo metadata --no-deps --offline` for `selection`.
+pub fn start(selection: &Selection) -> Result<Discovery, DiscoverError> {
     let mut command = MetadataCommand::new();
     command
         .no_deps()
@@ -73,14 +89,85 @@ pub fn discover(selection: &Selection) -> Result<Workspace, DiscoverError> {
         }
         command.manifest_path(path);
     }
-    let metadata = command.exec().map_err(|e| DiscoverError::Metadata {
-        path: selection
-            .manifest_path
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(".")),
-        message: first_line_of_cargo_error(&e),
-    })?;
+    Ok(Discovery {
+        selection: selection.clone(),
+        metadata: std::thread::spawn(move || command.exec()),
+    })
+}
 
+impl Discovery {
+    /// The workspace, once cargo has answered.
+    pub fn finish(self) -> Result<Workspace, DiscoverError> {
+        let selection = self.selection;
+        let failed = |message: String| DiscoverError::Metadata {
+            path: selection
+                .manifest_path
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(".")),
+            message,
+        };
+        let metadata = match self.metadata.join() {
+            Ok(result) => result.map_err(|e| failed(first_line_of_cargo_error(&e)))?,
+            Err(_) => return Err(failed("reading cargo's answer failed".to_string())),
+        };
+        workspace_of(&metadata, &selection)
+    }
+}
+
+/// Where the workspace found for `selection` is remembered under `target_dir`: one file per
+/// selection and directory it was made from (`cargo metadata` answers from the current one).
+fn recall_file(target_dir: &Path, selection: &Selection) -> PathBuf {
+    let key = format!(
+        "{:?}\0{:?}\0{:?}\0{}",
+        std::env::current_dir().ok(),
+        selection.manifest_path,
+        selection.packages,
+        selection.workspace
+    );
+    target_dir.join("authcheck").join(format!(
+        "workspace-{:016x}.json",
+        crate::cache::hash(key.as_bytes()) as u64
+    ))
+}
+
+/// The workspace the last run with a cache found for `selection`, if it is where cargo's target
+/// directory usually is: `CARGO_TARGET_DIR`, else `target` in the manifest's directory or above.
+/// Only a guess: the caller checks it against cargo's answer.
+pub fn recall(selection: &Selection) -> Option<Workspace> {
+    let candidates: Vec<PathBuf> = match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => vec![std::path::absolute(dir).ok()?],
+        None => {
+            let start = match &selection.manifest_path {
+                Some(path) => std::path::absolute(path).ok()?.parent()?.to_path_buf(),
+                None => std::env::current_dir().ok()?,
+            };
+            start.ancestors().map(|dir| dir.join("target")).collect()
+        }
+    };
+    candidates.iter().find_map(|target_dir| {
+        let text = std::fs::read(recall_file(target_dir, selection)).ok()?;
+        let workspace: Workspace = serde_json::from_slice(&text).ok()?;
+        (workspace.target_dir == *target_dir).then_some(workspace)
+    })
+}
+
+/// Remembers the workspace found for `selection` for the next run ([`recall`]); a file that
+/// cannot be written is not an error.
+pub fn remember(selection: &Selection, workspace: &Workspace) {
+    let path = recall_file(&workspace.target_dir, selection);
+    let Ok(text) = serde_json::to_vec(workspace) else {
+        return;
+    };
+    let Some(dir) = path.parent() else { return };
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    let written = std::fs::create_dir_all(dir).is_ok() && std::fs::write(&tmp, text).is_ok();
+    if !written || std::fs::rename(&tmp, &path).is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+}
+
+/// The workspace as `selection` sees it in cargo's metadata.
+fn workspace_of(metadata: &Metadata, selection: &Selection) -> Result<Workspace, DiscoverError> {
     let root: PathBuf = metadata.workspace_root.clone().into();
     let target_dir: PathBuf = metadata.target_directory.clone().into();
     let members: Vec<_> = metadata.workspace_packages();

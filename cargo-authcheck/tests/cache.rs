@@ -122,10 +122,23 @@ fn warm_routes(manifest: &Path, target: &Path) -> String {
     warm.0
 }
 
-fn cache_files(target: &Path) -> Vec<PathBuf> {
+/// The files under `target/authcheck` whose name starts with `prefix`.
+fn files_named(target: &Path, prefix: &str) -> Vec<PathBuf> {
     std::fs::read_dir(target.join("authcheck"))
-        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with(prefix))
+                })
+                .collect()
+        })
         .unwrap_or_default()
+}
+
+fn cache_files(target: &Path) -> Vec<PathBuf> {
+    files_named(target, "cache-")
 }
 
 #[test]
@@ -276,6 +289,38 @@ fn the_configuration_is_not_cached() {
     let warm = check(true);
     assert_eq!(warm, check(false));
     assert!(warm.0.contains("no route found"), "{}", warm.0);
+}
+
+#[test]
+fn a_changed_workspace_is_seen_warm() {
+    let dir = scratch();
+    let target = dir.path().join("target");
+    let manifest = dir.path().join("Cargo.toml");
+    let routes = || warm_routes(&manifest, &target);
+    assert!(!routes().contains("\"/admin\""));
+    let recalled = files_named(&target, "workspace-");
+    assert_eq!(recalled.len(), 1, "the workspace is remembered");
+    // A new crate (a bin target cargo finds by itself): the workspace the last run found is no
+    // longer cargo's, and the analysis of it is not what the user sees.
+    std::fs::write(
+        dir.path().join("src/main.rs"),
+        "use axum::{routing::get, Router};\nasync fn admin() {}\nfn main() { let app: Router = Router::new().route(\"/admin\", get(admin)); axum::serve(listener, app); }\n",
+    )
+    .unwrap();
+    let warm = routes();
+    assert!(warm.contains("\"/admin\""), "{warm}");
+    // The package renamed: its crates are named anew.
+    edit(
+        dir.path(),
+        "Cargo.toml",
+        "name = \"app\"",
+        "name = \"renamed\"",
+    );
+    let warm = routes();
+    assert!(warm.contains("renamed::"), "{warm}");
+    // A remembered workspace that is not cargo's (here: damaged) is only a wrong guess.
+    std::fs::write(&recalled[0], "{}").unwrap();
+    assert_warm_equals_cold(&manifest, &target);
 }
 
 #[test]
