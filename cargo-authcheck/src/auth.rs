@@ -236,19 +236,24 @@ impl<'a> Classifier<'a> {
     }
 
     fn allow_match(&self, entry: &Entry) -> Option<usize> {
-        let handler = match entry.target {
-            Target::Fn(f) => Some(self.index.fn_display(f)),
-            _ => None,
+        // The handler's path, written out only if an entry names a handler.
+        let handler = std::cell::OnceCell::new();
+        let handler = || {
+            handler.get_or_init(|| match entry.target {
+                Target::Fn(f) => Some(self.index.fn_display(f)),
+                _ => None,
+            })
         };
         self.config.allow.iter().position(|a| {
             let route_ok = a
                 .route
                 .as_ref()
                 .is_none_or(|r| r.matches(&entry.method, &entry.path));
-            let handler_ok = a
-                .handler
-                .as_ref()
-                .is_none_or(|h| handler.as_deref().is_some_and(|name| path_matches(h, name)));
+            let handler_ok = a.handler.as_ref().is_none_or(|h| {
+                handler()
+                    .as_deref()
+                    .is_some_and(|name| path_matches(h, name))
+            });
             route_ok && handler_ok
         })
     }

@@ -81,25 +81,23 @@ impl RoutePattern {
         let path = crate::router::paths::normalize(path);
         Ok(RoutePattern {
             method: method.to_ascii_uppercase(),
-            segments: split_segments(&path),
+            segments: segments(&path).map(str::to_string).collect(),
             text: text.to_string(),
         })
     }
 
     pub fn matches(&self, method: &str, path: &str) -> bool {
         (self.method == "*" || self.method == method)
-            && glob_match(&self.segments, &split_segments(path))
+            && glob_match(&self.segments, &segments(path).collect::<Vec<_>>())
     }
 }
 
-fn split_segments(path: &str) -> Vec<String> {
-    path.split('/')
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
+/// The segments of a route path (`/a//b/` has two).
+fn segments(path: &str) -> impl Iterator<Item = &str> {
+    path.split('/').filter(|s| !s.is_empty())
 }
 
-fn glob_match(pattern: &[String], path: &[String]) -> bool {
+fn glob_match(pattern: &[String], path: &[&str]) -> bool {
     match pattern.split_first() {
         None => path.is_empty(),
         Some((first, rest)) if first == "**" => {

@@ -2,6 +2,7 @@
 //! on the registration (in whichever file it is), notes, `help:`, and a one-line summary.
 
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+use rayon::prelude::*;
 
 use super::Summary;
 use crate::diagnostic::{Diagnostic, Label, Severity};
@@ -19,9 +20,14 @@ pub fn render(
     } else {
         Renderer::plain()
     };
-    let mut out = String::new();
-    for d in diagnostics {
-        out.push_str(&renderer.render(&[group(d, sources)]));
+    // Rendered on every core (a large table has thousands of findings), joined in order.
+    let rendered: Vec<String> = diagnostics
+        .par_iter()
+        .map(|d| renderer.render(&[group(d, sources)]))
+        .collect();
+    let mut out = String::with_capacity(rendered.iter().map(|r| r.len() + 2).sum::<usize>() + 80);
+    for r in rendered {
+        out.push_str(&r);
         out.push_str("\n\n");
     }
     out.push_str(&summary_line(summary));

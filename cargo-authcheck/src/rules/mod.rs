@@ -24,6 +24,7 @@ use std::collections::BTreeMap;
 use crate::analysis::{Analysis, Route};
 use crate::config::Level;
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::source::SourceMap;
 
 /// A lint: its code, default level, one-line summary, check, and the text of its file (whose
 /// `//!` comment is its documentation).
@@ -148,20 +149,23 @@ pub fn check(analysis: &Analysis, overrides: &LevelOverrides) -> Vec<Diagnostic>
         };
     }
     let sources = &analysis.index.sources;
-    found.sort_by(|a, b| {
-        let key = |d: &Diagnostic| {
-            (
-                sources.get(d.primary.loc.file).display.clone(),
-                d.primary.loc.line,
-                d.primary.loc.column,
-                d.code,
-                d.message.clone(),
-            )
-        };
-        key(a).cmp(&key(b))
-    });
+    found.sort_by(|a, b| sort_key(sources, a).cmp(&sort_key(sources, b)));
     found.dedup();
     found
+}
+
+/// Findings are listed by file, line, column, rule and message.
+fn sort_key<'a>(
+    sources: &'a SourceMap,
+    d: &'a Diagnostic,
+) -> (&'a str, u32, u32, &'a str, &'a str) {
+    (
+        &sources.get(d.primary.loc.file).display,
+        d.primary.loc.line,
+        d.primary.loc.column,
+        d.code,
+        &d.message,
+    )
 }
 
 /// The extractor to suggest in fixes: the first configured one, as a bare name.

@@ -16,8 +16,10 @@
 //! Fix: take the extractor (`RequireAuth(user): RequireAuth`), mark the handler
 //! `#[public(reason = "...")]`, or allowlist the route with a reason in `authcheck.toml`.
 
+use rayon::prelude::*;
+
 use super::{allow_snippet, route_name, Rule};
-use crate::analysis::Analysis;
+use crate::analysis::{Analysis, Route};
 use crate::auth::AuthClass;
 use crate::config::Level;
 use crate::diagnostic::Diagnostic;
@@ -33,54 +35,59 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {
-    let extractor = super::extractor_name(analysis);
-    for route in analysis
+    // On every core: a large table has thousands of unprotected routes, and each fix reads its
+    // handler's file.
+    let found: Vec<Diagnostic> = analysis
         .routes
-        .iter()
+        .par_iter()
         .filter(|r| r.verdict.class == AuthClass::None)
-    {
-        if matches!(route.entry.target, Target::Unresolved { .. }) {
-            continue; // reported by `unresolved-handler`
-        }
-        let name = route_name(route);
-        let what = match route.kind {
-            "service" => "service".to_string(),
-            "fallback" => "fallback".to_string(),
-            "closure" => "closure handler".to_string(),
-            _ => format!(
-                "handler `{}`",
-                route.handler.rsplit("::").next().unwrap_or(&route.handler)
-            ),
-        };
-        let fix = match (route.kind, route.handler_fn) {
-            ("service", _) | (_, None) => format!(
-                "cover it with an auth layer, or allowlist it in authcheck.toml:\n{}",
+        // Unresolved handlers are reported by `unresolved-handler`.
+        .filter(|r| !matches!(r.entry.target, Target::Unresolved { .. }))
+        .map(|route| diagnostic(analysis, route))
+        .collect();
+    out.extend(found);
+}
+
+fn diagnostic(analysis: &Analysis, route: &Route) -> Diagnostic {
+    let extractor = super::extractor_name(analysis);
+    let name = route_name(route);
+    let what = match route.kind {
+        "service" => "service".to_string(),
+        "fallback" => "fallback".to_string(),
+        "closure" => "closure handler".to_string(),
+        _ => format!(
+            "handler `{}`",
+            route.handler.rsplit("::").next().unwrap_or(&route.handler)
+        ),
+    };
+    let fix = match (route.kind, route.handler_fn) {
+        ("service", _) | (_, None) => format!(
+            "cover it with an auth layer, or allowlist it in authcheck.toml:\n{}",
+            allow_snippet(route)
+        ),
+        (_, Some(f)) => {
+            let fn_name = &analysis.index.fns[f.0].name;
+            format!(
+                "add `{extractor}(user): {extractor}` to the arguments of `{fn_name}`, or mark it `#[public(reason = \"...\")]`, or allowlist it in authcheck.toml:\n{}",
                 allow_snippet(route)
-            ),
-            (_, Some(f)) => {
-                let fn_name = &analysis.index.fns[f.0].name;
-                format!(
-                    "add `{extractor}(user): {extractor}` to the arguments of `{fn_name}`, or mark it `#[public(reason = \"...\")]`, or allowlist it in authcheck.toml:\n{}",
-                    allow_snippet(route)
-                )
-            }
-        };
-        let mut d = Diagnostic::new(
-            RULE.code,
-            route.defined_at,
-            format!("route `{name}` can be called without authentication"),
-        )
-        .label(format!("{what} requires no authentication"))
-        .secondary(
-            route.entry.registered_at,
-            format!("routed here as `{name}`"),
-        )
-        .route(&name, &route.handler)
-        .help(fix)
-        .suggest(super::extractor_fix(analysis, route));
-        for miss in &route.verdict.near_misses {
-            d = d.note(miss.clone());
+            )
         }
-        out.push(d);
+    };
+    let mut d = Diagnostic::new(
+        RULE.code,
+        route.defined_at,
+        format!("route `{name}` can be called without authentication"),
+    )
+    .label(format!("{what} requires no authentication"))
+    .secondary(
+        route.entry.registered_at,
+        format!("routed here as `{name}`"),
+    )
+    .route(&name, &route.handler)
+    .help(fix)
+    .suggest(super::extractor_fix(analysis, route));
+    for miss in &route.verdict.near_misses {
+        d = d.note(miss.clone());
     }
+    d
 }
