@@ -87,46 +87,60 @@ pub struct Analysis {
 /// before it writes the cache; a different answer (or an error) throws that work away, and the
 /// analysis runs again on cargo's workspace.
 pub fn analyze(options: &Options, known_lints: &[&str]) -> Result<Analysis, AnalysisError> {
-    let discovery = discover::start(&options.selection)?;
+    let mut cargo = CargoAnswer {
+        discovery: Some(discover::start(&options.selection)?),
+        answer: None,
+    };
     let recalled = match options.no_cache {
         true => None,
         false => discover::recall(&options.selection),
     };
-    let Some(recalled) = recalled else {
-        let workspace = {
-            let _t = crate::timings::phase("discover");
-            discovery.finish()?
-        };
-        if !options.no_cache {
-            discover::remember(&options.selection, &workspace);
+    if let Some(recalled) = recalled {
+        let outcome = analyze_workspace(recalled.clone(), options, known_lints, &mut || {
+            cargo.is(&recalled)
+        });
+        match outcome {
+            Ok(Some(analysis)) => return Ok(analysis),
+            // An error met before the workspace was confirmed may come of the guess: ask now.
+            Err(e) if cargo.is(&recalled) => return Err(e),
+            _ => {}
         }
-        return analyze_workspace(workspace, options, known_lints, &mut || Ok(true))
-            .map(|done| done.expect("an analysis that needs no confirmation is done"));
-    };
-    let mut discovery = Some(discovery);
-    let mut answer = None;
-    let mut confirm = || {
-        if let Some(discovery) = discovery.take() {
-            let _t = crate::timings::phase("discover");
-            answer = Some(discovery.finish());
-        }
-        Ok(matches!(&answer, Some(Ok(workspace)) if *workspace == recalled))
-    };
-    let outcome = analyze_workspace(recalled.clone(), options, known_lints, &mut confirm);
-    // An error found before the workspace was confirmed may come of the guess: ask now.
-    if outcome.is_err() {
-        confirm()?;
     }
-    match (outcome, answer) {
-        (Ok(Some(analysis)), _) => Ok(analysis),
-        (Err(e), Some(Ok(workspace))) if workspace == recalled => Err(e),
-        (_, Some(found)) => {
-            let workspace = found?;
-            discover::remember(&options.selection, &workspace);
-            analyze_workspace(workspace, options, known_lints, &mut || Ok(true))
-                .map(|done| done.expect("an analysis that needs no confirmation is done"))
+    let workspace = cargo.take()?;
+    if !options.no_cache {
+        discover::remember(&options.selection, &workspace);
+    }
+    analyze_workspace(workspace, options, known_lints, &mut || true)
+        .map(|done| done.expect("an analysis that needs no confirmation is done"))
+}
+
+/// `cargo metadata`'s answer, waited for the first time it is asked for.
+struct CargoAnswer {
+    discovery: Option<discover::Discovery>,
+    answer: Option<Result<Workspace, DiscoverError>>,
+}
+
+impl CargoAnswer {
+    fn wait(&mut self) -> &Result<Workspace, DiscoverError> {
+        if let Some(discovery) = self.discovery.take() {
+            let _t = crate::timings::phase("discover");
+            self.answer = Some(discovery.finish());
         }
-        (_, None) => unreachable!("the workspace is confirmed before the analysis ends"),
+        self.answer
+            .as_ref()
+            .expect("cargo's answer is kept once waited for")
+    }
+
+    /// Whether cargo found `workspace`.
+    fn is(&mut self, workspace: &Workspace) -> bool {
+        matches!(self.wait(), Ok(found) if found == workspace)
+    }
+
+    fn take(mut self) -> Result<Workspace, DiscoverError> {
+        self.wait();
+        self.answer
+            .take()
+            .expect("cargo's answer is kept once waited for")
     }
 }
 
@@ -136,7 +150,7 @@ fn analyze_workspace(
     workspace: Workspace,
     options: &Options,
     known_lints: &[&str],
-    confirm: &mut dyn FnMut() -> Result<bool, AnalysisError>,
+    confirm: &mut dyn FnMut() -> bool,
 ) -> Result<Option<Analysis>, AnalysisError> {
     let lookup = config::Lookup {
         explicit: options.config.as_deref(),
@@ -182,7 +196,7 @@ fn analyze_workspace(
             None => build()?,
         }
     };
-    if !confirm()? {
+    if !confirm() {
         return Ok(None);
     }
     {
