@@ -172,7 +172,7 @@ impl Walker<'_, '_> {
                 self.items(items, id, &dir);
             }
             None => {
-                let (candidates, child_dirs) = match path_attr {
+                let file = match path_attr {
                     Some(p) => {
                         // `#[path]` on a top-level `mod` is relative to the declaring file's directory.
                         let base = if parent == 0 {
@@ -180,23 +180,20 @@ impl Walker<'_, '_> {
                         } else {
                             child_dir
                         };
-                        let file = base.join(p);
-                        let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
-                        (vec![file], vec![dir])
+                        ModFileRule::Path(base.join(p))
                     }
-                    None => (
-                        vec![
-                            child_dir.join(format!("{file_name}.rs")),
-                            child_dir.join(&file_name).join("mod.rs"),
-                        ],
-                        vec![child_dir.join(&file_name), child_dir.join(&file_name)],
-                    ),
+                    None => ModFileRule::Named {
+                        dir: child_dir
+                            .strip_prefix(self.cx.child_dir)
+                            .unwrap_or(child_dir)
+                            .to_path_buf(),
+                        name: Name::from(file_name.as_str()),
+                    },
                 };
                 let loc = self.loc(&m.ident);
                 self.out.mod_decls.push(ModDecl {
                     module: id,
-                    candidates,
-                    child_dirs,
+                    file,
                     loc,
                 });
             }

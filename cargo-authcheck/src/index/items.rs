@@ -278,11 +278,52 @@ pub struct ModuleItems {
 pub struct ModDecl {
     /// File-local index of the module created for it.
     pub module: usize,
-    /// Candidate files in order of preference.
-    pub candidates: Vec<std::path::PathBuf>,
-    /// Directory for that file's own child modules, per candidate.
-    pub child_dirs: Vec<std::path::PathBuf>,
+    /// Where its file is looked for.
+    pub file: ModFileRule,
     pub loc: Loc,
+}
+
+/// Where the file of a `mod name;` is: by its name, or as a `#[path]` attribute says. Held
+/// relative to the declaring file's directory of child modules (a summary is cached, and an
+/// absolute path per candidate was a quarter of a summary's bytes).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub enum ModFileRule {
+    /// `dir/name.rs`, else `dir/name/mod.rs`; its own child modules in `dir/name`. `dir` is
+    /// relative to the declaring file's directory of child modules (empty for a `mod` at the
+    /// file's top level; absolute when it could not be made relative).
+    Named { dir: std::path::PathBuf, name: Name },
+    /// `#[path = "..."]`: the file (absolute); its child modules beside it.
+    Path(std::path::PathBuf),
+}
+
+impl ModDecl {
+    /// The files it may name, in order of preference, each with the directory of its own child
+    /// modules; `child_dir` is the declaring file's directory of child modules.
+    pub fn candidates(
+        &self,
+        child_dir: &std::path::Path,
+    ) -> Vec<(std::path::PathBuf, std::path::PathBuf)> {
+        match &self.file {
+            ModFileRule::Named { dir, name } => {
+                let dir = match dir.as_os_str().is_empty() {
+                    true => child_dir.to_path_buf(),
+                    false => child_dir.join(dir),
+                };
+                let own = dir.join(name.as_str());
+                vec![
+                    (dir.join(format!("{name}.rs")), own.clone()),
+                    (own.join("mod.rs"), own),
+                ]
+            }
+            ModFileRule::Path(file) => {
+                let dir = file
+                    .parent()
+                    .map(std::path::Path::to_path_buf)
+                    .unwrap_or_default();
+                vec![(file.clone(), dir)]
+            }
+        }
+    }
 }
 
 /// Everything the index keeps of one file.

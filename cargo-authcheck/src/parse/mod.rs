@@ -77,29 +77,32 @@ fn find_file(path: &Path) -> Option<(FileIdentity, Option<cache::Stamp>)> {
 /// would otherwise hold every text until the chunk is linked.
 type Parsed = Result<FileSummary, (String, ParseProblem)>;
 
-/// The file found for a `mod name;` declaration: which of its candidates, with its identity and
-/// stamp (looked for on the worker thread that loaded the declaring file).
+/// The file found for a `mod name;` declaration, with the directory of its own child modules,
+/// its identity and stamp (looked for on the worker thread that loaded the declaring file).
 struct ModFile {
-    candidate: usize,
+    path: PathBuf,
+    child_dir: PathBuf,
     identity: FileIdentity,
     stamp: Option<cache::Stamp>,
 }
 
-/// The file of each `mod` declaration of a summary, in order (`None` when no candidate exists).
-fn find_mod_files(summary: &FileSummary) -> Vec<Option<ModFile>> {
+/// The file of each `mod` declaration of a summary, in order (`None` when no candidate exists);
+/// `child_dir` is the directory of the file's child modules.
+fn find_mod_files(summary: &FileSummary, child_dir: &Path) -> Vec<Option<ModFile>> {
     summary
         .mod_decls
         .iter()
         .map(|decl| {
-            // A candidate comes with the directory of its own child modules.
-            let paths = decl.candidates.iter().zip(&decl.child_dirs);
-            paths.enumerate().find_map(|(candidate, (path, _))| {
-                find_file(path).map(|(identity, stamp)| ModFile {
-                    candidate,
-                    identity,
-                    stamp,
+            decl.candidates(child_dir)
+                .into_iter()
+                .find_map(|(path, child_dir)| {
+                    find_file(&path).map(|(identity, stamp)| ModFile {
+                        path,
+                        child_dir,
+                        identity,
+                        stamp,
+                    })
                 })
-            })
         })
         .collect()
 }
@@ -337,7 +340,7 @@ fn load_one(job: &FileToLoad, limits: Limits, cache: &Cache) -> Loaded {
     let cached = cache.file(&job.path).filter(|c| c.context == context);
     let reuse = |c: &cache::CachedFile, stamp: cache::Stamp| {
         cache.summary(c).map(|summary| Loaded {
-            mod_files: find_mod_files(&summary),
+            mod_files: find_mod_files(&summary, &job.child_dir),
             parsed: Ok(summary),
             content: c.content,
             kept: Some(cache::Kept::Loaded(c.restamped(stamp))),
@@ -393,7 +396,10 @@ fn load_one(job: &FileToLoad, limits: Limits, cache: &Cache) -> Loaded {
         _ => None,
     };
     Loaded {
-        mod_files: parsed.as_ref().map(find_mod_files).unwrap_or_default(),
+        mod_files: parsed
+            .as_ref()
+            .map(|summary| find_mod_files(summary, &job.child_dir))
+            .unwrap_or_default(),
         parsed,
         content,
         kept,
@@ -612,7 +618,8 @@ fn link(
     for (decl, found) in summary.mod_decls.into_iter().zip(mod_files) {
         let module = module_ids[decl.module];
         let Some(ModFile {
-            candidate,
+            path,
+            child_dir,
             identity,
             stamp,
         }) = found
@@ -624,9 +631,9 @@ fn link(
                 .cloned()
                 .unwrap_or_default();
             let tried: Vec<_> = decl
-                .candidates
+                .candidates(&job.child_dir)
                 .iter()
-                .map(|c| crate::source::display_path(c, &ws.root))
+                .map(|(c, _)| crate::source::display_path(c, &ws.root))
                 .collect();
             index.problems.push(ParseProblem {
                 loc: decl.loc,
@@ -637,8 +644,7 @@ fn link(
             });
             continue;
         };
-        let (path, child_dir) = (&decl.candidates[candidate], &decl.child_dirs[candidate]);
-        if is_excluded(path, &ws.root, exclude) {
+        if is_excluded(&path, &ws.root, exclude) {
             continue;
         }
         let key = (krate, identity);
@@ -646,17 +652,17 @@ fn link(
             let other = index.modules[existing.0].path.join("::");
             index.problems.push(ParseProblem {
                 loc: decl.loc,
-                message: format!("`{}` is already loaded as module `{other}`; a file is analysed once (a `#[path]` cycle?)", crate::source::display_path(path, &ws.root)),
+                message: format!("`{}` is already loaded as module `{other}`; a file is analysed once (a `#[path]` cycle?)", crate::source::display_path(&path, &ws.root)),
             });
             continue;
         }
         loaded.insert(key, module);
         index.modules[module.0].file = FileId(index.sources.len());
-        let file = index.sources.reserve(path.clone(), &ws.root);
+        let file = index.sources.reserve(path, &ws.root);
         jobs.push(Job {
             file,
             module,
-            child_dir: child_dir.clone(),
+            child_dir,
             declared_at: Some(decl.loc),
             stamp,
         });
