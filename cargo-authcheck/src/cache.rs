@@ -567,16 +567,16 @@ pub fn context_key(
     file: FileId,
     child_dir: &Path,
     top_name: &str,
-    limits: impl std::fmt::Debug,
+    limits: impl std::hash::Hash,
 ) -> Hash {
-    hash(
-        format!(
-            "{}\0{}\0{top_name}\0{limits:?}",
-            file.0,
-            child_dir.display()
-        )
-        .as_bytes(),
-    )
+    use std::hash::Hash as _;
+    // Streamed into the hash: this is worked out for every file of every run.
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    file.0.hash(&mut h);
+    child_dir.hash(&mut h);
+    top_name.hash(&mut h);
+    limits.hash(&mut h);
+    h.digest128()
 }
 
 #[cfg(test)]

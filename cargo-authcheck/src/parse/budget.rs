@@ -46,7 +46,7 @@ const BEFORE_OPERAND: &[&[u8]] = &[
 ];
 
 /// How much nesting a parse may contain.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Limits {
     /// Estimated stack bytes the deepest point may need.
     budget: usize,
