@@ -6,15 +6,18 @@
 //! - per source file: its path, modification time, size and content hash, the context it was
 //!   summarized in (its file id, module directory and name, the nesting limits), and its summary;
 //!   a file whose time and size are unchanged, or whose content hash is, is not parsed again;
-//! - the route table, with what its evaluation read: see `router::cached`.
+//!   a large file's summary is kept a window at a time, and after an edit only the windows whose
+//!   text changed are parsed again (see `parse::windows`);
+//! - the route table, with what its evaluation read: see `router::cached`;
+//! - the sizes of the index, which the next run reserves at once.
 //!
 //! Layout: a data section holding the encoded summaries and the route table (decoded only when
 //! used, copied as they are into the next cache), a directory (postcard) saying where each lies,
 //! and a footer (magic, the tool's build, both lengths, a checksum of both). The next cache is
 //! streamed to a temporary file as new summaries are made, so it is never held in memory, and
 //! renamed over the old one at the end (or, after a small edit, appended to the loaded file). A
-//! cache written by another build, truncated or corrupt is ignored and rebuilt, never trusted. Nothing a user sees depends on whether the cache was
-//! used (the tests compare both).
+//! cache written by another build, truncated or corrupt is ignored and rebuilt, never trusted.
+//! Nothing a user sees depends on whether the cache was used (the tests compare both).
 
 use std::io::Write as _;
 use std::ops::Range;
