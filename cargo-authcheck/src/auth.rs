@@ -64,27 +64,36 @@ pub struct Classifier<'a> {
     memo: RefCell<HashMap<(CrateId, Name), Option<Extractor>>>,
     /// What each parameter type, as written in a module, extracts (the handlers of a module
     /// mostly take the same few types, and a large table has tens of thousands of parameters).
-    params: RefCell<hashbrown::HashMap<(ModuleId, TypeRef), ParamAuth, FxBuildHasher>>,
+    params: Memo<(ModuleId, TypeRef), ParamAuth>,
     /// What each middleware fn's parameters extract (a layer is checked once per route it
     /// covers, and a fn's parameters are decoded to be read).
-    middleware: RefCell<HashMap<FnId, Option<Extractor>>>,
+    middleware: Memo<FnId, Option<Extractor>>,
     /// The evidence of each applied layer that authenticates (one application of a layer,
     /// shared by every route it covers), with its configured names.
-    layers: RefCell<HashMap<SameLayer, Option<LayerAuth>>>,
+    layers: Memo<SameLayer, Option<LayerAuth>>,
 }
+
+/// A memo of the classifier: looked up by a key borrowed ([`remembered`]).
+type Memo<K, V> = RefCell<hashbrown::HashMap<K, V, FxBuildHasher>>;
 
 /// What a parameter's type extracts: an auth extractor, or why it is not one (a near miss) or
 /// nothing.
 type ParamAuth = Result<Extractor, Option<String>>;
 
 /// A key of the parameter memo, borrowed: it hashes and compares as the `(ModuleId, TypeRef)`
-/// it stands for (a lookup copies no type).
+/// it stands for (a lookup copies no type; only a new entry does).
 #[derive(Hash)]
 struct ParamKey<'t>(ModuleId, &'t TypeRef);
 
 impl hashbrown::Equivalent<(ModuleId, TypeRef)> for ParamKey<'_> {
     fn equivalent(&self, key: &(ModuleId, TypeRef)) -> bool {
         self.0 == key.0 && *self.1 == key.1
+    }
+}
+
+impl From<ParamKey<'_>> for (ModuleId, TypeRef) {
+    fn from(key: ParamKey<'_>) -> Self {
+        (key.0, key.1.clone())
     }
 }
 
@@ -111,17 +120,18 @@ impl std::hash::Hash for SameLayer {
 }
 
 /// The value `memo` holds for `key`, computed (with no borrow of `memo` held) and kept the first
-/// time it is asked for.
-fn remembered<K: std::hash::Hash + Eq, V: Clone>(
-    memo: &RefCell<HashMap<K, V>>,
-    key: K,
-    compute: impl FnOnce() -> V,
-) -> V {
+/// time it is asked for; `key` is owned only then.
+fn remembered<Q, K, V>(memo: &Memo<K, V>, key: Q, compute: impl FnOnce() -> V) -> V
+where
+    Q: std::hash::Hash + hashbrown::Equivalent<K> + Into<K>,
+    K: std::hash::Hash + Eq,
+    V: Clone,
+{
     if let Some(found) = memo.borrow().get(&key) {
         return found.clone();
     }
     let found = compute();
-    memo.borrow_mut().insert(key, found.clone());
+    memo.borrow_mut().insert(key.into(), found.clone());
     found
 }
 
@@ -138,9 +148,9 @@ impl<'a> Classifier<'a> {
             index,
             config,
             memo: RefCell::new(HashMap::new()),
-            params: RefCell::default(),
-            middleware: RefCell::new(HashMap::new()),
-            layers: RefCell::new(HashMap::new()),
+            params: Memo::default(),
+            middleware: Memo::default(),
+            layers: Memo::default(),
         }
     }
 
@@ -159,7 +169,10 @@ impl<'a> Classifier<'a> {
         let mut extractor = None;
         if let Some((params, module)) = params {
             for p in params.iter() {
-                match self.remembered_param_auth(module, &p.ty) {
+                let found = remembered(&self.params, ParamKey(module, &p.ty), || {
+                    self.param_auth(module, &p.ty)
+                });
+                match found {
                     Ok(found) => {
                         providers.extend(found.names.clone());
                         extractor.get_or_insert(found.evidence);
@@ -273,18 +286,6 @@ impl<'a> Classifier<'a> {
     }
 
     /// `Ok` when a parameter type authenticates; `Err(Some(why))` for a near miss.
-    /// [`Self::param_auth`], worked out once per type and module.
-    fn remembered_param_auth(&self, module: ModuleId, ty: &TypeRef) -> ParamAuth {
-        if let Some(found) = self.params.borrow().get(&ParamKey(module, ty)) {
-            return found.clone();
-        }
-        let found = self.param_auth(module, ty);
-        self.params
-            .borrow_mut()
-            .insert((module, ty.clone()), found.clone());
-        found
-    }
-
     fn param_auth(&self, module: ModuleId, ty: &TypeRef) -> ParamAuth {
         let TypeRef::Path { segments, args } = ty else {
             return Err(None);

@@ -251,33 +251,29 @@ impl Cache {
     pub fn summary(&self, file: &CachedFile) -> Option<FileSummary> {
         let bytes = self.data.get(file.summary.clone())?;
         if file.windows.is_empty() {
-            return postcard::from_bytes(bytes).ok();
+            return decode_summary(bytes);
         }
-        let mut joined: Option<FileSummary> = None;
         let mut at = 0;
-        for window in &file.windows {
-            let part: FileSummary = postcard::from_bytes(bytes.get(at..at + window.len)?).ok()?;
-            at += window.len;
-            match &mut joined {
-                Some(joined) => joined.append(part),
-                None => joined = Some(part),
-            }
-        }
-        let whole: FileSummary = postcard::from_bytes(bytes.get(at..)?).ok()?;
-        let mut joined = joined?;
+        let mut part = |len: usize| {
+            let part = decode_summary(bytes.get(at..at + len)?);
+            at += len;
+            part
+        };
+        let windows: Option<Vec<FileSummary>> = file.windows.iter().map(|w| part(w.len)).collect();
+        let mut joined = FileSummary::join(windows?)?;
+        let whole = decode_summary(bytes.get(at..)?)?;
         joined.lines = whole.lines;
         joined.mentions_inline_allow = whole.mentions_inline_allow;
         Some(joined)
     }
 
     /// The window of `file`'s summary whose text hashes to `text`: the line breaks before it
-    /// when it was parsed, and its summary.
-    pub fn window(&self, file: &CachedFile, text: Hash) -> Option<(usize, FileSummary)> {
+    /// when it was parsed, and its encoded summary.
+    pub fn window(&self, file: &CachedFile, text: Hash) -> Option<(usize, &[u8])> {
         let mut at = file.summary.start;
         for window in &file.windows {
             if window.text == text {
-                let summary = postcard::from_bytes(self.data.get(at..at + window.len)?).ok()?;
-                return Some((window.lines_before, summary));
+                return Some((window.lines_before, self.data.get(at..at + window.len)?));
             }
             at += window.len;
         }
@@ -562,6 +558,11 @@ fn decode(bytes: Vec<u8>) -> Option<(Directory, Vec<u8>)> {
 /// Encodes a summary for the cache.
 pub fn encode_summary(summary: &FileSummary) -> Vec<u8> {
     postcard::to_allocvec(summary).unwrap_or_default()
+}
+
+/// Decodes a summary [`encode_summary`] wrote (`None` for bytes that do not decode).
+pub fn decode_summary(bytes: &[u8]) -> Option<FileSummary> {
+    postcard::from_bytes(bytes).ok()
 }
 
 /// What a file's summary depends on besides its text: its id (every location carries it), the

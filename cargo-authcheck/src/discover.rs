@@ -155,15 +155,15 @@ pub fn recall(selection: &Selection) -> Option<Workspace> {
 /// cannot be written is not an error.
 pub fn remember(selection: &Selection, workspace: &Workspace) {
     let path = recall_file(&workspace.target_dir, selection);
-    let Ok(text) = serde_json::to_vec(workspace) else {
-        return;
+    // Written whole or not at all: a reader never sees half a file.
+    let write = || -> Option<()> {
+        let dir = path.parent()?;
+        std::fs::create_dir_all(dir).ok()?;
+        let mut file = tempfile::NamedTempFile::new_in(dir).ok()?;
+        serde_json::to_writer(&mut file, workspace).ok()?;
+        file.persist(&path).ok().map(drop)
     };
-    let Some(dir) = path.parent() else { return };
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    let written = std::fs::create_dir_all(dir).is_ok() && std::fs::write(&tmp, text).is_ok();
-    if !written || std::fs::rename(&tmp, &path).is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
+    let _ = write();
 }
 
 /// The workspace as `selection` sees it in cargo's metadata.

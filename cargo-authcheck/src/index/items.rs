@@ -305,10 +305,7 @@ impl ModDecl {
     ) -> Vec<(std::path::PathBuf, std::path::PathBuf)> {
         match &self.file {
             ModFileRule::Named { dir, name } => {
-                let dir = match dir.as_os_str().is_empty() {
-                    true => child_dir.to_path_buf(),
-                    false => child_dir.join(dir),
-                };
+                let dir = child_dir.join(dir);
                 let own = dir.join(name.as_str());
                 vec![
                     (dir.join(format!("{name}.rs")), own.clone()),
@@ -395,6 +392,15 @@ impl FileSummary {
             .iter_mut()
             .for_each(|(_, doc)| shift(&mut doc.loc));
         mod_decls.iter_mut().for_each(|d| shift(&mut d.loc));
+    }
+
+    /// The summary of consecutive parts of one file (its windows, see `parse::windows`), joined
+    /// in order ([`FileSummary::append`]); `None` for no part.
+    pub fn join(parts: impl IntoIterator<Item = FileSummary>) -> Option<FileSummary> {
+        let mut parts = parts.into_iter();
+        let mut joined = parts.next()?;
+        parts.for_each(|part| joined.append(part));
+        Some(joined)
     }
 
     /// Adds the summary of the items that follow in the same file (a later window of it, see

@@ -67,11 +67,14 @@ pub fn split(text: &str, item_ends: &[usize], target: usize) -> Vec<Range<usize>
 /// the hash of their text ([`crate::cache::Cache::window`]), and this parse's windows, encoded
 /// for the next run. After an edit, only the windows whose text changed are parsed again.
 pub struct Memo<'a> {
-    /// A window of the previous parse with this text: the lines before it then, its summary.
-    pub earlier: Box<dyn Fn(Hash) -> Option<(usize, FileSummary)> + 'a>,
+    /// A window of the previous parse with this text.
+    pub earlier: Box<dyn Fn(Hash) -> Option<EarlierWindow<'a>> + 'a>,
     /// This parse's windows, in order (empty unless the file was parsed in windows).
     pub kept: Vec<KeptWindow>,
 }
+
+/// A window of a file's previous parse: the line breaks before it then, and its encoded summary.
+pub type EarlierWindow<'a> = (usize, &'a [u8]);
 
 /// A window of a file's parse as the cache keeps it.
 pub struct KeptWindow {
@@ -93,12 +96,13 @@ pub fn summarize_in_windows(
     cx: &FileContext,
     mut memo: Option<&mut Memo>,
 ) -> Option<FileSummary> {
-    let mut joined: Option<FileSummary> = None;
+    let mut summaries = Vec::with_capacity(windows.len());
     let mut kept = Vec::new();
     let mut lines_before = 0;
     let mut counted_to = 0;
     for window in windows {
-        lines_before += count_newlines(&text[counted_to..window.start]);
+        lines_before +=
+            memchr::memchr_iter(b'\n', &text.as_bytes()[counted_to..window.start]).count();
         counted_to = window.start;
         let window_text = &text[window.clone()];
         let text_hash = memo
@@ -107,32 +111,32 @@ pub fn summarize_in_windows(
         let earlier = memo
             .as_ref()
             .zip(text_hash)
-            .and_then(|(memo, hash)| (memo.earlier)(hash));
-        let summary = match earlier {
-            Some((then, mut summary)) => {
+            .and_then(|(memo, hash)| (memo.earlier)(hash))
+            .and_then(|(then, bytes)| Some((then, bytes, crate::cache::decode_summary(bytes)?)));
+        let (summary, encoded) = match earlier {
+            // Where it was: kept as the cache holds it.
+            Some((then, bytes, summary)) if then == lines_before => (summary, Some(bytes.to_vec())),
+            Some((then, _, mut summary)) => {
                 summary.shift_lines(lines_before as i64 - then as i64);
-                summary
+                (summary, None)
             }
-            None => parse_window(window_text, lines_before, cx)?,
+            None => (parse_window(window_text, lines_before, cx)?, None),
         };
         if let Some(hash) = text_hash {
             kept.push(KeptWindow {
                 text: hash,
                 lines_before,
-                summary: crate::cache::encode_summary(&summary),
+                summary: encoded.unwrap_or_else(|| crate::cache::encode_summary(&summary)),
             });
         }
-        match &mut joined {
-            Some(joined) => joined.append(summary),
-            None => joined = Some(summary),
-        }
+        summaries.push(summary);
     }
     if let Some(memo) = memo.as_mut() {
         memo.kept = kept;
     }
     // Copied once the trees are freed, as a whole file's summary is (see `parse_whole`): the
     // peak of a workspace of large files was 13 MB lower with the copy.
-    let joined = joined?;
+    let joined = FileSummary::join(summaries)?;
     Some(joined.clone())
 }
 
@@ -146,10 +150,6 @@ fn parse_window(window: &str, lines_before: usize, cx: &FileContext) -> Option<F
     // As for a whole file: proc-macro2's copy of this window's text is no longer needed.
     proc_macro2::extra::invalidate_current_thread_spans();
     parsed.ok()
-}
-
-fn count_newlines(text: &str) -> usize {
-    text.bytes().filter(|&b| b == b'\n').count()
 }
 
 #[cfg(test)]
@@ -288,8 +288,7 @@ pub async fn last() {}
             earlier: Box::new(|text| {
                 let window = earlier.iter().find(|w| w.text == text)?;
                 reused.set(reused.get() + 1);
-                let summary = postcard::from_bytes(&window.summary).expect("decodes");
-                Some((window.lines_before, summary))
+                Some((window.lines_before, window.summary.as_slice()))
             }),
             kept: Vec::new(),
         };

@@ -68,6 +68,9 @@ impl Fingerprint {
     fn num(&mut self, n: usize) {
         self.0.extend_from_slice(&(n as u64).to_le_bytes());
     }
+    fn hash(&mut self, hash: Hash) {
+        self.0.extend_from_slice(&hash.to_le_bytes());
+    }
     fn finish(&self) -> Hash {
         xxh3_128(&self.0)
     }
@@ -105,7 +108,7 @@ pub fn fingerprint(
     root_fns: &[FnId],
 ) -> Hash {
     let mut h = Fingerprint::default();
-    h.str(&format!("{:032x}", prepared.index_part));
+    h.hash(prepared.index_part);
     for root in roots {
         h.str(&root.value);
     }

@@ -37,19 +37,20 @@ pub const RULE: Rule = Rule {
 fn check(analysis: &Analysis, out: &mut Vec<Diagnostic>) {
     // On every core: a large table has thousands of unprotected routes, and each fix reads its
     // handler's file.
+    let extractor = super::extractor_name(analysis);
     let found: Vec<Diagnostic> = analysis
         .routes
         .par_iter()
         .filter(|r| r.verdict.class == AuthClass::None)
         // Unresolved handlers are reported by `unresolved-handler`.
         .filter(|r| !matches!(r.entry.target, Target::Unresolved { .. }))
-        .map(|route| diagnostic(analysis, route))
+        .map(|route| diagnostic(analysis, route, extractor))
         .collect();
     out.extend(found);
 }
 
-fn diagnostic(analysis: &Analysis, route: &Route) -> Diagnostic {
-    let extractor = super::extractor_name(analysis);
+/// The finding for one unprotected route; `extractor` is the one its fix suggests.
+fn diagnostic(analysis: &Analysis, route: &Route, extractor: &str) -> Diagnostic {
     let name = route_name(route);
     let what = match route.kind {
         "service" => "service".to_string(),
