@@ -171,3 +171,61 @@ fn one_file_in_the_lib_and_the_bin() {
         .count();
     assert_eq!(config_modules, 2);
 }
+
+/// A workspace whose crates re-export each other's names through globs, over three dependency
+/// levels (the crates of a level resolve in parallel): a crate sees what the crates it depends
+/// on bind, and its own names shadow what their globs bring.
+#[test]
+fn names_reexported_across_crates_of_several_levels() {
+    let dir = tempfile::tempdir().unwrap();
+    let package = |name: &str, deps: &[&str]| {
+        let mut toml = format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n");
+        for dep in deps {
+            toml.push_str(&format!("{dep} = {{ path = \"../{dep}\" }}\n"));
+        }
+        toml
+    };
+    let files = [
+        ("Cargo.toml", "[workspace]\nmembers = [\"base\", \"extra\", \"more\", \"app\"]\nresolver = \"2\"\n".to_string()),
+        ("base/Cargo.toml", package("base", &[])),
+        ("base/src/lib.rs", "mod handlers;\npub use handlers::*;\npub mod deep { pub async fn inner() {} }\n".into()),
+        ("base/src/handlers.rs", "pub async fn list() {}\npub async fn shadowed() {}\n".into()),
+        ("extra/Cargo.toml", package("extra", &["base"])),
+        ("extra/src/lib.rs", "pub use base::*;\npub async fn shadowed() {}\n".into()),
+        ("more/Cargo.toml", package("more", &["base"])),
+        ("more/src/lib.rs", "pub use base::deep;\npub use more_inner::*;\nmod more_inner { pub use base::list as show; }\n".into()),
+        ("app/Cargo.toml", package("app", &["extra", "more"])),
+        (
+            "app/src/lib.rs",
+            r#"use axum::{routing::get, Router};
+use extra::*;
+pub fn app() -> Router {
+    Router::new()
+        .route("/list", get(list))
+        .route("/shadowed", get(shadowed))
+        .route("/show", get(more::show))
+        .route("/deep", get(more::deep::inner))
+}
+"#
+            .into(),
+        ),
+    ];
+    for (path, contents) in &files {
+        write(dir.path(), path, contents);
+    }
+    let a = analysis(dir.path());
+    let handlers: Vec<(&str, &str)> = a
+        .routes
+        .iter()
+        .map(|r| (r.entry.path.as_str(), r.handler.as_str()))
+        .collect();
+    assert_eq!(
+        handlers,
+        [
+            ("/deep", "base::deep::inner"),
+            ("/list", "base::handlers::list"),
+            ("/shadowed", "extra::shadowed"),
+            ("/show", "base::handlers::list"),
+        ]
+    );
+}

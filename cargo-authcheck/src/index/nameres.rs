@@ -1,13 +1,15 @@
 //! Name resolution, computed once for the whole workspace into a def-map (in the manner of
 //! rust-analyzer's `nameres`), then answered by table lookups.
 //!
-//! Building it: every module starts with its own items. Its `use` imports are resolved to a
-//! fixpoint: each round tries every import still pending; a name that some pending import (or a
-//! pending glob) of the module might still bind is *indeterminate*, and what depends on it waits
-//! for a later round. When a round makes no progress, the rest is settled as it stands
-//! (indeterminate counts as absent, so a name no module binds is outside the workspace), which
-//! also ends cycles (`use a::*` in `b` and `use b::*` in `a`). Every import is tried once per
-//! round and binds at most once, so nothing recurses and no depth limit is needed.
+//! Building it: crate by crate, each once the workspace crates it depends on are done (the
+//! crates of one dependency level in parallel). Every module starts with its own items. Its
+//! `use` imports are resolved to a fixpoint: each round tries every import still pending; a
+//! name that some pending import (or a pending glob) of the module might still bind is
+//! *indeterminate*, and what depends on it waits for a later round. When a round makes no
+//! progress, the rest is settled as it stands (indeterminate counts as absent, so a name no
+//! module binds is outside the workspace), which also ends cycles (`use a::*` in `b` and
+//! `use b::*` in `a`). Every import is tried once per round and binds at most once, so nothing
+//! recurses and no depth limit is needed.
 //!
 //! Globs: `use m::*` is an edge to `m`. The modules that import each other through globs form
 //! strongly connected components; each component gets one table of the names visible through
@@ -16,18 +18,20 @@
 //! component's glob table; it never walks globs again. A glob-heavy crate where every module does
 //! `use crate::*` and the root does `pub use m::*` for each is one component with one table.
 //!
-//! The work is counted in [`DefMap::steps`] and bounded by [`MAX_STEPS`]: past it, the imports
-//! still pending are settled as they stand and the place is reported.
+//! The work is counted in [`DefMap::steps`] and bounded by [`MAX_STEPS`] per crate: past it,
+//! the crate's imports still pending are settled as they stand and the place is reported.
 
 use std::collections::VecDeque;
 
-use rustc_hash::FxHashMap;
+use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::{Index, LinkedEntry, ModuleId, Name, NameTable, Ns, Resolved};
 use crate::source::Loc;
 
-/// The most resolution steps (import attempts, modules visited through globs, names entered in
-/// glob tables) spent on a workspace; far above what real code needs (a few per import).
+/// The most resolution steps (import attempts, modules visited through globs) spent on the
+/// crates of one dependency cycle (one crate, as cargo allows no cycles); far above what real
+/// code needs (a few per import).
 pub const MAX_STEPS: usize = 50_000_000;
 
 /// What one name denotes in each namespace.
@@ -120,7 +124,7 @@ struct Indeterminate;
 impl DefMap {
     /// Everything `name` denotes in `module`, as a path segment reaches it (`module::name`).
     pub fn member(&self, index: &Index, module: ModuleId, name: &str) -> PerNs {
-        let own = explicit(index, &self.imports, module, name);
+        let own = explicit(index, self.imports.get(module.0), module, name);
         let Some(binding) = self
             .component
             .get(module.0)
@@ -130,7 +134,7 @@ impl DefMap {
         };
         let from = |source: Option<ModuleId>, f: fn(PerNs) -> PerNs| {
             source.map_or_else(PerNs::default, |m| {
-                f(explicit(index, &self.imports, m, name))
+                f(explicit(index, self.imports.get(m.0), m, name))
             })
         };
         own.or(PerNs {
@@ -142,7 +146,7 @@ impl DefMap {
 }
 
 /// The names `module` binds itself: its items, then its resolved imports.
-fn explicit(index: &Index, imports: &[impl Imports], module: ModuleId, name: &str) -> PerNs {
+fn explicit(index: &Index, imports: Option<&impl Imports>, module: ModuleId, name: &str) -> PerNs {
     let mut found = PerNs::default();
     for (_, entry) in index.modules[module.0].entries.get(name) {
         let (ns, resolved) = match entry {
@@ -171,7 +175,7 @@ fn explicit(index: &Index, imports: &[impl Imports], module: ModuleId, name: &st
         };
         slot.get_or_insert(resolved);
     }
-    match imports.get(module.0).and_then(|i| i.get(name)) {
+    match imports.and_then(|i| i.get(name)) {
         Some(imported) => found.or(imported.clone()),
         None => found,
     }
@@ -186,9 +190,29 @@ struct Import<'a> {
     path: &'a [Name],
 }
 
-/// The def-map under construction.
+/// What the groups resolved so far hold, by module: read by the groups that depend on them.
+struct Settled {
+    imports: Vec<FxHashMap<Name, PerNs>>,
+    glob_edges: Vec<Vec<ModuleId>>,
+}
+
+/// What one group's resolution found, by position in its module list.
+struct GroupDone {
+    imports: Vec<FxHashMap<Name, PerNs>>,
+    glob_edges: Vec<Vec<ModuleId>>,
+    steps: usize,
+    bound_hit: Option<(Loc, String)>,
+}
+
+/// The def-map of one group under construction; modules of other groups are settled.
 struct Builder<'a> {
     index: &'a Index,
+    settled: &'a Settled,
+    /// The group of each crate, and this builder's.
+    group_of: &'a [usize],
+    group: usize,
+    /// The position of each module in its group's module list (where its tables are).
+    slot: &'a [usize],
     imports: Vec<FxHashMap<Name, PerNs>>,
     glob_edges: Vec<Vec<ModuleId>>,
     /// Per module: names that pending named imports may still bind, with how many.
@@ -198,84 +222,209 @@ struct Builder<'a> {
     /// Settling: indeterminate names count as absent.
     settling: bool,
     steps: usize,
-    /// Visit marks for glob walks (a module is visited when its mark equals `walk`).
-    marks: Vec<usize>,
-    walk: usize,
+    /// Modules visited by the current glob walk.
+    visited: FxHashSet<ModuleId>,
 }
 
 /// Builds the def-map of every module of the index.
+///
+/// A crate's imports are resolved once the crates it depends on are settled: the crates are
+/// grouped by dependency level, and the groups of a level are resolved in parallel (on the
+/// current rayon pool), each to its own fixpoint. What a group reads of the groups before it is
+/// final, so the result is the same in any order.
 pub fn build(index: &Index) -> DefMap {
     let n = index.modules.len();
-    let mut b = Builder {
-        index,
+    let (levels, group_of) = crate_levels(index);
+    // The modules of each group: those whose imports resolve together.
+    let mut groups: Vec<Vec<ModuleId>> = vec![Vec::new(); levels.iter().sum()];
+    let mut slot = vec![0; n];
+    for (m, module) in index.modules.iter().enumerate() {
+        let modules = &mut groups[group_of[module.krate.0]];
+        slot[m] = modules.len();
+        modules.push(ModuleId(m));
+    }
+    let mut settled = Settled {
         imports: vec![FxHashMap::default(); n],
         glob_edges: vec![Vec::new(); n],
-        pending_names: vec![FxHashMap::default(); n],
-        pending_globs: vec![0; n],
-        settling: false,
-        steps: 0,
-        marks: vec![0; n],
-        walk: 0,
     };
-    let mut pending = Vec::new();
-    for (m, module) in index.modules.iter().enumerate() {
-        let module_id = ModuleId(m);
-        for (name, entry) in module.entries.iter() {
-            if let LinkedEntry::Use(path) = entry {
-                *b.pending_names[m].entry(name.as_str()).or_default() += 1;
-                pending.push(Import {
-                    module: module_id,
-                    name: Some(name.as_str()),
-                    path,
-                });
+    let (mut steps, mut bound_hit) = (0, None);
+    let mut first = 0;
+    for &level in &levels {
+        let level_groups = &groups[first..first + level];
+        let resolve = |(g, modules): (usize, &Vec<ModuleId>)| {
+            Builder::new(index, &settled, &group_of, first + g, &slot, modules.len())
+                .resolve(modules)
+        };
+        let done: Vec<GroupDone> = if level_groups.len() > 1 {
+            level_groups.par_iter().enumerate().map(resolve).collect()
+        } else {
+            level_groups.iter().enumerate().map(resolve).collect()
+        };
+        for (group, done) in level_groups.iter().zip(done) {
+            steps += done.steps;
+            bound_hit = bound_hit.or(done.bound_hit);
+            let tables = done.imports.into_iter().zip(done.glob_edges);
+            for (&m, (imports, edges)) in group.iter().zip(tables) {
+                settled.imports[m.0] = imports;
+                settled.glob_edges[m.0] = edges;
             }
         }
-        for glob in &module.globs {
-            b.pending_globs[m] += 1;
-            pending.push(Import {
-                module: module_id,
-                name: None,
-                path: glob,
-            });
-        }
+        first += level;
     }
-    // One order on every run, globs of a module first; imports that compare equal are the same
-    // import, so an unstable sort is as deterministic.
-    pending.sort_unstable_by(|a, b| (a.module, a.name, a.path).cmp(&(b.module, b.name, b.path)));
-
-    let mut bound_hit = None;
-    while !pending.is_empty() {
-        let before = pending.len();
-        let mut still = Vec::with_capacity(pending.len());
-        for import in pending {
-            if b.steps > MAX_STEPS && bound_hit.is_none() {
-                bound_hit = Some(b.bound_hit_at(&import));
-                b.settling = true;
-            }
-            b.steps += 1;
-            match b.resolve_import(&import) {
-                Ok(()) => b.done(&import),
-                Err(Indeterminate) => still.push(import),
-            }
-        }
-        pending = still;
-        if pending.len() == before {
-            // No progress: whatever is still pending waits only on itself (a cycle) or on
-            // names no module binds. Settle it as it stands.
-            b.settling = true;
-        }
-    }
-    let (component, glob_scopes) = b.glob_scopes();
+    let (component, glob_scopes) = glob_scopes(index, &settled, &mut steps);
     DefMap {
-        imports: b.imports.into_iter().map(table_of).collect(),
+        imports: settled.imports.into_iter().map(table_of).collect(),
         component,
         glob_scopes: glob_scopes.into_iter().map(table_of).collect(),
-        steps: b.steps,
+        steps,
         bound_hit,
     }
 }
 
-impl Builder<'_> {
+/// The crates grouped by dependency cycles, the groups numbered level by level (a group's
+/// dependencies are in earlier levels): how many groups each level has, and each crate's group.
+fn crate_levels(index: &Index) -> (Vec<usize>, Vec<usize>) {
+    let deps: Vec<Vec<usize>> = index
+        .crates
+        .iter()
+        .enumerate()
+        .map(|(c, krate)| {
+            (index.crates.iter().enumerate())
+                .filter(|(t, dep)| *t != c && dep.is_lib && krate.deps.contains(&dep.name))
+                .map(|(t, _)| t)
+                .collect()
+        })
+        .collect();
+    let cycles = strongly_connected(deps.len(), |c, k| deps[c].get(k).copied());
+    let mut cycle_of = vec![0; deps.len()];
+    for (k, crates) in cycles.iter().enumerate() {
+        crates.iter().for_each(|&c| cycle_of[c] = k);
+    }
+    // Components come after every component they reach: each level is known when it is met.
+    let mut level_of = vec![0; cycles.len()];
+    for (k, crates) in cycles.iter().enumerate() {
+        let reached = crates.iter().flat_map(|&c| &deps[c]).map(|&t| cycle_of[t]);
+        level_of[k] = reached
+            .filter(|&r| r != k)
+            .map(|r| level_of[r] + 1)
+            .max()
+            .unwrap_or(0);
+    }
+    let mut levels = vec![0; level_of.iter().max().map_or(0, |l| l + 1)];
+    let mut by_level: Vec<usize> = (0..cycles.len()).collect();
+    by_level.sort_by_key(|&k| level_of[k]);
+    let mut group_of = vec![0; deps.len()];
+    for (g, &k) in by_level.iter().enumerate() {
+        levels[level_of[k]] += 1;
+        cycles[k].iter().for_each(|&c| group_of[c] = g);
+    }
+    (levels, group_of)
+}
+
+impl<'a> Builder<'a> {
+    fn new(
+        index: &'a Index,
+        settled: &'a Settled,
+        group_of: &'a [usize],
+        group: usize,
+        slot: &'a [usize],
+        n: usize,
+    ) -> Builder<'a> {
+        Builder {
+            index,
+            settled,
+            group_of,
+            group,
+            slot,
+            imports: vec![FxHashMap::default(); n],
+            glob_edges: vec![Vec::new(); n],
+            pending_names: vec![FxHashMap::default(); n],
+            pending_globs: vec![0; n],
+            settling: false,
+            steps: 0,
+            visited: FxHashSet::default(),
+        }
+    }
+
+    /// Resolves every import of the group's `modules`.
+    fn resolve(mut self, modules: &[ModuleId]) -> GroupDone {
+        let mut pending = Vec::new();
+        for (at, &module_id) in modules.iter().enumerate() {
+            let module = &self.index.modules[module_id.0];
+            for (name, entry) in module.entries.iter() {
+                if let LinkedEntry::Use(path) = entry {
+                    *self.pending_names[at].entry(name.as_str()).or_default() += 1;
+                    pending.push(Import {
+                        module: module_id,
+                        name: Some(name.as_str()),
+                        path,
+                    });
+                }
+            }
+            for glob in &module.globs {
+                self.pending_globs[at] += 1;
+                pending.push(Import {
+                    module: module_id,
+                    name: None,
+                    path: glob,
+                });
+            }
+        }
+        // One order on every run, globs of a module first; imports that compare equal are the
+        // same import, so an unstable sort is as deterministic.
+        pending
+            .sort_unstable_by(|a, b| (a.module, a.name, a.path).cmp(&(b.module, b.name, b.path)));
+
+        let mut bound_hit = None;
+        while !pending.is_empty() {
+            let before = pending.len();
+            let mut still = Vec::with_capacity(pending.len());
+            for import in pending {
+                if self.steps > MAX_STEPS && bound_hit.is_none() {
+                    bound_hit = Some(self.bound_hit_at(&import));
+                    self.settling = true;
+                }
+                self.steps += 1;
+                match self.resolve_import(&import) {
+                    Ok(()) => self.done(&import),
+                    Err(Indeterminate) => still.push(import),
+                }
+            }
+            pending = still;
+            if pending.len() == before {
+                // No progress: whatever is still pending waits only on itself (a cycle) or on
+                // names no module binds. Settle it as it stands.
+                self.settling = true;
+            }
+        }
+        GroupDone {
+            imports: self.imports,
+            glob_edges: self.glob_edges,
+            steps: self.steps,
+            bound_hit,
+        }
+    }
+
+    /// Where `module`'s tables are in this builder, if it is one of its group's.
+    fn own(&self, module: ModuleId) -> Option<usize> {
+        let krate = self.index.modules[module.0].krate;
+        (self.group_of[krate.0] == self.group).then(|| self.slot[module.0])
+    }
+
+    fn imports_of(&self, module: ModuleId) -> &FxHashMap<Name, PerNs> {
+        match self.own(module) {
+            Some(at) => &self.imports[at],
+            None => &self.settled.imports[module.0],
+        }
+    }
+
+    fn glob_edges_of(&self, module: ModuleId) -> &[ModuleId] {
+        match self.own(module) {
+            Some(at) => &self.glob_edges[at],
+            None => &self.settled.glob_edges[module.0],
+        }
+    }
+
     fn bound_hit_at(&self, import: &Import) -> (Loc, String) {
         let module = &self.index.modules[import.module.0];
         let at = Loc {
@@ -297,7 +446,9 @@ impl Builder<'_> {
     }
 
     fn done(&mut self, import: &Import) {
-        let m = import.module.0;
+        let Some(m) = self.own(import.module) else {
+            return;
+        };
         match &import.name {
             Some(name) => {
                 if let Some(count) = self.pending_names[m].get_mut(*name) {
@@ -312,22 +463,26 @@ impl Builder<'_> {
     }
 
     /// Whether a pending import of `module` may still bind `name` (nothing is pending once the
-    /// rest is being settled).
+    /// rest is being settled, nor in a settled group).
     fn may_bind(&self, module: ModuleId, name: &str, through_globs: bool) -> bool {
-        !self.settling
-            && (self.pending_names[module.0].contains_key(name)
-                || (through_globs && self.pending_globs[module.0] > 0))
+        if self.settling {
+            return false;
+        }
+        self.own(module).is_some_and(|m| {
+            self.pending_names[m].contains_key(name) || (through_globs && self.pending_globs[m] > 0)
+        })
     }
 
     /// Tries one import: binds what it names, or says it must wait.
     fn resolve_import(&mut self, import: &Import) -> Result<(), Indeterminate> {
         let m = import.module;
+        let at = self.own(m).expect("a group resolves its own imports");
         match &import.name {
             None => {
                 let target = self.resolve_path(m, import.path)?;
                 if let Some(Resolved::Mod(target)) = target.types {
-                    if target != m && !self.glob_edges[m.0].contains(&target) {
-                        self.glob_edges[m.0].push(target);
+                    if target != m && !self.glob_edges[at].contains(&target) {
+                        self.glob_edges[at].push(target);
                     }
                 }
                 Ok(())
@@ -350,7 +505,7 @@ impl Builder<'_> {
                     self.resolve_path(m, import.path)?
                 };
                 if !bound.is_empty() {
-                    let slot = self.imports[m.0].entry(Name::from(*name)).or_default();
+                    let slot = self.imports[at].entry(Name::from(*name)).or_default();
                     *slot = std::mem::take(slot).or(bound);
                 }
                 Ok(())
@@ -365,36 +520,39 @@ impl Builder<'_> {
         if self.may_bind(module, name, false) {
             return Err(Indeterminate);
         }
-        let own = explicit(self.index, &self.imports, module, name);
+        let own = explicit(self.index, Some(self.imports_of(module)), module, name);
         if !own.is_empty() {
             return Ok(own);
         }
         if self.may_bind(module, name, true) {
             return Err(Indeterminate);
         }
-        self.walk += 1;
-        let walk = self.walk;
-        self.marks[module.0] = walk;
-        let mut queue: VecDeque<ModuleId> = self.glob_edges[module.0].iter().copied().collect();
-        while let Some(t) = queue.pop_front() {
-            if self.marks[t.0] == walk {
+        let mut visited = std::mem::take(&mut self.visited);
+        visited.clear();
+        visited.insert(module);
+        let mut queue: VecDeque<ModuleId> = self.glob_edges_of(module).iter().copied().collect();
+        let found = loop {
+            let Some(t) = queue.pop_front() else {
+                break Ok(PerNs::default());
+            };
+            if !visited.insert(t) {
                 continue;
             }
-            self.marks[t.0] = walk;
             self.steps += 1;
             if self.may_bind(t, name, false) {
-                return Err(Indeterminate);
+                break Err(Indeterminate);
             }
-            let found = explicit(self.index, &self.imports, t, name);
+            let found = explicit(self.index, Some(self.imports_of(t)), t, name);
             if !found.is_empty() {
-                return Ok(found);
+                break Ok(found);
             }
             if self.may_bind(t, name, true) {
-                return Err(Indeterminate);
+                break Err(Indeterminate);
             }
-            queue.extend(self.glob_edges[t.0].iter().copied());
-        }
-        Ok(PerNs::default())
+            queue.extend(self.glob_edges_of(t).iter().copied());
+        };
+        self.visited = visited;
+        found
     }
 
     /// The last segment of `path` (as written in `module`) in every namespace.
@@ -402,70 +560,75 @@ impl Builder<'_> {
         let index = self.index;
         walk_path(index, module, path, |m, name| self.member(m, name))
     }
+}
 
-    /// Glob components (Tarjan, iterative) and their tables, built in dependency order.
-    fn glob_scopes(&mut self) -> (Vec<usize>, Vec<FxHashMap<Name, GlobBinding>>) {
-        let components = strongly_connected(&self.glob_edges);
-        let mut component = vec![0; self.glob_edges.len()];
-        for (c, members) in components.iter().enumerate() {
-            for m in members {
-                component[m.0] = c;
+/// Glob components (Tarjan, iterative) and their tables, built in dependency order.
+fn glob_scopes(
+    index: &Index,
+    settled: &Settled,
+    steps: &mut usize,
+) -> (Vec<usize>, Vec<FxHashMap<Name, GlobBinding>>) {
+    let edges = &settled.glob_edges;
+    let components = strongly_connected(edges.len(), |m, k| edges[m].get(k).map(|t| t.0));
+    let mut component = vec![0; edges.len()];
+    for (c, members) in components.iter().enumerate() {
+        for &m in members {
+            component[m] = c;
+        }
+    }
+    // Only components that glob or are globbed need a table.
+    let mut needed = vec![false; components.len()];
+    for (m, targets) in edges.iter().enumerate() {
+        if !targets.is_empty() {
+            needed[component[m]] = true;
+            targets.iter().for_each(|t| needed[component[t.0]] = true);
+        }
+    }
+    // Tarjan yields components after every component they reach: build in that order.
+    let mut scopes: Vec<FxHashMap<Name, GlobBinding>> = Vec::with_capacity(components.len());
+    for (c, members) in components.iter().enumerate() {
+        let mut scope: FxHashMap<Name, GlobBinding> = FxHashMap::default();
+        if !needed[c] {
+            scopes.push(scope);
+            continue;
+        }
+        let reaches_out = members
+            .iter()
+            .any(|&m| edges[m].iter().any(|t| component[t.0] != c));
+        for &m in members {
+            let names = index.modules[m]
+                .entries
+                .names()
+                .chain(settled.imports[m].keys());
+            for name in names {
+                *steps += 1;
+                let own = explicit(index, settled.imports.get(m), ModuleId(m), name);
+                let slot = scope.entry(name.clone()).or_default();
+                slot.types = slot.types.or(own.types.as_ref().map(|_| ModuleId(m)));
+                slot.values = slot.values.or(own.values.as_ref().map(|_| ModuleId(m)));
+                slot.external = slot.external.or(own.external.as_ref().map(|_| ModuleId(m)));
             }
         }
-        // Only components that glob or are globbed need a table.
-        let mut needed = vec![false; components.len()];
-        for (m, targets) in self.glob_edges.iter().enumerate() {
-            if !targets.is_empty() {
-                needed[component[m]] = true;
-                targets.iter().for_each(|t| needed[component[t.0]] = true);
-            }
-        }
-        // Tarjan yields components after every component they reach: build in that order.
-        let mut scopes: Vec<FxHashMap<Name, GlobBinding>> = Vec::with_capacity(components.len());
-        for (c, members) in components.iter().enumerate() {
-            let mut scope: FxHashMap<Name, GlobBinding> = FxHashMap::default();
-            if !needed[c] {
-                scopes.push(scope);
-                continue;
-            }
-            let reaches_out = members
-                .iter()
-                .any(|m| self.glob_edges[m.0].iter().any(|t| component[t.0] != c));
+        if reaches_out {
             for &m in members {
-                let names = self.index.modules[m.0]
-                    .entries
-                    .names()
-                    .chain(self.imports[m.0].keys());
-                for name in names {
-                    self.steps += 1;
-                    let own = explicit(self.index, &self.imports, m, name);
-                    let slot = scope.entry(name.clone()).or_default();
-                    slot.types = slot.types.or(own.types.as_ref().map(|_| m));
-                    slot.values = slot.values.or(own.values.as_ref().map(|_| m));
-                    slot.external = slot.external.or(own.external.as_ref().map(|_| m));
-                }
-            }
-            if reaches_out {
-                for &m in members {
-                    for t in &self.glob_edges[m.0] {
-                        let from = component[t.0];
-                        if from == c {
-                            continue;
-                        }
-                        for (name, binding) in &scopes[from] {
-                            self.steps += 1;
-                            let slot = scope.entry(name.clone()).or_default();
-                            slot.types = slot.types.or(binding.types);
-                            slot.values = slot.values.or(binding.values);
-                            slot.external = slot.external.or(binding.external);
-                        }
+                for t in &edges[m] {
+                    let from = component[t.0];
+                    if from == c {
+                        continue;
+                    }
+                    for (name, binding) in &scopes[from] {
+                        *steps += 1;
+                        let slot = scope.entry(name.clone()).or_default();
+                        slot.types = slot.types.or(binding.types);
+                        slot.values = slot.values.or(binding.values);
+                        slot.external = slot.external.or(binding.external);
                     }
                 }
             }
-            scopes.push(scope);
         }
-        (component, scopes)
+        scopes.push(scope);
     }
+    (component, scopes)
 }
 
 /// Resolves `path` from `module`, looking each segment up with `member`: the last segment in
@@ -575,11 +738,11 @@ fn assoc(index: &Index, module: ModuleId, ty: &str, name: &str) -> PerNs {
     }
 }
 
-/// The strongly connected components of a graph, each listed after every component it reaches
-/// (Tarjan's algorithm with an explicit stack).
-fn strongly_connected(edges: &[Vec<ModuleId>]) -> Vec<Vec<ModuleId>> {
+/// The strongly connected components of a graph of `n` nodes whose `k`-th edge from `v` is
+/// `edge(v, k)`, each listed after every component it reaches (Tarjan's algorithm with an
+/// explicit stack).
+fn strongly_connected(n: usize, edge: impl Fn(usize, usize) -> Option<usize>) -> Vec<Vec<usize>> {
     const UNSEEN: usize = usize::MAX;
-    let n = edges.len();
     let mut order = vec![UNSEEN; n];
     let mut low = vec![0; n];
     let mut on_stack = vec![false; n];
@@ -598,7 +761,7 @@ fn strongly_connected(edges: &[Vec<ModuleId>]) -> Vec<Vec<ModuleId>> {
         stack.push(root);
         on_stack[root] = true;
         while let Some(&mut (v, ref mut next)) = frames.last_mut() {
-            if let Some(w) = edges[v].get(*next).map(|m| m.0) {
+            if let Some(w) = edge(v, *next) {
                 *next += 1;
                 if order[w] == UNSEEN {
                     order[w] = counter;
@@ -620,7 +783,7 @@ fn strongly_connected(edges: &[Vec<ModuleId>]) -> Vec<Vec<ModuleId>> {
                 let mut members = Vec::new();
                 while let Some(w) = stack.pop() {
                     on_stack[w] = false;
-                    members.push(ModuleId(w));
+                    members.push(w);
                     if w == v {
                         break;
                     }
@@ -640,9 +803,8 @@ mod tests {
     #[test]
     fn components_come_after_what_they_reach() {
         // 0 -> 1 <-> 2 -> 3
-        let m = ModuleId;
-        let edges = vec![vec![m(1)], vec![m(2)], vec![m(1), m(3)], vec![]];
-        let components = strongly_connected(&edges);
-        assert_eq!(components, vec![vec![m(3)], vec![m(1), m(2)], vec![m(0)]]);
+        let edges: Vec<Vec<usize>> = vec![vec![1], vec![2], vec![1, 3], vec![]];
+        let components = strongly_connected(edges.len(), |v, k| edges[v].get(k).copied());
+        assert_eq!(components, vec![vec![3], vec![1, 2], vec![0]]);
     }
 }
