@@ -153,10 +153,13 @@ pub struct FileRead {
     pub lines: Vec<(usize, usize, Hash)>,
 }
 
-/// What a run keeps of a file for the next one: the loaded entry (with a new stamp), or a new
-/// summary.
+/// What a run keeps of a file for the next one: the loaded entry (with the file's stamp now,
+/// `restamped` when it moved), or a new summary.
 pub enum Kept {
-    Loaded(CachedFile),
+    Loaded {
+        entry: CachedFile,
+        restamped: bool,
+    },
     New {
         stamp: Stamp,
         content: Hash,
@@ -289,8 +292,8 @@ impl Cache {
         }
         self.kept_files += 1;
         match kept {
-            Kept::Loaded(entry) => {
-                self.changed |= self.files.get(&path) != Some(&entry);
+            Kept::Loaded { entry, restamped } => {
+                self.changed |= restamped;
                 match &mut self.writer {
                     Some(w) => w.loaded(path, &entry, &self.data),
                     None => self.pending.push((path, entry)),

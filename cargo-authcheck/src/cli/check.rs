@@ -154,7 +154,10 @@ pub(super) fn run(args: &CheckArgs) -> u8 {
         }
         diagnostics = filtered.new;
     }
-    let status = render(args, &analysis, &diagnostics);
+    let status = {
+        let _t = crate::timings::phase("render");
+        render(args, &analysis, &diagnostics)
+    };
     if status != 0 {
         return status;
     }

@@ -91,7 +91,7 @@ pub enum Ns {
 }
 
 /// What a path resolves to.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Hash)]
 pub enum Resolved {
     Fn(FnId),
     Mod(ModuleId),

@@ -192,13 +192,14 @@ struct Import<'a> {
 
 /// What the groups resolved so far hold, by module: read by the groups that depend on them.
 struct Settled {
-    imports: Vec<FxHashMap<Name, PerNs>>,
+    imports: Vec<NameTable<PerNs>>,
     glob_edges: Vec<Vec<ModuleId>>,
 }
 
-/// What one group's resolution found, by position in its module list.
+/// What one group's resolution found, by position in its module list (its imports made tables
+/// by the group's own task).
 struct GroupDone {
-    imports: Vec<FxHashMap<Name, PerNs>>,
+    imports: Vec<NameTable<PerNs>>,
     glob_edges: Vec<Vec<ModuleId>>,
     steps: usize,
     bound_hit: Option<(Loc, String)>,
@@ -244,7 +245,7 @@ pub fn build(index: &Index) -> DefMap {
         modules.push(ModuleId(m));
     }
     let mut settled = Settled {
-        imports: vec![FxHashMap::default(); n],
+        imports: (0..n).map(|_| NameTable::default()).collect(),
         glob_edges: vec![Vec::new(); n],
     };
     let (mut steps, mut bound_hit) = (0, None);
@@ -273,7 +274,7 @@ pub fn build(index: &Index) -> DefMap {
     }
     let (component, glob_scopes) = glob_scopes(index, &settled, &mut steps);
     DefMap {
-        imports: settled.imports.into_iter().map(table_of).collect(),
+        imports: settled.imports,
         component,
         glob_scopes: glob_scopes.into_iter().map(table_of).collect(),
         steps,
@@ -398,7 +399,7 @@ impl<'a> Builder<'a> {
             }
         }
         GroupDone {
-            imports: self.imports,
+            imports: self.imports.into_iter().map(table_of).collect(),
             glob_edges: self.glob_edges,
             steps: self.steps,
             bound_hit,
@@ -411,10 +412,11 @@ impl<'a> Builder<'a> {
         (self.group_of[krate.0] == self.group).then(|| self.slot[module.0])
     }
 
-    fn imports_of(&self, module: ModuleId) -> &FxHashMap<Name, PerNs> {
+    /// The names `module` binds itself, as far as they are resolved now.
+    fn explicit(&self, module: ModuleId, name: &str) -> PerNs {
         match self.own(module) {
-            Some(at) => &self.imports[at],
-            None => &self.settled.imports[module.0],
+            Some(at) => explicit(self.index, Some(&self.imports[at]), module, name),
+            None => explicit(self.index, self.settled.imports.get(module.0), module, name),
         }
     }
 
@@ -520,7 +522,7 @@ impl<'a> Builder<'a> {
         if self.may_bind(module, name, false) {
             return Err(Indeterminate);
         }
-        let own = explicit(self.index, Some(self.imports_of(module)), module, name);
+        let own = self.explicit(module, name);
         if !own.is_empty() {
             return Ok(own);
         }
@@ -542,7 +544,7 @@ impl<'a> Builder<'a> {
             if self.may_bind(t, name, false) {
                 break Err(Indeterminate);
             }
-            let found = explicit(self.index, Some(self.imports_of(t)), t, name);
+            let found = self.explicit(t, name);
             if !found.is_empty() {
                 break Ok(found);
             }
@@ -599,7 +601,7 @@ fn glob_scopes(
             let names = index.modules[m]
                 .entries
                 .names()
-                .chain(settled.imports[m].keys());
+                .chain(settled.imports[m].names());
             for name in names {
                 *steps += 1;
                 let own = explicit(index, settled.imports.get(m), ModuleId(m), name);

@@ -343,7 +343,10 @@ fn load_one(job: &FileToLoad, limits: Limits, cache: &Cache) -> Loaded {
             mod_files: find_mod_files(&summary, &job.child_dir),
             parsed: Ok(summary),
             content: c.content,
-            kept: Some(cache::Kept::Loaded(c.restamped(stamp))),
+            kept: Some(cache::Kept::Loaded {
+                entry: c.restamped(stamp),
+                restamped: c.stamp != stamp,
+            }),
         })
     };
     if let (Some(c), Some(stamp)) = (cached, stamp) {

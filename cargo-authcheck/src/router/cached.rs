@@ -13,6 +13,7 @@
 //! names no router code looks up, changes none of it, so the table is reused; auth
 //! classification, which reads them, always runs afresh.
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_128;
 
@@ -52,7 +53,10 @@ impl NameRead {
 
 /// The hash of what a name resolved to.
 pub fn found_hash(found: &Option<Resolved>) -> Hash {
-    xxh3_128(format!("{found:?}").as_bytes())
+    use std::hash::Hash as _;
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    found.hash(&mut h);
+    h.digest128()
 }
 
 /// Length-prefixed fields gathered for one hash, so that adjacent fields cannot run together
@@ -205,9 +209,10 @@ pub fn reuse(
     let cached = prepared
         .candidate
         .filter(|cached| cached.fingerprint == fingerprint)?;
+    // On the current pool: a large table's evaluation read tens of thousands of names.
     let names_unchanged = cached
         .names_read
-        .iter()
+        .par_iter()
         .all(|(read, hash)| found_hash(&read.resolve(index)) == *hash);
     if !names_unchanged {
         return None;
