@@ -192,7 +192,9 @@ pub struct Cache {
     path: Option<PathBuf>,
     /// The loaded cache file, whole (its directory's ranges are offsets in it).
     data: Vec<u8>,
-    files: FxHashMap<PathBuf, CachedFile>,
+    /// By path, as the bytes it is spelled with (hashed and compared as bytes: `Path` does both
+    /// a component at a time, and every file of every run is looked up).
+    files: FxHashMap<std::ffi::OsString, CachedFile>,
     routes: Option<Range<usize>>,
     capacity: Capacity,
     /// Entries kept so far, in order, before the writer started.
@@ -234,7 +236,11 @@ impl Cache {
         Cache {
             path: Some(path),
             data,
-            files: directory.files.into_iter().collect(),
+            files: directory
+                .files
+                .into_iter()
+                .map(|(path, file)| (path.into_os_string(), file))
+                .collect(),
             routes: directory.routes,
             capacity: directory.capacity,
             ..Cache::default()
@@ -247,7 +253,7 @@ impl Cache {
 
     /// The cached entry of a file, if any.
     pub fn file(&self, path: &Path) -> Option<&CachedFile> {
-        self.files.get(path)
+        self.files.get(path.as_os_str())
     }
 
     /// Its summary (`None` if it does not decode: the file is parsed again).
@@ -580,7 +586,8 @@ pub fn context_key(
     // Streamed into the hash: this is worked out for every file of every run.
     let mut h = xxhash_rust::xxh3::Xxh3::new();
     file.0.hash(&mut h);
-    child_dir.hash(&mut h);
+    // As bytes: `Path` hashes a component at a time.
+    child_dir.as_os_str().hash(&mut h);
     top_name.hash(&mut h);
     limits.hash(&mut h);
     h.digest128()
