@@ -17,6 +17,7 @@ pub mod paths;
 mod router_methods;
 mod scope;
 mod services;
+mod stored;
 mod syntax;
 mod trees;
 

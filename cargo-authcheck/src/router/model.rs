@@ -32,13 +32,12 @@ pub enum LayerSpec {
 
 /// A layer applied at a place in the code. Shared: a layer covers every route of its router and
 /// each route holds it, so a copy is a reference, not a copy of its texts (25,410 routes of one
-/// generated workspace held 6 MB of copies).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(transparent)]
+/// generated workspace held 6 MB of copies). The cache stores each once (`router::stored`).
+#[derive(Clone, Debug, PartialEq)]
 pub struct Layer(Arc<AppliedLayer>);
 
 /// What a [`Layer`] is.
-#[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AppliedLayer {
     pub spec: LayerSpec,
     /// The call that applied it (`.layer(`, `.route_layer(`).
@@ -88,7 +87,7 @@ pub enum Target {
 }
 
 /// A layer that covers a route on some paths through the code but not all.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PartialLayer {
     pub layer: Layer,
     /// e.g. "when `cfg.lockdown` is true"
@@ -96,7 +95,7 @@ pub struct PartialLayer {
 }
 
 /// One route (or fallback) of a router.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Entry {
     /// Upper case; `ANY` for `any`, services and fallbacks.
     pub method: String,
@@ -168,8 +167,8 @@ pub struct Unanalyzable {
     pub message: String,
 }
 
-/// The served routes of the selected crates.
-#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+/// The served routes of the selected crates (stored in the cache as `router::stored` says).
+#[derive(Clone, Debug, Default)]
 pub struct RouteTable {
     pub entries: Vec<Entry>,
     pub unanalyzable: Vec<Unanalyzable>,
