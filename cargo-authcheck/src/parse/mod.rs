@@ -32,8 +32,14 @@ pub use mask::{keep_only_fns_at, keep_only_fns_in, Boundary};
 /// sources in the crates.io registry are a few MiB; parsing stays well under a second below it).
 pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
 
-/// Files parsed in parallel before their summaries are linked (see [`index_workspace`]).
+/// The most files parsed in parallel before their summaries are linked (see
+/// [`index_workspace`]).
 const PARSE_CHUNK: usize = 128;
+
+/// The most bytes of source in a chunk of more than one file: a level of a few large files is
+/// cut into several chunks too, so that one is linked while the next is parsed (in one chunk,
+/// the threads that parse waited while it was linked, and the linking thread while it parsed).
+const PARSE_CHUNK_BYTES: u64 = 4 << 20;
 
 /// One file to load as a module.
 struct Job {
@@ -186,7 +192,7 @@ pub fn index_workspace(
         // A level is parsed in chunks, each linked while the next is parsed: the summaries of a
         // chunk are moved into the index and freed, so the memory they hold is reused instead of
         // adding up over a whole level, and the linking (on this thread) costs no parse time.
-        let chunks: Vec<&[FileToLoad]> = contexts.chunks(PARSE_CHUNK).collect();
+        let chunks = chunks(&contexts);
         let started = std::time::Instant::now();
         let mut parsed = Some(match threads {
             Some(threads) => threads.install(|| load_chunk(chunks[0], limits, cache, true)),
@@ -274,6 +280,25 @@ pub fn index_workspace(
     crate::timings::report("link", link_time);
     cache.keep_capacity(index.capacity());
     index
+}
+
+/// A level's files cut into chunks of at most [`PARSE_CHUNK`] files and, past one file,
+/// [`PARSE_CHUNK_BYTES`] of source (as the files were found: a file not found counts nothing).
+fn chunks(files: &[FileToLoad]) -> Vec<&[FileToLoad]> {
+    let mut chunks = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, file) in files.iter().enumerate() {
+        let size = file.stamp.map_or(0, |s| s.size);
+        if i > start && (i - start == PARSE_CHUNK || bytes + size > PARSE_CHUNK_BYTES) {
+            chunks.push(&files[start..i]);
+            (start, bytes) = (i, 0);
+        }
+        bytes += size;
+    }
+    if start < files.len() {
+        chunks.push(&files[start..]);
+    }
+    chunks
 }
 
 fn is_excluded(path: &Path, root: &Path, exclude: &Exclude) -> bool {

@@ -95,11 +95,20 @@ pub struct Prepared {
 /// Reads the cached table and checks what it read of files and parameters, and fingerprints
 /// the index; `None` when caching is off. Needs no def-map: it runs while that is built.
 pub fn prepare(index: &Index, cache: &Cache) -> Option<Prepared> {
-    cache.enabled().then(|| Prepared {
-        index_part: index_fingerprint(index),
-        candidate: cache
-            .routes()
-            .filter(|cached| reads_unchanged(index, cached)),
+    cache.enabled().then(|| {
+        // Both on the current pool: a large table takes as long to decode as the index to hash.
+        let (index_part, candidate) = rayon::join(
+            || index_fingerprint(index),
+            || {
+                cache
+                    .routes()
+                    .filter(|cached| reads_unchanged(index, cached))
+            },
+        );
+        Prepared {
+            index_part,
+            candidate,
+        }
     })
 }
 
