@@ -248,7 +248,10 @@ fn describe_routes(
     threads: Option<&rayon::ThreadPool>,
 ) -> Vec<Route> {
     let documents = Documents::new(index);
-    let entries = in_listing_order(index, entries);
+    let entries = match threads {
+        Some(threads) => threads.install(|| in_listing_order(index, entries)),
+        None => in_listing_order(index, entries),
+    };
     match threads {
         Some(threads) if entries.len() > ROUTES_PER_TASK => threads.install(|| {
             entries
@@ -275,8 +278,15 @@ fn describe_routes(
 /// is defined (each entry moved once: a route is a few hundred bytes, and a sort of the routes
 /// moved each of tens of thousands at every step).
 fn in_listing_order(index: &Index, entries: Vec<Entry>) -> Vec<Entry> {
-    let mut order: Vec<usize> = (0..entries.len()).collect();
-    order.sort_by(|&a, &b| listing_key(index, &entries[a]).cmp(&listing_key(index, &entries[b])));
+    // Each key worked out once, the keys sorted in parallel (on the current pool, if any); an
+    // entry's position breaks ties, as a stable sort would.
+    let order: Vec<usize> = {
+        let mut keys: Vec<_> = (entries.iter().enumerate())
+            .map(|(i, entry)| (listing_key(index, entry), i))
+            .collect();
+        keys.par_sort_unstable();
+        keys.into_iter().map(|(_, i)| i).collect()
+    };
     let mut slots: Vec<Option<Entry>> = entries.into_iter().map(Some).collect();
     order
         .into_iter()

@@ -30,6 +30,14 @@ fn analysis(dir: &Path) -> Analysis {
     analyze(&options, &cargo_authcheck::rules::codes()).expect("the analysis runs")
 }
 
+/// Each route's path and handler, in order.
+fn handlers(a: &Analysis) -> Vec<(&str, &str)> {
+    a.routes
+        .iter()
+        .map(|r| (r.entry.path.as_str(), r.handler.as_str()))
+        .collect()
+}
+
 /// `src/main.rs` with `mod mN; pub use mN::*;` for every N and a route to a handler that exists
 /// nowhere; each `src/mN.rs` is `pub use crate::*; pub fn fN() {}` (the crate that hung).
 fn glob_cycle_crate(modules: usize) -> tempfile::TempDir {
@@ -128,13 +136,8 @@ pub fn app() -> Router {
         ),
     ]);
     let a = analysis(dir.path());
-    let handlers: Vec<(&str, &str)> = a
-        .routes
-        .iter()
-        .map(|r| (r.entry.path.as_str(), r.handler.as_str()))
-        .collect();
     assert_eq!(
-        handlers,
+        handlers(&a),
         [
             ("/deep", "app::a::nested::inner"),
             ("/list", "app::b::list"),
@@ -214,13 +217,8 @@ pub fn app() -> Router {
         write(dir.path(), path, contents);
     }
     let a = analysis(dir.path());
-    let handlers: Vec<(&str, &str)> = a
-        .routes
-        .iter()
-        .map(|r| (r.entry.path.as_str(), r.handler.as_str()))
-        .collect();
     assert_eq!(
-        handlers,
+        handlers(&a),
         [
             ("/deep", "base::deep::inner"),
             ("/list", "base::handlers::list"),

@@ -226,8 +226,30 @@ impl Index {
             .collect()
     }
 
+    /// `crate::module::Type::name` of a fn as one string (written straight into it: it is
+    /// asked for every route).
     pub fn fn_display(&self, f: FnId) -> String {
-        self.fn_path(f).join("::")
+        let mut out = String::with_capacity(64);
+        self.push_fn_path(f, &mut out);
+        out
+    }
+
+    fn push_fn_path(&self, f: FnId, out: &mut String) {
+        let item = &self.fns[f.0];
+        match item.local_to {
+            Some(offset) => self.push_fn_path(FnId(f.0 - offset as usize), out),
+            None => {
+                let outer = self.modules[item.module].path.iter();
+                for segment in outer.chain(item.self_type.as_ref()) {
+                    out.push_str(segment);
+                    out.push_str("::");
+                }
+            }
+        }
+        if item.local_to.is_some() {
+            out.push_str("::");
+        }
+        out.push_str(&item.name);
     }
 
     /// Records the content hash of a file.
