@@ -173,28 +173,22 @@ fn analyze_workspace(
     // decide (reading the cached table, checking the files it read, fingerprinting the index).
     let prepared = {
         let _t = crate::timings::phase("names");
-        let both = || {
+        let (defmap, prepared) = on(threads.as_ref(), || {
             rayon::join(
                 || crate::index::nameres::build(&index),
                 || router::prepare(&index, &cache),
             )
-        };
-        let (defmap, prepared) = match &threads {
-            Some(threads) => threads.install(both),
-            None => both(),
-        };
+        });
         index.defmap = defmap;
         prepared
     };
     let mut table = {
         let _t = crate::timings::phase("routers");
-        let build = || router::build(&index, &config.roots, &mut cache, prepared);
         // On a parse thread: its memory arena holds what the parse's trees freed, which the
         // evaluator's trees reuse (on the analysis thread they would add to the peak).
-        match &threads {
-            Some(threads) => threads.install(build)?,
-            None => build()?,
-        }
+        on(threads.as_ref(), || {
+            router::build(&index, &config.roots, &mut cache, prepared)
+        })?
     };
     if !confirm() {
         return Ok(None);
@@ -248,10 +242,7 @@ fn describe_routes(
     threads: Option<&rayon::ThreadPool>,
 ) -> Vec<Route> {
     let documents = Documents::new(index);
-    let entries = match threads {
-        Some(threads) => threads.install(|| in_listing_order(index, entries)),
-        None => in_listing_order(index, entries),
-    };
+    let entries = on(threads, || in_listing_order(index, entries));
     match threads {
         Some(threads) if entries.len() > ROUTES_PER_TASK => threads.install(|| {
             entries
@@ -294,6 +285,7 @@ fn in_listing_order(index: &Index, entries: Vec<Entry>) -> Vec<Entry> {
         .collect()
 }
 
+/// A route's place in the listing: path, method, handler's file and line.
 fn listing_key<'a>(index: &'a Index, entry: &'a Entry) -> (&'a str, &'a str, &'a str, u32) {
     let at = defined_at(index, entry);
     (
@@ -309,6 +301,14 @@ fn defined_at(index: &Index, entry: &Entry) -> Loc {
     match &entry.target {
         Target::Fn(f) => index.fns[f.0].name_loc,
         _ => entry.handler_at,
+    }
+}
+
+/// `work` run on `threads` (its parallel parts on them), or on this thread without them.
+fn on<R: Send>(threads: Option<&rayon::ThreadPool>, work: impl FnOnce() -> R + Send) -> R {
+    match threads {
+        Some(threads) => threads.install(work),
+        None => work(),
     }
 }
 

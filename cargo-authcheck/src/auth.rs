@@ -4,7 +4,6 @@
 
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use rustc_hash::FxBuildHasher;
@@ -61,7 +60,9 @@ pub struct Verdict {
 pub struct Classifier<'a> {
     index: &'a Index,
     config: &'a Config,
-    memo: RefCell<HashMap<(CrateId, Name), Option<Extractor>>>,
+    /// What each workspace type extracts, by crate and name (filled in before it is worked out,
+    /// so that an extractor whose extraction names itself ends).
+    extractors: Memo<(CrateId, Name), Option<Extractor>>,
     /// What each parameter type, as written in a module, extracts (the handlers of a module
     /// mostly take the same few types, and a large table has tens of thousands of parameters).
     params: Memo<(ModuleId, TypeRef), ParamAuth>,
@@ -147,7 +148,7 @@ impl<'a> Classifier<'a> {
         Classifier {
             index,
             config,
-            memo: RefCell::new(HashMap::new()),
+            extractors: Memo::default(),
             params: Memo::default(),
             middleware: Memo::default(),
             layers: Memo::default(),
@@ -370,10 +371,10 @@ impl<'a> Classifier<'a> {
         };
         let krate = self.index.modules[def.0].krate;
         let key = (krate, name.clone());
-        if let Some(cached) = self.memo.borrow().get(&key) {
+        if let Some(cached) = self.extractors.borrow().get(&key) {
             return cached.clone();
         }
-        self.memo.borrow_mut().insert(key.clone(), None);
+        self.extractors.borrow_mut().insert(key.clone(), None);
         let found = self
             .index
             .extractor_impls
@@ -394,7 +395,7 @@ impl<'a> Classifier<'a> {
                     names
                 },
             });
-        self.memo.borrow_mut().insert(key, found.clone());
+        self.extractors.borrow_mut().insert(key, found.clone());
         found
     }
 

@@ -134,14 +134,15 @@ impl Encoded {
     }
 }
 
-/// The route table and what its evaluation read.
+/// The route table and what its evaluation read: the table owned when read from the cache, and
+/// borrowed (`CachedRoutes<&RouteTable>`, encoded the same) when a run keeps its own.
 #[derive(Debug, Serialize, Deserialize)]
-pub struct CachedRoutes {
+pub struct CachedRoutes<T = RouteTable> {
     pub fingerprint: Hash,
     pub files_read: Vec<FileRead>,
     pub params_read: Vec<(FnId, Hash)>,
     pub names_read: Vec<(NameRead, Hash)>,
-    pub table: RouteTable,
+    pub table: T,
 }
 
 /// A file the route evaluation parsed: its content hash, and the line ranges of the fns it read
@@ -172,8 +173,8 @@ pub enum Kept {
 enum KeptRoutes {
     /// The loaded one, reused.
     Loaded,
-    /// A table evaluated afresh.
-    New(Box<CachedRoutes>),
+    /// A table evaluated afresh, encoded.
+    New(Vec<u8>),
 }
 
 /// The directory of a cache file: where each part lies in its data section.
@@ -371,10 +372,10 @@ impl Cache {
     }
 
     /// Records a freshly evaluated route table for the next run.
-    pub fn keep_routes(&mut self, routes: CachedRoutes) {
+    pub fn keep_routes(&mut self, routes: &CachedRoutes<&RouteTable>) {
         if self.enabled() {
             self.changed = true;
-            self.kept_routes = Some(KeptRoutes::New(Box::new(routes)));
+            self.kept_routes = postcard::to_allocvec(routes).ok().map(KeptRoutes::New);
         }
     }
 
@@ -393,14 +394,11 @@ impl Cache {
         let Some(mut writer) = self.writer.take() else {
             return;
         };
-        let routes = match &self.kept_routes {
-            Some(KeptRoutes::Loaded) => self.routes.as_ref().map(|r| self.data[r.clone()].to_vec()),
-            Some(KeptRoutes::New(routes)) => postcard::to_allocvec(routes).ok(),
+        writer.directory.routes = match &self.kept_routes {
+            Some(KeptRoutes::Loaded) => (self.routes.clone()).map(|r| writer.keep(r, &self.data)),
+            Some(KeptRoutes::New(bytes)) => Some(writer.append(bytes)),
             None => None,
         };
-        if let Some(bytes) = routes {
-            writer.directory.routes = Some(writer.append(&bytes));
-        }
         writer.directory.capacity = self.kept_capacity;
         writer.finish(&path);
     }
@@ -468,11 +466,7 @@ impl Writer {
     /// Adds a loaded file's entry; its summary is `entry.summary` of the loaded file `loaded`
     /// (copied, unless this writer continues that file).
     fn loaded(&mut self, path: PathBuf, entry: &CachedFile, loaded: &[u8]) {
-        let summary = if self.appending {
-            entry.summary.clone()
-        } else {
-            self.append(&loaded[entry.summary.clone()])
-        };
+        let summary = self.keep(entry.summary.clone(), loaded);
         self.directory.files.push((
             path,
             CachedFile {
@@ -480,6 +474,16 @@ impl Writer {
                 ..entry.clone()
             },
         ));
+    }
+
+    /// Where the bytes at `range` of the loaded file `loaded` lie in this one: where they are,
+    /// when this writer continues that file, else copied.
+    fn keep(&mut self, range: Range<usize>, loaded: &[u8]) -> Range<usize> {
+        if self.appending {
+            range
+        } else {
+            self.append(&loaded[range])
+        }
     }
 
     /// Adds a file's entry with a new summary.

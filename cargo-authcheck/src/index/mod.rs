@@ -205,16 +205,26 @@ impl Index {
 
     /// `crate::module::Type::name` of a fn, for output.
     pub fn fn_path(&self, f: FnId) -> Vec<String> {
-        let item = &self.fns[f.0];
-        if let Some(offset) = item.local_to {
-            let mut path = self.fn_path(FnId(f.0 - offset as usize));
-            path.push(item.name.to_string());
-            return path;
-        }
-        let mut path = self.module_path(ModuleId(item.module));
-        path.extend(item.self_type.as_ref().map(Name::to_string));
-        path.push(item.name.to_string());
+        let mut path = Vec::new();
+        self.visit_fn_path(f, &mut |segment| path.push(segment.to_string()));
         path
+    }
+
+    /// Each segment of a fn's [`Index::fn_path`], in order (a fn declared in another's body
+    /// comes after that fn's path).
+    fn visit_fn_path<'s>(&'s self, f: FnId, visit: &mut impl FnMut(&'s str)) {
+        let item = &self.fns[f.0];
+        match item.local_to {
+            Some(offset) => self.visit_fn_path(FnId(f.0 - offset as usize), visit),
+            None => {
+                let module = &self.modules[item.module].path;
+                module
+                    .iter()
+                    .chain(item.self_type.as_ref())
+                    .for_each(|segment| visit(segment));
+            }
+        }
+        visit(&item.name);
     }
 
     /// `crate_name::a::b` of a module, for output.
@@ -226,30 +236,17 @@ impl Index {
             .collect()
     }
 
-    /// `crate::module::Type::name` of a fn as one string (written straight into it: it is
-    /// asked for every route).
+    /// [`Index::fn_path`] as one string (written straight into it: it is asked for every
+    /// route).
     pub fn fn_display(&self, f: FnId) -> String {
         let mut out = String::with_capacity(64);
-        self.push_fn_path(f, &mut out);
-        out
-    }
-
-    fn push_fn_path(&self, f: FnId, out: &mut String) {
-        let item = &self.fns[f.0];
-        match item.local_to {
-            Some(offset) => self.push_fn_path(FnId(f.0 - offset as usize), out),
-            None => {
-                let outer = self.modules[item.module].path.iter();
-                for segment in outer.chain(item.self_type.as_ref()) {
-                    out.push_str(segment);
-                    out.push_str("::");
-                }
+        self.visit_fn_path(f, &mut |segment| {
+            if !out.is_empty() {
+                out.push_str("::");
             }
-        }
-        if item.local_to.is_some() {
-            out.push_str("::");
-        }
-        out.push_str(&item.name);
+            out.push_str(segment);
+        });
+        out
     }
 
     /// Records the content hash of a file.

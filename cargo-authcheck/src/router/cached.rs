@@ -267,7 +267,7 @@ pub fn keep(
             .iter()
             .flat_map(|reads| reads.take())
             .collect(),
-        table: table.clone(),
+        table,
     };
-    cache.keep_routes(routes);
+    cache.keep_routes(&routes);
 }
